@@ -1,0 +1,57 @@
+//! The `ask --json` line: exactly the fields DESIGN.md promises, plus a few
+//! extra ones (paragraph, heading, the confidence signal) that keep their meaning.
+
+use serde::Serialize;
+
+use crate::confidence::{Confidence, TermWeight};
+use crate::search::Answer;
+
+#[derive(Serialize)]
+struct Line<'a> {
+    question: &'a str,
+    confident: bool,
+    passages: Vec<PassageOut<'a>>,
+    confidence: &'a Confidence,
+    terms: &'a [TermWeight],
+}
+
+#[derive(Serialize)]
+struct PassageOut<'a> {
+    text: &'a str,
+    score: f32,
+    source: &'a str,
+    title: &'a str,
+    paragraph: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heading: Option<&'a str>,
+    highlights: &'a [(usize, usize)],
+}
+
+/// One JSON object on one line, no trailing newline.
+pub fn line(answer: &Answer) -> String {
+    let out = Line {
+        question: &answer.question,
+        confident: answer.confident,
+        passages: answer
+            .passages
+            .iter()
+            .map(|h| PassageOut {
+                text: &h.text,
+                score: (h.score * 1000.0).round() / 1000.0,
+                source: &h.source,
+                title: &h.title,
+                paragraph: h.paragraph,
+                heading: h.heading.as_deref(),
+                highlights: &h.highlights,
+            })
+            .collect(),
+        confidence: &answer.confidence,
+        terms: &answer.terms,
+    };
+    // Serialising these plain structs cannot fail (no maps with non-string
+    // keys, no custom serialisers); fall back to a valid line regardless.
+    serde_json::to_string(&out).unwrap_or_else(|e| {
+        serde_json::json!({"question": answer.question, "confident": false, "passages": [], "error": e.to_string()})
+            .to_string()
+    })
+}

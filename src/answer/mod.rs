@@ -1,0 +1,87 @@
+//! Turning an [`Answer`] into what each surface shows: pure functions, no I/O.
+//!
+//! - [`terminal`]: `ask` / `chat` output, highlighted on a TTY;
+//! - [`json`]: the `ask --json` contract (DESIGN.md);
+//! - here: the plain-words explanation behind `:why` and `/why`, and example
+//!   questions for greetings.
+
+pub mod json;
+pub mod terminal;
+
+use crate::search::{Answer, IndexSummary};
+
+/// Why the top passage was chosen, and how sure the engine is, in plain words.
+pub fn explain(answer: &Answer) -> String {
+    let mut out = String::new();
+    let Some(best) = answer.passages.first() else {
+        if answer.terms.is_empty() {
+            return "The question has no words to search for (only very common words or symbols).".into();
+        }
+        let words: Vec<&str> = answer.terms.iter().map(|t| t.term.as_str()).collect();
+        return format!(
+            "None of the question's words ({}) appear in the documents, so nothing matched.",
+            words.join(", ")
+        );
+    };
+    out.push_str(&format!(
+        "The top passage is paragraph {} of “{}”.\n",
+        best.paragraph, best.title
+    ));
+    out.push_str("Words of the question (after stemming), with their weight — rarer words weigh more:\n");
+    for t in &answer.terms {
+        let mark = if t.matched { "matched" } else { "not in this passage" };
+        let fix = t
+            .corrected_from
+            .as_ref()
+            .map(|w| format!(" (corrected from “{w}”)"))
+            .unwrap_or_default();
+        let seen = if t.passages == 0 {
+            "not in the documents at all".to_string()
+        } else {
+            format!("in {} passage{}", t.passages, plural(t.passages))
+        };
+        out.push_str(&format!(
+            "  • {}{fix}: weight {:.2}, {seen}, {mark}\n",
+            t.term, t.weight
+        ));
+    }
+    let c = &answer.confidence;
+    out.push_str(&format!(
+        "The passage covers {:.0}% of the question's weight (confident from {:.0}%), and scores {:.0}% above the next passage.\n",
+        c.coverage * 100.0,
+        c.threshold * 100.0,
+        c.margin * 100.0
+    ));
+    out.push_str(if answer.confident {
+        "So it is offered as the answer."
+    } else {
+        "That is not enough to call it an answer: the documents do not seem to cover this question, and a person would serve it better."
+    });
+    out
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Example questions for a greeting. For the bundled article these are
+/// questions it answers well; for other corpora, one per document title.
+pub fn example_questions(summary: &IndexSummary) -> Vec<String> {
+    let bundled = summary
+        .documents
+        .iter()
+        .any(|d| d.title.contains("Difference Between Sales and Marketing"));
+    if bundled {
+        return vec![
+            "How is sales different from marketing?".into(),
+            "Is marketing data-driven?".into(),
+            "Why should sales and marketing work together?".into(),
+        ];
+    }
+    summary
+        .documents
+        .iter()
+        .take(3)
+        .map(|d| format!("What does “{}” say?", d.title))
+        .collect()
+}

@@ -1,0 +1,114 @@
+//! The chat session: a loop over lines of input, each a question or a
+//! `:command`. Generic over reader and writer so tests drive it directly.
+
+use std::io::{self, BufRead, Write};
+
+use crate::answer::{self, terminal};
+use crate::search::{Answer, Engine};
+
+const HELP: &str = "Type a question and press Enter. Commands:
+  :more   the next passages for the last question
+  :why    why the top passage was chosen, and how sure the answer is
+  :help   this text
+  :quit   leave (Ctrl-D works too)";
+
+pub struct Session<'a> {
+    engine: &'a Engine,
+    top: usize,
+    style: terminal::Style,
+    interactive: bool,
+    last: Option<Answer>,
+    /// Passages of the last question shown so far.
+    shown: usize,
+}
+
+impl<'a> Session<'a> {
+    pub fn new(engine: &'a Engine, top: usize, style: terminal::Style, interactive: bool) -> Self {
+        Session {
+            engine,
+            top: top.max(1),
+            style,
+            interactive,
+            last: None,
+            shown: 0,
+        }
+    }
+
+    /// Runs until `:quit` or the end of input.
+    pub fn run(&mut self, input: &mut dyn BufRead, out: &mut dyn Write) -> io::Result<()> {
+        if self.interactive {
+            let titles: Vec<String> = self
+                .engine
+                .summary()
+                .documents
+                .iter()
+                .map(|d| format!("“{}”", d.title))
+                .collect();
+            writeln!(out, "Ask me about {}.\n{HELP}", titles.join(", "))?;
+        }
+        let mut buf = Vec::new();
+        loop {
+            if self.interactive {
+                write!(out, "\n> ")?;
+                out.flush()?;
+            }
+            buf.clear();
+            if input.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            let line = String::from_utf8_lossy(&buf);
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let reply = match line {
+                ":quit" | ":q" | ":exit" => break,
+                ":help" | ":h" | ":?" => HELP.to_string(),
+                ":more" | ":m" => self.more(),
+                ":why" | ":w" => match &self.last {
+                    Some(a) => answer::explain(a),
+                    None => "Ask a question first; then :why explains the answer.".into(),
+                },
+                cmd if cmd.starts_with(':') && !cmd.contains(' ') => {
+                    format!("Unknown command {cmd}. {HELP}")
+                }
+                question => self.ask(question),
+            };
+            writeln!(out, "{}", reply.trim_end())?;
+            out.flush()?;
+        }
+        Ok(())
+    }
+
+    fn ask(&mut self, question: &str) -> String {
+        match self.engine.search(question, 0, self.top) {
+            Ok(a) => {
+                let text = terminal::render(&a, self.style, 1);
+                self.shown = a.passages.len();
+                self.last = Some(a);
+                text
+            }
+            Err(e) => {
+                tracing::error!("search failed: {e}");
+                format!("Sorry, the search failed ({e}).")
+            }
+        }
+    }
+
+    fn more(&mut self) -> String {
+        let Some(last) = &self.last else {
+            return "Ask a question first; then :more shows further passages.".into();
+        };
+        match self.engine.search(&last.question, self.shown, self.top) {
+            Ok(a) => {
+                let text = terminal::render(&a, self.style, self.shown + 1);
+                self.shown += a.passages.len();
+                text
+            }
+            Err(e) => {
+                tracing::error!("search failed: {e}");
+                format!("Sorry, the search failed ({e}).")
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! The command line as parsed by clap; `commands` does the work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{DEFAULT_TOP, Paths};
+
+const EXAMPLES: &str = "\
+Examples:
+  passagebot ask \"How is sales different from marketing?\"
+  passagebot ask --json --top 5 \"Is marketing data-driven?\"
+  printf 'Who should negotiate?\\nWhat is big data?\\n' | passagebot ask --json
+  passagebot chat
+  passagebot --corpus ~/handouts --index ~/.cache/handouts-index index
+  TELOXIDE_TOKEN=123:abc passagebot bot";
+
+/// Ask a document questions: the most relevant passages, quoted verbatim.
+#[derive(Debug, Parser)]
+#[command(name = "passagebot", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Folder of documents (.md, .txt) to answer from.
+    #[arg(long, global = true, env = "PASSAGEBOT_CORPUS", default_value = "corpus", value_name = "DIR")]
+    pub corpus: PathBuf,
+    /// Folder where the search index is kept (built on first use).
+    #[arg(long, global = true, env = "PASSAGEBOT_INDEX", default_value = "index", value_name = "DIR")]
+    pub index: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn paths(&self) -> Paths {
+        Paths {
+            corpus: self.corpus.clone(),
+            index: self.index.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Rebuild the index from the corpus folder, with progress and a summary.
+    #[command(after_help = "Example:\n  passagebot index\n  passagebot --corpus handouts index")]
+    Index,
+    /// Answer a question (or each line of standard input) with the best passages.
+    #[command(after_help = "Examples:\n  passagebot ask \"Is marketing data-driven?\"\n  passagebot ask --json < questions.txt")]
+    Ask(AskArgs),
+    /// An interactive session for demos: ask, then :more, :why, :quit.
+    #[command(after_help = "Example:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why")]
+    Chat(ChatArgs),
+    /// Run the Telegram bot (token in TELOXIDE_TOKEN).
+    Bot(crate::bot::BotArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    /// The question; without it, one question per line is read from standard input.
+    #[arg(value_name = "QUESTION")]
+    pub question: Vec<String>,
+    /// How many passages to show.
+    #[arg(long, default_value_t = DEFAULT_TOP, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
+    pub top: usize,
+    /// One JSON object per question, one per line (the contract in DESIGN.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// How many passages each answer (and each :more) shows.
+    #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=20))]
+    pub top: usize,
+}

@@ -1,0 +1,64 @@
+//! `passagebot ask`: one question from the arguments, or one per line of stdin.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use anyhow::Context;
+
+use super::{engine, stdout_style};
+use crate::answer::{json, terminal};
+use crate::cli::AskArgs;
+use crate::config::Paths;
+use crate::search::Engine;
+
+/// Raised for a usage mistake the parser cannot see (an empty question): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(paths: &Paths, args: &AskArgs) -> anyhow::Result<()> {
+    let question = args.question.join(" ");
+    if !args.question.is_empty() && question.trim().is_empty() && !args.json {
+        return Err(UsageError(
+            "the question is empty; ask something, e.g. passagebot ask \"Is marketing data-driven?\"".into(),
+        )
+        .into());
+    }
+    let engine = engine(paths)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !args.question.is_empty() {
+        return answer(&engine, &question, args, &mut out);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("passagebot: reading questions from standard input, one per line (Ctrl-D to end)");
+    }
+    for line in stdin.lock().split(b'\n') {
+        let line = line.context("cannot read standard input")?;
+        let line = String::from_utf8_lossy(&line);
+        let question = line.trim_end_matches('\r');
+        if question.trim().is_empty() && !args.json {
+            continue;
+        }
+        answer(&engine, question, args, &mut out)?;
+    }
+    Ok(())
+}
+
+fn answer(engine: &Engine, question: &str, args: &AskArgs, out: &mut impl Write) -> anyhow::Result<()> {
+    let result = engine.search(question, 0, args.top)?;
+    let text = if args.json {
+        json::line(&result)
+    } else {
+        let mut t = terminal::render(&result, stdout_style(), 1);
+        if !args.question.is_empty() || t.ends_with('\n') {
+            t = t.trim_end().to_string();
+        }
+        format!("Q: {question}\n{t}\n")
+    };
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        // A closed pipe (`| head`) is the reader's choice, not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}

@@ -1,0 +1,32 @@
+//! What each subcommand does, on top of the engine. Kept out of `main.rs` so
+//! the binary only parses and dispatches.
+
+pub mod ask;
+pub mod chat;
+pub mod index;
+
+use std::io::IsTerminal;
+
+use crate::answer::terminal::Style;
+use crate::config::Paths;
+use crate::search::Engine;
+
+/// Opens the engine, building the index first when needed; the reason for a
+/// build is one line on stderr.
+pub fn engine(paths: &Paths) -> crate::error::Result<Engine> {
+    Engine::open_or_build_with(paths, &|line| eprintln!("passagebot: {line}"))
+}
+
+/// Colours and width for stdout.
+pub fn stdout_style() -> Style {
+    let tty = std::io::stdout().is_terminal();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(88usize)
+        .min(100);
+    Style {
+        color: tty && std::env::var_os("NO_COLOR").is_none(),
+        width,
+    }
+}

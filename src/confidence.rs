@@ -1,0 +1,141 @@
+//! The `confident` signal: does the best passage answer the question?
+//!
+//! Raw BM25 scores are unbounded and depend on the corpus, so they cannot be
+//! compared with a fixed threshold. Instead every query term gets a weight,
+//! its inverse document frequency over the passages (rare words say more about
+//! what is asked; a word the corpus never uses weighs the most, because it is
+//! something the corpus does not talk about). The signal is
+//!
+//! ```text
+//! coverage = (weight of the query terms the best passage contains)
+//!          / (weight of all query terms)
+//! ```
+//!
+//! in 0..=1: the share of what the question is about that the passage speaks
+//! to. The answer is confident when `coverage >= THRESHOLD` and the passage
+//! matches at least one term that is not in most passages (a passage that
+//! only shares "sales" with the question does not answer it). The margin of
+//! the best score over the runner-up is reported for explanations; with one
+//! short article it says little, so it does not decide.
+//!
+//! The threshold was set on questions written for calibration (see the tests
+//! in `tests/quality.rs`): real questions about the article, paraphrased and
+//! misspelled ones, and off-topic ones including some that share a word with
+//! the article ("which CRM should my sales team buy?").
+
+use serde::Serialize;
+
+/// Minimum coverage for a confident answer.
+pub const THRESHOLD: f32 = 0.5;
+
+/// A term is "common" when it is in more than this share of passages.
+pub const COMMON_SHARE: f32 = 0.5;
+
+/// One query term and what it weighed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TermWeight {
+    /// The analysed (stemmed) term as searched.
+    pub term: String,
+    /// The word of the question it came from, when different (a typo fixed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_from: Option<String>,
+    pub weight: f32,
+    /// Passages containing the term.
+    pub passages: u64,
+    /// Whether the best passage contains it.
+    pub matched: bool,
+}
+
+/// The signal and its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Confidence {
+    pub coverage: f32,
+    /// (best - runner-up) / best, 0 when there is one passage or none.
+    pub margin: f32,
+    pub threshold: f32,
+    pub confident: bool,
+}
+
+impl Confidence {
+    pub const NONE: Confidence = Confidence {
+        coverage: 0.0,
+        margin: 0.0,
+        threshold: THRESHOLD,
+        confident: false,
+    };
+}
+
+/// BM25's inverse document frequency, as tantivy computes it.
+pub fn idf(doc_freq: u64, num_docs: u64) -> f32 {
+    let (df, n) = (doc_freq as f32, num_docs as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// Judges the best passage, given each term's weight and whether it matched.
+pub fn judge(terms: &[TermWeight], num_docs: u64, scores: &[f32]) -> Confidence {
+    let total: f32 = terms.iter().map(|t| t.weight).sum();
+    if total <= 0.0 || scores.is_empty() {
+        return Confidence::NONE;
+    }
+    let matched: f32 = terms.iter().filter(|t| t.matched).map(|t| t.weight).sum();
+    let coverage = matched / total;
+    let distinctive = terms
+        .iter()
+        .any(|t| t.matched && (t.passages as f32) <= COMMON_SHARE * num_docs as f32);
+    let margin = match scores {
+        [best, second, ..] if *best > 0.0 => (best - second) / best,
+        _ => 0.0,
+    };
+    Confidence {
+        coverage,
+        margin,
+        threshold: THRESHOLD,
+        confident: coverage >= THRESHOLD && distinctive,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(weight: f32, passages: u64, matched: bool) -> TermWeight {
+        TermWeight {
+            term: "t".into(),
+            corrected_from: None,
+            weight,
+            passages,
+            matched,
+        }
+    }
+
+    #[test]
+    fn unseen_words_weigh_most() {
+        assert!(idf(0, 14) > idf(1, 14));
+        assert!(idf(1, 14) > idf(10, 14));
+    }
+
+    #[test]
+    fn a_passage_covering_the_rare_words_is_confident() {
+        let c = judge(&[term(2.3, 1, true), term(0.4, 10, true), term(0.5, 9, false)], 14, &[5.0, 2.0]);
+        assert!(c.confident);
+        assert!((c.margin - 0.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn sharing_only_a_common_word_is_not_confident() {
+        let c = judge(&[term(0.4, 10, true), term(0.3, 11, true)], 14, &[1.0]);
+        assert!(!c.confident, "coverage {} but only common words", c.coverage);
+    }
+
+    #[test]
+    fn missing_the_unknown_words_is_not_confident() {
+        let c = judge(&[term(3.4, 0, false), term(0.46, 9, true), term(2.3, 1, true), term(3.4, 0, false)], 14, &[3.0]);
+        assert!(!c.confident);
+    }
+
+    #[test]
+    fn no_terms_or_no_passages_is_not_confident() {
+        assert_eq!(judge(&[], 14, &[1.0]), Confidence::NONE);
+        assert_eq!(judge(&[term(1.0, 1, true)], 14, &[]), Confidence::NONE);
+    }
+}

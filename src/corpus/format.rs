@@ -1,0 +1,39 @@
+//! One trait for every document format, and the registry of the known ones.
+//!
+//! Adding a format means writing one module with a type implementing
+//! [`Format`] and listing it in [`FORMATS`]; nothing else changes.
+
+use std::path::Path;
+
+use super::Parsed;
+
+/// A document format: which file extensions it reads and how.
+pub trait Format: Sync {
+    /// Lower-case file extensions without the dot.
+    fn extensions(&self) -> &'static [&'static str];
+    /// Parses a file's text into metadata and clean blocks.
+    ///
+    /// Errors are reasons a person can act on ("no text in it", …).
+    fn parse(&self, path: &Path, text: &str) -> Result<Parsed, String>;
+}
+
+/// Every format passagebot reads.
+pub static FORMATS: &[&dyn Format] = &[&super::markdown::Markdown, &super::plain::Plain];
+
+/// The format for a path, by extension (case-insensitive).
+pub fn for_path(path: &Path) -> Option<&'static dyn Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    FORMATS
+        .iter()
+        .copied()
+        .find(|f| f.extensions().contains(&ext.as_str()))
+}
+
+/// The extensions of every known format, for messages ("md, markdown, txt").
+pub fn known_extensions() -> String {
+    FORMATS
+        .iter()
+        .flat_map(|f| f.extensions().iter().copied())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

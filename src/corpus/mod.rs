@@ -1,0 +1,67 @@
+//! The corpus: documents loaded from a folder, cleaned of markup, and cut into
+//! passages.
+//!
+//! - [`format`]: the [`format::Format`] trait and the list of known formats;
+//!   one file per format ([`markdown`], [`plain`]), so a new format is a new file.
+//! - [`frontmatter`]: `title:` / `author:` / `url:` metadata shared by formats.
+//! - [`load`]: walking the folder, skipping unreadable files with a reason.
+//! - [`sentence`] and [`chunk`]: passages that follow the document's paragraphs
+//!   and never cut a sentence.
+
+pub mod chunk;
+pub mod format;
+pub mod frontmatter;
+pub mod load;
+pub mod markdown;
+pub mod plain;
+pub mod sentence;
+
+use std::ops::Range;
+
+pub use chunk::{Passage, chunk};
+pub use load::{LoadReport, Skipped, load_corpus};
+
+/// What a block of a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A heading of the given level (1 = `#`).
+    Heading(u8),
+    /// A paragraph, list, quote or code block: text a passage can quote.
+    Paragraph,
+}
+
+/// A block of clean text (no markup) with its byte span in the source file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+/// A document after its format was parsed: metadata plus clean blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub blocks: Vec<Block>,
+}
+
+/// A loaded document, ready to be chunked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// Path as shown to people and in `--json` (`corpus/name.md`).
+    pub source: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    /// Paragraph blocks and the headings between them, in document order.
+    pub blocks: Vec<Block>,
+    /// SHA-256 of the file's bytes, hex.
+    pub hash: String,
+}
+
+/// Collapses runs of whitespace (including newlines) to single spaces and trims.
+pub fn normalise_space(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,105 @@
+//! `manifest.json`: what an index was built from, so a stale or incompatible
+//! index is noticed and rebuilt instead of answering from old text.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::analysis::ANALYZER_VERSION;
+use crate::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
+use crate::corpus::load::{corpus_files, hex};
+use crate::error::Result;
+
+pub const FILE_NAME: &str = "manifest.json";
+
+/// Bumped whenever the index layout or schema changes.
+pub const LAYOUT_VERSION: u32 = 1;
+
+/// One document as indexed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DocEntry {
+    pub source: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub hash: String,
+    pub passages: usize,
+}
+
+/// A file left out of the index, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SkippedEntry {
+    pub source: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Manifest {
+    pub layout: u32,
+    pub program_version: String,
+    pub settings: String,
+    pub corpus_fingerprint: String,
+    /// RFC 3339, UTC, seconds.
+    pub built_at: String,
+    pub passages: usize,
+    pub documents: Vec<DocEntry>,
+    pub skipped: Vec<SkippedEntry>,
+}
+
+impl Manifest {
+    /// Why this index cannot serve the current program, if it cannot.
+    pub fn incompatibility(&self) -> Option<String> {
+        if self.layout != LAYOUT_VERSION {
+            Some(format!("index layout {} (this program uses {LAYOUT_VERSION})", self.layout))
+        } else if self.settings != settings() {
+            Some("built with other analysis settings".into())
+        } else if self.program_version != env!("CARGO_PKG_VERSION") {
+            Some(format!("built by passagebot {}", self.program_version))
+        } else {
+            None
+        }
+    }
+
+    pub fn read(dir: &Path) -> std::io::Result<Manifest> {
+        let raw = fs::read(dir.join(FILE_NAME))?;
+        serde_json::from_slice(&raw).map_err(std::io::Error::other)
+    }
+
+    /// Writes the manifest and flushes it to disk.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        let mut file = fs::File::create(dir.join(FILE_NAME))?;
+        serde_json::to_writer_pretty(&mut file, self).map_err(std::io::Error::other)?;
+        file.write_all(b"\n")?;
+        file.sync_all()
+    }
+}
+
+/// The analysis and chunking settings an index depends on, as one string.
+pub fn settings() -> String {
+    format!("{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1")
+}
+
+/// A cheap fingerprint of the corpus folder: every file's path, size and
+/// modification time. Content hashes are kept per document in the manifest;
+/// this only has to notice that something changed, without reading files.
+pub fn fingerprint(corpus: &Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for file in corpus_files(corpus)? {
+        let rel = file.strip_prefix(corpus).unwrap_or(&file);
+        hasher.update(rel.to_string_lossy().as_bytes());
+        hasher.update([0]);
+        if let Ok(meta) = fs::metadata(&file) {
+            hasher.update(meta.len().to_le_bytes());
+            let mtime = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            hasher.update(mtime.to_le_bytes());
+        }
+    }
+    Ok(hex(&hasher.finalize()))
+}

@@ -1,0 +1,32 @@
+//! passagebot: ask a document questions, get the passages that answer them,
+//! quoted verbatim — in the terminal or in Telegram.
+//!
+//! # Layout
+//! - [`corpus`]: loading documents (one file per format) and chunking them
+//!   into passages that never cut a sentence;
+//! - [`analysis`]: the English analyser shared by index and queries;
+//! - [`index`]: the tantivy schema, atomic (re)builds, freshness checks;
+//! - [`search`]: the [`search::Engine`] — a question in, ranked passages out;
+//! - [`confidence`]: the calibrated `confident` signal;
+//! - [`answer`]: formatting answers for the terminal, JSON and Telegram;
+//! - [`chat`]: the terminal chat session;
+//! - [`cli`] and [`commands`]: the command line;
+//! - [`bot`]: the Telegram bot;
+//! - [`config`] and [`error`]: shared settings and typed errors.
+
+pub mod analysis;
+pub mod answer;
+pub mod bot;
+pub mod chat;
+pub mod cli;
+pub mod commands;
+pub mod confidence;
+pub mod config;
+pub mod corpus;
+pub mod error;
+pub mod index;
+pub mod search;
+
+pub use config::Paths;
+pub use error::{Error, Result};
+pub use search::{Answer, Engine, Hit, IndexSummary};

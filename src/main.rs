@@ -1,0 +1,52 @@
+//! The `passagebot` binary: parse, dispatch, print errors once.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use passagebot::cli::{Cli, Command};
+use passagebot::commands;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, Command::Bot(_)));
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("passagebot: {err:#}");
+            if err.downcast_ref::<commands::ask::UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let paths = cli.paths();
+    match cli.command {
+        Command::Index => commands::index::run(&paths),
+        Command::Ask(args) => commands::ask::run(&paths, &args),
+        Command::Chat(args) => commands::chat::run(&paths, &args),
+        Command::Bot(args) => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(passagebot::bot::run(paths, args))
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG`. The terminal commands show
+/// warnings only (skipped files), tersely; the bot logs at info with times.
+fn init_logging(service: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if service { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if service {
+        builder.init();
+    } else {
+        builder.without_time().with_target(false).init();
+    }
+}

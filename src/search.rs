@@ -1,0 +1,367 @@
+//! The engine: a question in, ranked passages and a confidence judgement out.
+//!
+//! User text never reaches tantivy's query parser: it is analysed with the
+//! index's own analyser and the query is built term by term, so no input
+//! ("(", `"unclosed`, `AND OR NOT`, `title:x`, emoji, 10 KB of text) can be a
+//! syntax error. A term the corpus never uses is corrected to the nearest
+//! indexed term when one is a single edit away (two for long words), so typos
+//! still find their passage.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+use crate::analysis;
+use crate::confidence::{self, Confidence, TermWeight};
+use crate::config::{MAX_QUESTION_CHARS, Paths};
+use crate::error::{Error, Result};
+use crate::index::schema::Fields;
+use crate::index::{self, Freshness, Manifest};
+
+/// How much a match in each field counts, relative to the passage text.
+const CONTEXT_BOOST: f32 = 0.4;
+const HEADING_BOOST: f32 = 0.5;
+const TITLE_BOOST: f32 = 0.3;
+
+/// At most this many distinct terms of a question are searched.
+const MAX_TERMS: usize = 48;
+
+/// One ranked passage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub text: String,
+    pub score: f32,
+    pub source: String,
+    pub title: String,
+    pub heading: Option<String>,
+    pub paragraph: u32,
+    /// Byte ranges in `text` of the words that matched the question.
+    pub highlights: Vec<(usize, usize)>,
+    doc: u64,
+    start: u64,
+    end: u64,
+}
+
+/// The engine's answer to one question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub question: String,
+    /// Whether the passages answer the question (see [`crate::confidence`]).
+    pub confident: bool,
+    /// Best first; starts after the `skip` passages asked to be skipped.
+    pub passages: Vec<Hit>,
+    pub confidence: Confidence,
+    /// The question's terms, their weights and whether the best passage has them.
+    pub terms: Vec<TermWeight>,
+    /// Whether the question was cut to [`MAX_QUESTION_CHARS`].
+    pub truncated: bool,
+    /// How many passages (after `skip`) would follow these ones.
+    pub more: bool,
+}
+
+/// A summary of what the index holds, for `/about` and the CLI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexSummary {
+    pub documents: Vec<DocSummary>,
+    pub passages: usize,
+    pub built_at: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocSummary {
+    pub title: String,
+    pub source: String,
+    pub author: Option<String>,
+    pub passages: usize,
+}
+
+/// The indexed terms of the passage text with their document frequencies,
+/// grouped by first letter for typo correction.
+#[derive(Debug, Default)]
+struct Vocabulary {
+    by_initial: HashMap<char, Vec<(String, u64)>>,
+}
+
+impl Vocabulary {
+    fn read(searcher: &Searcher, fields: &Fields) -> Result<Vocabulary> {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(fields.text)?;
+            let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                if let Ok(term) = std::str::from_utf8(stream.key()) {
+                    *counts.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+        let mut by_initial: HashMap<char, Vec<(String, u64)>> = HashMap::new();
+        for (term, df) in counts {
+            if let Some(c) = term.chars().next() {
+                by_initial.entry(c).or_default().push((term, df));
+            }
+        }
+        Ok(Vocabulary { by_initial })
+    }
+
+    /// The nearest indexed term to an unknown one: same first letter (typos
+    /// rarely hit it), one edit for words up to 8 letters, two beyond; ties go
+    /// to the more frequent term.
+    fn correct(&self, term: &str) -> Option<(String, u64)> {
+        let len = term.chars().count();
+        if len < 4 || term.chars().any(|c| c.is_numeric()) {
+            return None;
+        }
+        let max = if len <= 8 { 1 } else { 2 };
+        let first = term.chars().next()?;
+        self.by_initial
+            .get(&first)?
+            .iter()
+            .filter(|(t, _)| t.chars().count().abs_diff(len) <= max)
+            .map(|(t, df)| (strsim::damerau_levenshtein(term, t), t, *df))
+            .filter(|&(d, _, _)| d <= max)
+            .min_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)))
+            .map(|(_, t, df)| (t.clone(), df))
+    }
+}
+
+/// A searchable index. Cheap to share (`Arc<Engine>`); every method blocks.
+pub struct Engine {
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    vocabulary: Vocabulary,
+    manifest: Manifest,
+    summary: IndexSummary,
+    location: PathBuf,
+}
+
+impl Engine {
+    /// Opens the live index in `index_dir`.
+    pub fn open(index_dir: &Path) -> Result<Engine> {
+        let opened = index::open(index_dir)?;
+        Engine::from_index(opened)
+    }
+
+    /// Opens the index, first (re)building it when it is missing, stale or
+    /// incompatible; `notify` receives one line saying why it rebuilds.
+    ///
+    /// When a rebuild fails but a previous index is still usable (say the
+    /// index folder became read-only), that index serves and `notify` says so.
+    pub fn open_or_build_with(paths: &Paths, notify: &dyn Fn(&str)) -> Result<Engine> {
+        let freshness = index::freshness(&paths.corpus, &paths.index)?;
+        if freshness == Freshness::Fresh {
+            match Engine::open(&paths.index) {
+                Ok(engine) => return Ok(engine),
+                Err(e) => notify(&format!("rebuilding the index: {e}")),
+            }
+        } else {
+            notify(&format!(
+                "building the index in {} ({})",
+                paths.index.display(),
+                freshness.reason()
+            ));
+        }
+        match index::build(&paths.corpus, &paths.index, &|_| {}) {
+            Ok(_) => Engine::open(&paths.index),
+            Err(build_err) if freshness == Freshness::Stale => match Engine::open(&paths.index) {
+                Ok(engine) => {
+                    notify(&format!(
+                        "could not rebuild the index ({build_err}); answering from the previous one"
+                    ));
+                    Ok(engine)
+                }
+                Err(_) => Err(build_err),
+            },
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`Engine::open_or_build_with`], reporting through the log.
+    pub fn open_or_build(paths: &Paths) -> Result<Engine> {
+        Engine::open_or_build_with(paths, &|line| tracing::info!("{line}"))
+    }
+
+    fn from_index(opened: index::Opened) -> Result<Engine> {
+        let index::Opened {
+            index,
+            fields,
+            manifest,
+            location,
+        } = opened;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let vocabulary = Vocabulary::read(&reader.searcher(), &fields)?;
+        let summary = IndexSummary {
+            documents: manifest
+                .documents
+                .iter()
+                .map(|d| DocSummary {
+                    title: d.title.clone(),
+                    source: d.source.clone(),
+                    author: d.author.clone(),
+                    passages: d.passages,
+                })
+                .collect(),
+            passages: manifest.passages,
+            built_at: manifest.built_at.clone(),
+            version: manifest.program_version.clone(),
+        };
+        Ok(Engine {
+            reader,
+            fields,
+            analyzer: analysis::analyzer(),
+            vocabulary,
+            manifest,
+            summary,
+            location,
+        })
+    }
+
+    pub fn summary(&self) -> &IndexSummary {
+        &self.summary
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The best passages for `question`, skipping the first `skip` (for
+    /// "more"), at most `top` of them. Never fails on user text; errors are
+    /// index I/O failures only.
+    pub fn search(&self, question: &str, skip: usize, top: usize) -> Result<Answer> {
+        let (cleaned, truncated) = clean_question(question);
+        let mut analyzer = self.analyzer.clone();
+        let searcher = self.reader.searcher();
+        let num_docs = searcher.num_docs().max(1);
+        let mut terms = Vec::new();
+        for word in analysis::terms(&mut analyzer, &cleaned).into_iter().take(MAX_TERMS) {
+            terms.push(self.weigh(&searcher, word, num_docs)?);
+        }
+        let mut answer = Answer {
+            question: question.to_string(),
+            confident: false,
+            passages: Vec::new(),
+            confidence: Confidence::NONE,
+            terms,
+            truncated,
+            more: false,
+        };
+        let searchable: Vec<&TermWeight> = answer.terms.iter().filter(|t| t.passages > 0).collect();
+        if searchable.is_empty() {
+            return Ok(answer);
+        }
+        let query = self.query(&searchable);
+        let limit = (skip + top) * 2 + 8;
+        let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut hits: Vec<Hit> = Vec::new();
+        for (score, address) in found {
+            let hit = self.hit(&searcher, score, address)?;
+            let overlaps = hits.iter().any(|h| {
+                h.doc == hit.doc && h.paragraph == hit.paragraph && h.start < hit.end && hit.start < h.end
+            });
+            if !overlaps {
+                hits.push(hit);
+            }
+        }
+        if let Some(best) = hits.first() {
+            let mut in_best = analysis::terms(&mut analyzer, &best.text);
+            if let Some(h) = &best.heading {
+                in_best.extend(analysis::terms(&mut analyzer, h));
+            }
+            for t in &mut answer.terms {
+                t.matched = in_best.contains(&t.term);
+            }
+        }
+        let scores: Vec<f32> = hits.iter().map(|h| h.score).collect();
+        answer.confidence = confidence::judge(&answer.terms, num_docs, &scores);
+        answer.confident = answer.confidence.confident;
+        answer.more = hits.len() > skip + top;
+        answer.passages = hits.into_iter().skip(skip).take(top).collect();
+        let wanted: Vec<&str> = answer.terms.iter().map(|t| t.term.as_str()).collect();
+        for hit in &mut answer.passages {
+            hit.highlights = analysis::matches(&mut analyzer, &hit.text, &wanted);
+        }
+        Ok(answer)
+    }
+
+    /// The weight of one question term, correcting it when the corpus lacks it.
+    fn weigh(&self, searcher: &Searcher, word: String, num_docs: u64) -> Result<TermWeight> {
+        let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, &word))?;
+        let (term, corrected_from, df) = match (df, self.vocabulary.correct(&word)) {
+            (0, Some((fixed, fixed_df))) => (fixed, Some(word), fixed_df),
+            _ => (word, None, df),
+        };
+        Ok(TermWeight {
+            term,
+            corrected_from,
+            weight: confidence::idf(df, num_docs),
+            passages: df,
+            matched: false,
+        })
+    }
+
+    fn query(&self, terms: &[&TermWeight]) -> BooleanQuery {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for t in terms {
+            for (field, boost) in [
+                (f.text, 1.0),
+                (f.context, CONTEXT_BOOST),
+                (f.heading, HEADING_BOOST),
+                (f.title, TITLE_BOOST),
+            ] {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, &t.term),
+                    IndexRecordOption::WithFreqs,
+                );
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+            }
+        }
+        BooleanQuery::new(clauses)
+    }
+
+    fn hit(&self, searcher: &Searcher, score: f32, address: DocAddress) -> Result<Hit> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let f = &self.fields;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0);
+        Ok(Hit {
+            text: text(f.text).ok_or_else(|| Error::IndexUnusable {
+                path: self.location.clone(),
+                reason: "a passage has no stored text".into(),
+            })?,
+            score,
+            source: text(f.source).unwrap_or_default(),
+            title: text(f.title).unwrap_or_default(),
+            heading: text(f.heading),
+            paragraph: u32::try_from(num(f.paragraph)).unwrap_or(u32::MAX),
+            highlights: Vec::new(),
+            doc: num(f.doc),
+            start: num(f.start),
+            end: num(f.end),
+        })
+    }
+}
+
+/// Drops control characters and cuts the question to [`MAX_QUESTION_CHARS`].
+fn clean_question(question: &str) -> (String, bool) {
+    let truncated = question.chars().count() > MAX_QUESTION_CHARS;
+    let cleaned = question
+        .chars()
+        .take(MAX_QUESTION_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    (cleaned, truncated)
+}
