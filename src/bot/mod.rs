@@ -1,6 +1,371 @@
-//! Temporary placeholder (engine author); the bot's owner replaces this file.
-#[derive(Debug, clap::Args)]
-pub struct BotArgs {}
-pub async fn run(_paths: crate::config::Paths, _args: BotArgs) -> anyhow::Result<()> {
-    anyhow::bail!("the Telegram bot is not built yet")
+//! The Telegram bot (`passagebot bot`): a thin adapter from Telegram updates to the
+//! engine, on teloxide.
+//!
+//! # Layout
+//! - `mod.rs`: flags ([`BotArgs`]), start-up ([`run`]), the dispatcher and its handler
+//!   tree ([`serve`], `schema`), shared state (`Ctx`);
+//! - `commands.rs`: the [`BotCommand`] enum (its doc comments are `/help`);
+//! - `routing.rs`: what a message asks (private chat vs group mention/reply/`/ask`);
+//! - `handlers.rs`: messages, commands and buttons; `inline.rs`: inline mode;
+//! - `state.rs`: recent answers per chat (for More / Why);
+//! - `ratelimit.rs`: the per-person incoming limit;
+//! - `token.rs`: reading, checking and redacting the token;
+//! - `webhook.rs`: webhook mode with `/healthz`.
+//!
+//! The HTML itself is made by [`crate::answer::telegram`] (pure functions).
+//!
+//! Searches run on `spawn_blocking` over one shared [`Engine`]. Outgoing requests go
+//! through teloxide's `Throttle` (Telegram's limits, 429 `retry_after` honoured by
+//! retrying). Stopping is graceful: long polling confirms the last update it handed
+//! out before returning, and the dispatcher finishes what it has, so a restart neither
+//! loses nor repeats an update.
+
+mod commands;
+mod handlers;
+mod inline;
+mod ratelimit;
+mod routing;
+mod state;
+pub mod token;
+pub mod webhook;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use teloxide::utils::command::BotCommands;
+
+pub use commands::BotCommand;
+pub use webhook::Webhook;
+
+use crate::answer::telegram;
+use crate::config::Paths;
+use crate::search::{Answer, Engine};
+
+/// The bot as handlers see it: every request throttled to Telegram's limits.
+pub type TgBot = Throttle<Bot>;
+type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+type HandlerResult = Result<(), HandlerError>;
+
+/// Flags of `passagebot bot`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BotArgs {
+    /// Receive updates by webhook at this public HTTPS URL instead of long polling
+    #[arg(long, env = "PASSAGEBOT_WEBHOOK_URL", value_name = "URL")]
+    pub webhook_url: Option<url::Url>,
+    /// Address the webhook server listens on (behind your HTTPS reverse proxy)
+    #[arg(
+        long,
+        env = "PASSAGEBOT_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8443"
+    )]
+    pub listen: SocketAddr,
+    /// Secret Telegram must send with every webhook request (default: random per start)
+    #[arg(
+        long,
+        env = "PASSAGEBOT_WEBHOOK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<String>,
+    /// Passages per answer
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub passages: u8,
+    /// Questions one person may ask per minute; past it they get one notice, then silence
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+}
+
+/// Resolved bot settings (tests and benchmarks build these directly).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Passages per answer (and per "More").
+    pub passages: usize,
+    /// Incoming messages per person per minute.
+    pub rate_limit: u32,
+    /// Outgoing limits (Telegram's by default).
+    pub throttle: Limits,
+    /// Long-polling timeout.
+    pub poll_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            passages: 2,
+            rate_limit: 20,
+            throttle: Limits::default(),
+            poll_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// How updates arrive.
+pub enum Updates {
+    Polling,
+    Webhook(Webhook),
+}
+
+/// What every handler shares.
+pub(crate) struct Ctx {
+    engine: Arc<Engine>,
+    settings: Settings,
+    recent: state::Recent,
+    limiter: ratelimit::RateLimiter,
+    examples: Vec<String>,
+}
+
+/// `passagebot bot`: reads the token, opens (building if needed) the index, and runs
+/// until SIGINT or SIGTERM.
+pub async fn run(paths: Paths, args: BotArgs) -> anyhow::Result<()> {
+    let token = token::from_env()?;
+    token::remember(&token);
+    let mut bot = Bot::with_client(token, teloxide::net::client_from_env());
+    if let Ok(url) = std::env::var("TELOXIDE_API_URL") {
+        let parsed = url::Url::parse(&url)
+            .with_context(|| format!("TELOXIDE_API_URL is not a URL: {url:?}"))?;
+        bot = bot.set_api_url(parsed);
+    }
+
+    let engine = tokio::task::spawn_blocking(move || Engine::open_or_build(&paths))
+        .await
+        .context("opening the index")??;
+
+    let updates = match args.webhook_url {
+        None => Updates::Polling,
+        Some(url) => {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("could not listen on {} for the webhook", args.listen))?;
+            Updates::Webhook(Webhook {
+                url,
+                listener,
+                secret: args.webhook_secret,
+            })
+        }
+    };
+    let settings = Settings {
+        passages: usize::from(args.passages),
+        rate_limit: args.rate_limit,
+        ..Settings::default()
+    };
+    serve(bot, Arc::new(engine), settings, updates, shutdown_signal()).await
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM (systemd's stop).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {err}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(err) => {
+                tracing::error!("cannot listen for SIGTERM: {err}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received; finishing the updates in hand"),
+        () = term => tracing::info!("SIGTERM received; finishing the updates in hand"),
+    }
+}
+
+/// Runs the bot on `engine` until `shutdown` resolves, then stops gracefully.
+///
+/// The stop signal is an argument (like mini-redis's `server::run`) so tests can run
+/// the real bot against a fake Telegram and stop it when they are done.
+pub async fn serve(
+    bot: Bot,
+    engine: Arc<Engine>,
+    settings: Settings,
+    updates: Updates,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    token::remember(bot.token());
+    let me = bot.get_me().await.map_err(|e| start_error(&bot, e))?;
+    tracing::info!("signed in to Telegram as @{}", me.username());
+
+    // Telegram wants command names without the leading slash teloxide includes.
+    let commands: Vec<teloxide::types::BotCommand> = BotCommand::bot_commands()
+        .into_iter()
+        .map(|c| teloxide::types::BotCommand::new(c.command.trim_start_matches('/'), c.description))
+        .collect();
+    if let Err(err) = bot.set_my_commands(commands).await {
+        tracing::warn!(
+            "could not set the command menu: {}",
+            token::redact(&err.to_string())
+        );
+    }
+    let summary = engine.summary();
+    tracing::info!(
+        documents = summary.documents.len(),
+        passages = summary.passages,
+        built_at = %summary.built_at,
+        "index ready: {}",
+        summary
+            .documents
+            .iter()
+            .map(|d| d.title.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    let health = Arc::new(
+        serde_json::json!({
+            "status": "ok",
+            "bot": me.username(),
+            "documents": summary.documents.len(),
+            "passages": summary.passages,
+            "built_at": summary.built_at,
+        })
+        .to_string(),
+    );
+
+    let ctx = Arc::new(Ctx {
+        examples: crate::answer::example_questions(summary),
+        recent: state::Recent::new(),
+        limiter: ratelimit::RateLimiter::per_minute(settings.rate_limit),
+        engine,
+        settings: settings.clone(),
+    });
+    let throttled = Throttle::new_spawn(bot.clone(), settings.throttle);
+    let mut dispatcher = Dispatcher::builder(throttled, schema())
+        .dependencies(dptree::deps![ctx])
+        .default_handler(|update| async move {
+            tracing::debug!(
+                id = update.id.0,
+                "ignoring an update of a kind the bot does not handle"
+            );
+        })
+        .error_handler(Arc::new(|err: HandlerError| async move {
+            tracing::error!("a handler failed: {}", token::redact(&err.to_string()));
+        }))
+        .build();
+
+    let stop = dispatcher.shutdown_token();
+    let stopper = tokio::spawn(async move {
+        shutdown.await;
+        // `shutdown` fails while the dispatcher is not running yet: try until it is.
+        loop {
+            match stop.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
+    });
+    let listener_errors = Arc::new(|err: teloxide::RequestError| async move {
+        tracing::warn!(
+            "fetching updates failed (will retry): {}",
+            token::redact(&err.to_string())
+        );
+    });
+    let webhook_errors = Arc::new(|err: std::convert::Infallible| async move { match err {} });
+
+    let result = match updates {
+        Updates::Polling => {
+            delete_webhook_if_set(&bot).await;
+            let polling = Polling::builder(bot.clone())
+                .timeout(settings.poll_timeout)
+                .build();
+            dispatcher
+                .try_dispatch_with_listener(polling, listener_errors)
+                .await
+        }
+        Updates::Webhook(hook) => {
+            let (listener, server) = webhook::start(&bot, hook, health).await?;
+            let result = dispatcher
+                .try_dispatch_with_listener(listener, webhook_errors)
+                .await;
+            if let Err(err) = server.await {
+                tracing::warn!("the webhook server task ended badly: {err}");
+            }
+            webhook::stop(&bot).await;
+            result
+        }
+    };
+    stopper.abort();
+    result.map_err(|e| start_error(&bot, e))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The handler tree: messages (new and edited), button presses, inline queries.
+fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(handlers::on_message))
+        .branch(Update::filter_edited_message().endpoint(handlers::on_message))
+        .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
+        .branch(Update::filter_inline_query().endpoint(inline::on_inline))
+}
+
+/// Runs one search off the async threads.
+async fn search(
+    ctx: &Arc<Ctx>,
+    question: String,
+    skip: usize,
+    top: usize,
+) -> anyhow::Result<Answer> {
+    let engine = ctx.engine.clone();
+    let answer = tokio::task::spawn_blocking(move || engine.search(&question, skip, top))
+        .await
+        .context("the search task failed")??;
+    Ok(answer)
+}
+
+/// Long polling does not work while a webhook is set; remove a leftover one.
+async fn delete_webhook_if_set(bot: &Bot) {
+    match bot.get_webhook_info().await {
+        Ok(info) if info.url.is_some() => {
+            tracing::info!("removing the webhook so long polling can work");
+            if let Err(err) = bot.delete_webhook().await {
+                tracing::warn!(
+                    "could not delete the webhook: {}",
+                    token::redact(&err.to_string())
+                );
+            }
+        }
+        Ok(_) => {}
+        Err(err) => tracing::warn!(
+            "could not read the webhook info: {}",
+            token::redact(&err.to_string())
+        ),
+    }
+}
+
+/// A start-up failure in words an operator can act on, without the token.
+fn start_error(bot: &Bot, err: teloxide::RequestError) -> anyhow::Error {
+    use teloxide::{ApiError, RequestError};
+    match err {
+        RequestError::Api(ApiError::InvalidToken) => anyhow::anyhow!(
+            "Telegram rejected the token in TELOXIDE_TOKEN; check it with @BotFather (/mybots → your bot → API Token) and set it again"
+        ),
+        RequestError::Network(e) => anyhow::anyhow!(
+            "could not reach the Telegram Bot API at {}: {}",
+            bot.api_url(),
+            token::redact(&e.to_string())
+        ),
+        other => anyhow::anyhow!(
+            "Telegram refused to start the bot: {}",
+            token::redact(&other.to_string())
+        ),
+    }
 }

@@ -1,0 +1,644 @@
+//! Answers as Telegram HTML: pure functions, no network.
+//!
+//! Everything from a document or a user is HTML-escaped; the only tags are the ones
+//! written here (`<b>`, `<i>`, `<blockquote>`), all allowed by Telegram's HTML parse
+//! mode. [`split`] keeps every message under Telegram's 4,096-character limit, cutting
+//! between passages first and, only for a passage too long on its own, between words,
+//! closing and reopening tags so no part has broken HTML.
+
+use crate::search::{Answer, Hit, IndexSummary};
+
+/// Telegram's limit on a message's text, in UTF-16 code units after entity parsing.
+pub const MESSAGE_LIMIT: usize = 4096;
+
+/// Escapes `text` for Telegram HTML (`&`, `<`, `>`; quotes are harmless in text).
+pub fn escape(text: &str) -> String {
+    html_escape::encode_text(text).into_owned()
+}
+
+/// A passage's text, escaped, with its highlighted byte ranges in `<b>`.
+///
+/// Ranges that are out of bounds, overlapping or not on character boundaries are
+/// skipped rather than trusted: the text must come out whole and valid.
+pub fn passage_html(hit: &Hit) -> String {
+    highlighted(&hit.text, &hit.highlights)
+}
+
+/// `text`, escaped, with the byte ranges `highlights` in `<b>`.
+pub fn highlighted(text: &str, highlights: &[(usize, usize)]) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for &(start, end) in highlights {
+        let usable = start >= at
+            && start < end
+            && end <= text.len()
+            && text.is_char_boundary(start)
+            && text.is_char_boundary(end);
+        if !usable {
+            continue;
+        }
+        out.push_str(&escape(&text[at..start]));
+        out.push_str("<b>");
+        out.push_str(&escape(&text[start..end]));
+        out.push_str("</b>");
+        at = end;
+    }
+    out.push_str(&escape(&text[at..]));
+    out
+}
+
+/// Where a passage comes from: the document title, its section and paragraph.
+pub fn citation_html(hit: &Hit) -> String {
+    citation(&hit.title, hit.heading.as_deref(), hit.paragraph)
+}
+
+fn citation(title: &str, heading: Option<&str>, paragraph: u32) -> String {
+    let mut out = format!("— <i>{}</i>", escape(title));
+    if let Some(heading) = heading.filter(|h| !h.is_empty() && *h != title) {
+        out.push_str(&format!(", “{}”", escape(heading)));
+    }
+    out.push_str(&format!(", paragraph {paragraph}"));
+    out
+}
+
+/// One passage as a block: the quote, then its citation.
+pub fn passage_block(hit: &Hit) -> String {
+    quote_block(&passage_html(hit), &citation_html(hit))
+}
+
+fn quote_block(quote_html: &str, citation_html: &str) -> String {
+    format!("<blockquote>{quote_html}</blockquote>\n{citation_html}")
+}
+
+/// The note shown above an answer whose question was cut short.
+pub fn truncated_note(max_chars: usize) -> String {
+    format!(
+        "<i>Your question was long, so I used its first {} characters.</i>",
+        thousands(max_chars)
+    )
+}
+
+/// A confident answer as blocks (the note on a cut question, then one per passage),
+/// ready for [`split`]. `first` is the 1-based number of the first passage shown.
+pub fn answer_blocks(answer: &Answer, first: usize, max_question_chars: usize) -> Vec<String> {
+    let mut blocks = Vec::with_capacity(answer.passages.len() + 1);
+    if answer.truncated {
+        blocks.push(truncated_note(max_question_chars));
+    }
+    let numbered = first > 1 || answer.passages.len() > 1 || answer.more;
+    for (i, hit) in answer.passages.iter().enumerate() {
+        blocks.push(numbered_block(
+            numbered.then_some(first + i),
+            &passage_block(hit),
+        ));
+    }
+    blocks
+}
+
+fn numbered_block(number: Option<usize>, block: &str) -> String {
+    match number {
+        Some(n) => format!("<b>{n}.</b> {block}"),
+        None => block.to_owned(),
+    }
+}
+
+/// The honest reply when the documents do not answer: say so, and say what they do
+/// cover, with example questions. Never shows the weak passages as an answer.
+pub fn not_covered(answer: &Answer, summary: &IndexSummary, examples: &[String]) -> String {
+    let mut out = String::new();
+    if answer.truncated {
+        out.push_str(&truncated_note(crate::config::MAX_QUESTION_CHARS));
+        out.push_str("\n\n");
+    }
+    out.push_str("I couldn't find an answer to that: ");
+    out.push_str(match summary.documents.len() {
+        0 => "I have no documents to read yet.",
+        1 => "the article doesn't seem to cover it.",
+        _ => "the documents don't seem to cover it.",
+    });
+    out.push_str("\n\n");
+    out.push_str(&covers(summary, examples));
+    out.push_str(
+        "\n\nIf it's a personal, complicated or negotiating kind of question, a person will help you better than I can.",
+    );
+    out
+}
+
+/// What the documents cover: titles and example questions.
+pub fn covers(summary: &IndexSummary, examples: &[String]) -> String {
+    let mut out = String::new();
+    if !summary.documents.is_empty() {
+        out.push_str("What I can answer from:");
+        for doc in summary.documents.iter().take(10) {
+            out.push_str(&format!("\n• <i>{}</i>", escape(&doc.title)));
+        }
+        if summary.documents.len() > 10 {
+            out.push_str(&format!("\n• … and {} more", summary.documents.len() - 10));
+        }
+    }
+    if !examples.is_empty() {
+        out.push_str("\n\nYou could ask, for example:");
+        for q in examples {
+            out.push_str(&format!("\n• {}", escape(q)));
+        }
+    }
+    out
+}
+
+/// The `/start` greeting.
+pub fn greeting(summary: &IndexSummary, examples: &[String]) -> String {
+    format!(
+        "Hello! Ask me a question and I'll answer with the passages of the text that fit best, quoted word for word, with the matching words in <b>bold</b>.\n\n{}\n\nI say so when the text doesn't cover a question. /help lists what else I do.",
+        covers(summary, examples)
+    )
+}
+
+/// `/about`: what the index holds and when it was built.
+pub fn about(summary: &IndexSummary) -> String {
+    let mut out = String::from("<b>What I know</b>");
+    for doc in &summary.documents {
+        let by = doc
+            .author
+            .as_deref()
+            .map(|a| format!(" by {}", escape(a)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "\n• <i>{}</i>{by} — {} passage{} ({})",
+            escape(&doc.title),
+            doc.passages,
+            if doc.passages == 1 { "" } else { "s" },
+            escape(&doc.source)
+        ));
+    }
+    if summary.documents.is_empty() {
+        out.push_str("\nNo documents yet.");
+    }
+    out.push_str(&format!(
+        "\n\n{} passage{} in all; index built {}; passagebot {}.",
+        summary.passages,
+        if summary.passages == 1 { "" } else { "s" },
+        escape(&summary.built_at),
+        escape(&summary.version)
+    ));
+    out
+}
+
+/// `/why`: the explanation of an answer (plain text from [`crate::answer::explain`]).
+pub fn why(question: &str, explanation: &str) -> String {
+    format!(
+        "<b>Why this answer?</b>\nQuestion: <i>{}</i>\n\n{}",
+        escape(&shorten(question, 200)),
+        escape(explanation)
+    )
+}
+
+/// A short plain-text preview of a passage (inline results' descriptions).
+pub fn preview(text: &str, max_chars: usize) -> String {
+    shorten(text, max_chars)
+}
+
+/// `text` cut to at most `max_chars` characters at a word boundary, with "…" if cut.
+pub fn shorten(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    let cut = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Splitting.
+
+/// How many characters Telegram counts for this HTML: tags are free, an entity is one
+/// character, everything in UTF-16 code units.
+pub fn visible_len(html: &str) -> usize {
+    tokens(html)
+        .map(|t| match t {
+            Token::Text(s) => s.encode_utf16().count(),
+            Token::Entity(e) => decode_entity(e).map_or(1, char::len_utf16),
+            Token::Open { .. } | Token::Close(_) => 0,
+        })
+        .sum()
+}
+
+/// Packs `blocks` into messages of at most `limit` visible characters, joined by a
+/// blank line. Blocks stay whole when they fit; a block longer than `limit` is cut
+/// between words (or, for one enormous word, anywhere) with its tags closed at the end
+/// of one part and reopened at the start of the next.
+pub fn split(blocks: &[String], limit: usize) -> Vec<String> {
+    const SEP: &str = "\n\n";
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_len = 0;
+    for block in blocks {
+        let len = visible_len(block);
+        let pieces = if len > limit {
+            split_block(block, limit)
+        } else {
+            vec![block.clone()]
+        };
+        for piece in pieces {
+            let len = visible_len(&piece);
+            let joined = if cur.is_empty() {
+                len
+            } else {
+                cur_len + 2 + len
+            };
+            if joined <= limit {
+                if !cur.is_empty() {
+                    cur.push_str(SEP);
+                }
+                cur.push_str(&piece);
+                cur_len = joined;
+            } else {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+                cur = piece;
+                cur_len = len;
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Token<'a> {
+    /// `<name ...>`: the whole tag and its name.
+    Open { tag: &'a str, name: &'a str },
+    /// `</name>`
+    Close(&'a str),
+    /// `&...;`, without `&` and `;`
+    Entity(&'a str),
+    /// Plain text without `<` or `&`.
+    Text(&'a str),
+}
+
+/// Tokens of HTML written by this module (well formed by construction). Anything
+/// unexpected — a `<` without `>`, an `&` without `;` — is treated as text.
+fn tokens(html: &str) -> impl Iterator<Item = Token<'_>> {
+    let mut rest = html;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let (token, len) = if rest.starts_with('<') {
+            match rest.find('>') {
+                Some(end) => {
+                    let inner = &rest[1..end];
+                    let token = match inner.strip_prefix('/') {
+                        Some(name) => Token::Close(name),
+                        None => {
+                            let name_end = inner.find(char::is_whitespace).unwrap_or(inner.len());
+                            Token::Open {
+                                tag: &rest[..=end],
+                                name: &inner[..name_end],
+                            }
+                        }
+                    };
+                    (token, end + 1)
+                }
+                None => (Token::Text(&rest[..1]), 1),
+            }
+        } else if rest.starts_with('&') {
+            match rest.find(';').filter(|&e| e <= 10) {
+                Some(end) => (Token::Entity(&rest[1..end]), end + 1),
+                None => (Token::Text(&rest[..1]), 1),
+            }
+        } else {
+            let end = rest.find(['<', '&']).unwrap_or(rest.len());
+            (Token::Text(&rest[..end]), end)
+        };
+        rest = &rest[len..];
+        Some(token)
+    })
+}
+
+fn decode_entity(entity: &str) -> Option<char> {
+    match entity {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "quot" => Some('"'),
+        _ => {
+            let n = match entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+            {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => entity.strip_prefix('#').and_then(|d| d.parse().ok()),
+            };
+            n.and_then(char::from_u32)
+        }
+    }
+}
+
+/// Cuts one over-long block into parts of at most `limit` visible characters.
+fn split_block(html: &str, limit: usize) -> Vec<String> {
+    // Leave room so that a part never ends up over the limit; tags cost nothing.
+    let limit = limit.max(1);
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut cur_len = 0usize;
+    // Open tags in `cur` at this point, outermost first.
+    let mut open: Vec<(&str, &str)> = Vec::new();
+    // The last place in `cur` after a whitespace: (byte index, open tags there).
+    let mut cut: Option<(usize, Vec<(&str, &str)>)> = None;
+
+    // Text tokens are fed character by character so a cut can fall anywhere.
+    let mut units: Vec<Token<'_>> = Vec::new();
+    for t in tokens(html) {
+        match t {
+            Token::Text(s) => {
+                let mut start = 0;
+                for (i, c) in s.char_indices() {
+                    let end = i + c.len_utf8();
+                    units.push(Token::Text(&s[start..end]));
+                    start = end;
+                }
+            }
+            other => units.push(other),
+        }
+    }
+
+    for unit in units {
+        let (width, is_space) = match unit {
+            Token::Text(s) => (s.encode_utf16().count(), s.chars().all(char::is_whitespace)),
+            Token::Entity(e) => (decode_entity(e).map_or(1, char::len_utf16), false),
+            _ => (0, false),
+        };
+        if width > 0 && cur_len + width > limit {
+            // Cut at the last whitespace if there is one, else right here.
+            let (at, tags) = match cut.take() {
+                Some((at, tags)) if at > 0 => (at, tags),
+                _ => (cur.len(), open.clone()),
+            };
+            let tail = cur.split_off(at);
+            let mut part = std::mem::take(&mut cur);
+            for (_, name) in tags.iter().rev() {
+                part.push_str(&format!("</{name}>"));
+            }
+            if visible_len(&part) > 0 {
+                parts.push(part);
+            }
+            for (tag, _) in &tags {
+                cur.push_str(tag);
+            }
+            cur.push_str(tail.trim_start_matches(char::is_whitespace));
+            cur_len = visible_len(&cur);
+        }
+        match unit {
+            Token::Open { tag, name } => {
+                cur.push_str(tag);
+                open.push((tag, name));
+            }
+            Token::Close(name) => {
+                cur.push_str(&format!("</{name}>"));
+                if let Some(pos) = open.iter().rposition(|(_, n)| *n == name) {
+                    open.truncate(pos);
+                }
+            }
+            Token::Entity(e) => {
+                cur.push('&');
+                cur.push_str(e);
+                cur.push(';');
+                cur_len += width;
+            }
+            Token::Text(s) => {
+                cur.push_str(s);
+                cur_len += width;
+                if is_space {
+                    cut = Some((cur.len(), open.clone()));
+                }
+            }
+        }
+    }
+    if visible_len(&cur) > 0 {
+        parts.push(cur);
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confidence::Confidence;
+    use crate::search::DocSummary;
+
+    const TITLE: &str = "What's the Difference Between Sales and Marketing?";
+
+    fn block(text: &str, highlights: &[(usize, usize)]) -> String {
+        quote_block(&highlighted(text, highlights), &citation(TITLE, None, 3))
+    }
+
+    fn summary() -> IndexSummary {
+        IndexSummary {
+            documents: vec![DocSummary {
+                title: "What's the Difference Between Sales & Marketing?".into(),
+                source: "corpus/sales-vs-marketing.md".into(),
+                author: Some("Joe Candido".into()),
+                passages: 42,
+            }],
+            passages: 42,
+            built_at: "2025-01-01T00:00:00Z".into(),
+            version: "0.1.0".into(),
+        }
+    }
+
+    fn answer() -> Answer {
+        Answer {
+            question: "q".into(),
+            confident: true,
+            passages: Vec::new(),
+            confidence: Confidence::NONE,
+            terms: Vec::new(),
+            truncated: false,
+            more: false,
+        }
+    }
+
+    /// A minimal check of Telegram's HTML rules: balanced known tags, escaped text.
+    fn assert_valid_html(html: &str) {
+        let mut stack = Vec::new();
+        for t in tokens(html) {
+            match t {
+                Token::Open { name, .. } => {
+                    assert!(
+                        ["b", "i", "blockquote"].contains(&name),
+                        "tag {name} in {html}"
+                    );
+                    stack.push(name);
+                }
+                Token::Close(name) => assert_eq!(stack.pop(), Some(name), "in {html}"),
+                Token::Entity(e) => assert!(decode_entity(e).is_some(), "&{e}; in {html}"),
+                Token::Text(s) => assert!(!s.contains(['<', '>', '&']), "{s:?} in {html}"),
+            }
+        }
+        assert!(stack.is_empty(), "unclosed {stack:?} in {html}");
+    }
+
+    #[test]
+    fn passage_is_quoted_verbatim_escaped_with_matches_in_bold() {
+        let text = "Sales <closes> deals & marketing \"creates\" leads";
+        let html = highlighted(text, &[(0, 5), (23, 32)]);
+        assert_eq!(
+            html,
+            "<b>Sales</b> &lt;closes&gt; deals &amp; <b>marketing</b> \"creates\" leads"
+        );
+        assert_valid_html(&html);
+    }
+
+    #[test]
+    fn bad_highlight_ranges_are_ignored_not_trusted() {
+        let text = "café au lait";
+        // (2, 6) overlaps; (4, 4) is empty and inside "é"; (100, 200) is out of range.
+        let html = highlighted(text, &[(0, 3), (2, 6), (4, 4), (6, 8), (100, 200)]);
+        assert_eq!(html, "<b>caf</b>é <b>au</b> lait");
+    }
+
+    #[test]
+    fn passage_block_cites_title_and_paragraph() {
+        let block = block("Marketing is data-driven.", &[]);
+        assert!(block.starts_with("<blockquote>Marketing is data-driven.</blockquote>\n"));
+        assert!(
+            block.ends_with(
+                "— <i>What's the Difference Between Sales and Marketing?</i>, paragraph 3"
+            )
+        );
+        assert_valid_html(&block);
+    }
+
+    #[test]
+    fn answer_blocks_note_a_cut_question_and_number_passages() {
+        let mut a = answer();
+        a.truncated = true;
+        let blocks = answer_blocks(&a, 1, 1000);
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks[0].contains("first 1,000 characters"));
+        assert_eq!(numbered_block(Some(3), "x"), "<b>3.</b> x");
+        assert_eq!(numbered_block(None, "x"), "x");
+    }
+
+    #[test]
+    fn not_covered_says_so_and_offers_titles_and_examples_without_passages() {
+        let mut a = answer();
+        a.confident = false;
+        let html = not_covered(&a, &summary(), &["Is marketing data-driven?".into()]);
+        assert!(html.contains("doesn't seem to cover it"));
+        assert!(html.contains("Sales &amp; Marketing"));
+        assert!(html.contains("Is marketing data-driven?"));
+        assert_valid_html(&html);
+    }
+
+    #[test]
+    fn about_greeting_and_why_are_valid_html() {
+        for html in [
+            about(&summary()),
+            greeting(&summary(), &["a < b?".into()]),
+            why("<script>", "weights & <stuff>"),
+        ] {
+            assert_valid_html(&html);
+        }
+        assert!(about(&summary()).contains("42 passages"));
+    }
+
+    #[test]
+    fn visible_len_counts_what_telegram_counts() {
+        assert_eq!(visible_len("<b>ab</b>&amp;<i>c</i>"), 4);
+        assert_eq!(visible_len("😀"), 2); // one astral char = two UTF-16 units
+        assert_eq!(visible_len("&#128512;"), 2);
+    }
+
+    #[test]
+    fn split_keeps_blocks_whole_and_messages_under_the_limit() {
+        let blocks: Vec<String> = (0..10)
+            .map(|i| format!("<b>{i}</b> {}", "x".repeat(95)))
+            .collect();
+        let parts = split(&blocks, 300);
+        assert!(parts.len() > 1);
+        for p in &parts {
+            assert!(visible_len(p) <= 300, "{}", visible_len(p));
+            assert_valid_html(p);
+        }
+        // Every block appears exactly once and whole.
+        let joined = parts.join("\n\n");
+        for b in &blocks {
+            assert_eq!(joined.matches(b.as_str()).count(), 1);
+        }
+    }
+
+    #[test]
+    fn split_cuts_an_enormous_passage_between_words_never_inside_a_tag() {
+        let words: Vec<String> = (0..2000).map(|i| format!("w{i}")).collect();
+        let text = words.join(" ");
+        let highlights: Vec<(usize, usize)> = text
+            .match_indices("w1")
+            .map(|(i, m)| (i, i + m.len()))
+            .collect();
+        let block = block(&format!("{text} & <done>"), &highlights);
+        let parts = split(std::slice::from_ref(&block), MESSAGE_LIMIT);
+        assert!(parts.len() >= 3, "{}", parts.len());
+        for p in &parts {
+            assert!(visible_len(p) <= MESSAGE_LIMIT);
+            assert_valid_html(p);
+            assert!(p.starts_with("<blockquote>") || p.starts_with("— "));
+        }
+        // No word lost or broken: the visible words, in order, are the original ones.
+        let visible: String = parts
+            .iter()
+            .map(|p| {
+                tokens(p)
+                    .filter_map(|t| match t {
+                        Token::Text(s) => Some(s.to_owned()),
+                        Token::Entity(e) => decode_entity(e).map(String::from),
+                        _ => None,
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let expected: Vec<&str> = text.split_whitespace().collect();
+        let got: Vec<&str> = visible.split_whitespace().collect();
+        assert_eq!(&got[..expected.len()], &expected[..]);
+    }
+
+    #[test]
+    fn split_cuts_one_enormous_word_anywhere_but_keeps_entities_whole() {
+        let block = format!("<b>{}</b>", "&amp;".repeat(5000));
+        let parts = split(&[block], MESSAGE_LIMIT);
+        assert_eq!(parts.len(), 2);
+        for p in &parts {
+            assert!(visible_len(p) <= MESSAGE_LIMIT);
+            assert_valid_html(p);
+        }
+    }
+
+    #[test]
+    fn shorten_cuts_at_a_word_with_an_ellipsis() {
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("one two three four", 12), "one two…");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,106 @@
+//! Recent answers per chat, for "More", "Why this?", `/more` and `/why`.
+//!
+//! Buttons carry only a short id (callback data must stay under 64 bytes); the id
+//! points here. Memory is bounded: a few answers per chat, a cap on chats. After a
+//! restart the ids are gone and the bot asks the person to ask again.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::search::Answer;
+
+/// Answers kept per chat.
+const PER_CHAT: usize = 8;
+/// Chats kept; beyond this the least recently used chat is forgotten.
+const MAX_CHATS: usize = 10_000;
+
+/// One answer the bot gave.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: u64,
+    pub question: String,
+    /// The first search's answer: what `/why` explains.
+    pub answer: std::sync::Arc<Answer>,
+    /// How many passages have been shown so far (the next "More" skips these).
+    pub shown: usize,
+}
+
+#[derive(Default)]
+struct Chat {
+    entries: VecDeque<Entry>,
+    used: u64,
+}
+
+#[derive(Default)]
+pub struct Recent {
+    next_id: AtomicU64,
+    clock: AtomicU64,
+    // A std mutex: short critical sections, never held across an await.
+    chats: Mutex<HashMap<i64, Chat>>,
+}
+
+impl Recent {
+    pub fn new() -> Recent {
+        Recent {
+            next_id: AtomicU64::new(1),
+            ..Recent::default()
+        }
+    }
+
+    /// Stores an answer shown in `chat` and returns its id.
+    pub fn insert(&self, chat: i64, answer: Answer, shown: usize) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let used = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        if chats.len() >= MAX_CHATS
+            && !chats.contains_key(&chat)
+            && let Some(oldest) = chats.iter().min_by_key(|(_, c)| c.used).map(|(k, _)| *k)
+        {
+            chats.remove(&oldest);
+        }
+        let c = chats.entry(chat).or_default();
+        c.used = used;
+        c.entries.push_back(Entry {
+            id,
+            question: answer.question.clone(),
+            answer: std::sync::Arc::new(answer),
+            shown,
+        });
+        while c.entries.len() > PER_CHAT {
+            c.entries.pop_front();
+        }
+        id
+    }
+
+    /// The answer with `id` in `chat`, if still remembered.
+    pub fn get(&self, chat: i64, id: u64) -> Option<Entry> {
+        let chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        chats
+            .get(&chat)?
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .cloned()
+    }
+
+    /// The latest answer in `chat`.
+    pub fn last(&self, chat: i64) -> Option<Entry> {
+        let chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        chats.get(&chat)?.entries.back().cloned()
+    }
+
+    /// Records that `shown` passages of answer `id` have now been shown; returns
+    /// the previous count so two quick presses of "More" do not show the same page.
+    pub fn advance(&self, chat: i64, id: u64, by: usize) -> Option<usize> {
+        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        let e = chats
+            .get_mut(&chat)?
+            .entries
+            .iter_mut()
+            .find(|e| e.id == id)?;
+        let before = e.shown;
+        e.shown += by;
+        Some(before)
+    }
+}

@@ -1,0 +1,109 @@
+//! The bot token: read from `TELOXIDE_TOKEN`, checked, and kept out of every log line
+//! and error message.
+
+use std::sync::OnceLock;
+
+/// The environment variable holding the token (teloxide's convention).
+pub const TOKEN_VAR: &str = "TELOXIDE_TOKEN";
+
+/// How to get a token, for error messages.
+const HOW_TO: &str = "create a bot with @BotFather in Telegram (send /newbot), copy the token it gives you \
+(it looks like 123456789:AAE…), and set it: export TELOXIDE_TOKEN='123456789:AAE…'";
+
+/// The token of the running bot, so [`redact`] can hide it wherever text is logged.
+static SECRET: OnceLock<String> = OnceLock::new();
+
+/// Reads and checks the token from the environment.
+pub fn from_env() -> anyhow::Result<String> {
+    let token = std::env::var(TOKEN_VAR).unwrap_or_default();
+    check(token.trim())?;
+    Ok(token.trim().to_owned())
+}
+
+/// Checks a token's shape (`<bot id>:<secret>`), without ever echoing it back.
+pub fn check(token: &str) -> anyhow::Result<()> {
+    if token.is_empty() {
+        anyhow::bail!("{TOKEN_VAR} is not set: {HOW_TO}");
+    }
+    let valid = match token.split_once(':') {
+        Some((id, secret)) => {
+            !id.is_empty()
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && secret.len() >= 30
+                && secret
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        }
+        None => false,
+    };
+    if !valid {
+        anyhow::bail!(
+            "{TOKEN_VAR} does not look like a bot token ({} characters; expected digits, a colon, then at least 30 letters, digits, - or _): {HOW_TO}",
+            token.chars().count()
+        );
+    }
+    Ok(())
+}
+
+/// Remembers `token` for [`redact`]. The first token set wins (one bot per process).
+pub fn remember(token: &str) {
+    if !token.is_empty() {
+        let _ = SECRET.set(token.to_owned());
+    }
+}
+
+/// `text` with the bot token (and its secret half) replaced by `<token>`.
+pub fn redact(text: &str) -> String {
+    match SECRET.get() {
+        Some(token) => {
+            let out = text.replace(token.as_str(), "<token>");
+            match token.split_once(':') {
+                Some((_, secret)) if !secret.is_empty() => out.replace(secret, "<token>"),
+                _ => out,
+            }
+        }
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "123456789:AAE_abcdefghijklmnopqrstuvwxyz-0123";
+
+    #[test]
+    fn a_missing_token_says_how_to_get_one() {
+        let err = check("").unwrap_err().to_string();
+        assert!(err.contains("TELOXIDE_TOKEN is not set"), "{err}");
+        assert!(err.contains("@BotFather"), "{err}");
+    }
+
+    #[test]
+    fn a_malformed_token_is_rejected_without_being_echoed() {
+        for bad in [
+            "hello",
+            "abc:defghijklmnopqrstuvwxyz0123456789",
+            "123:short",
+            "123:has spaces in it and is long enough",
+        ] {
+            let err = check(bad).unwrap_err().to_string();
+            assert!(err.contains("does not look like a bot token"), "{err}");
+            assert!(!err.contains(bad), "the token leaked into: {err}");
+        }
+        check(GOOD).expect("a well-formed token");
+    }
+
+    #[test]
+    fn redact_hides_the_token_and_its_secret_half() {
+        remember(GOOD);
+        let token = SECRET.get().expect("set").clone();
+        let line =
+            format!("error sending request for url (https://api.telegram.org/bot{token}/GetMe)");
+        let red = redact(&line);
+        assert!(!red.contains(&token), "{red}");
+        assert!(red.contains("<token>"), "{red}");
+        let secret = token.split_once(':').map(|x| x.1).unwrap_or_default();
+        assert!(!redact(secret).contains(secret));
+    }
+}
