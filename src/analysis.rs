@@ -17,19 +17,23 @@ pub const ANALYZER_NAME: &str = "passagebot_en";
 /// Recorded in the index manifest: change it whenever the analyser changes, so
 /// that an index built with the old one is rebuilt instead of silently
 /// mismatching the query side.
-pub const ANALYZER_VERSION: &str = "en-simple-lower-stop1-snowball-v1";
+pub const ANALYZER_VERSION: &str = "en-simple-lower-stop2-snowball-v1";
 
 /// Function words that carry no topic. Deliberately short: negations ("no",
 /// "not", "nor", "neither", "never") and quantities stay, because they change
 /// what a passage says. The lone letters are the tails of split contractions
 /// and possessives ("what's" -> "what" + "s", "don't" -> "don" + "t").
 pub const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "d", "did",
-    "do", "does", "for", "from", "had", "has", "have", "he", "her", "his", "how", "i", "if",
-    "in", "into", "is", "it", "its", "ll", "m", "me", "my", "of", "on", "or", "our", "re", "s",
-    "she", "so", "t", "that", "the", "their", "them", "then", "there", "these", "they", "this",
-    "those", "to", "us", "ve", "was", "we", "were", "what", "when", "where", "which", "who",
-    "whom", "why", "will", "with", "would", "you", "your",
+    "a", "about", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "being",
+    "between", "both", "but", "by", "can", "could", "d", "did", "do", "does", "doing", "during",
+    "each", "for", "from", "had", "has", "have", "having", "he", "her", "here", "hers", "herself",
+    "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just",
+    "ll", "m", "me", "my", "myself", "o", "of", "off", "on", "once", "or", "ours", "ourselves",
+    "our", "re", "s", "shall", "she", "should", "so", "t", "than", "that", "the", "their", "theirs", "them",
+    "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "us",
+    "ve", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
+    "whose", "why", "will", "with", "would", "y", "you", "your", "yours", "yourself",
+    "yourselves",
 ];
 
 /// Longest token kept; longer ones are noise (base64, URLs run together).

@@ -2,9 +2,12 @@
 //!
 //! Raw BM25 scores are unbounded and depend on the corpus, so they cannot be
 //! compared with a fixed threshold. Instead every query term gets a weight,
-//! its inverse document frequency over the passages (rare words say more about
-//! what is asked; a word the corpus never uses weighs the most, because it is
-//! something the corpus does not talk about). The signal is
+//! its inverse document frequency over the passages: rare words say more about
+//! what is asked. A word the corpus never uses weighs as much as its rarest
+//! word (it is something the corpus does not talk about, but one unknown word
+//! in a real question must not sink it). Words that frame a question rather
+//! than say what it is about ("what *kind* of", "*according* to the
+//! *article*", "does the *author* *mean*") weigh a fifth. The signal is
 //!
 //! ```text
 //! coverage = (weight of the query terms the best passage contains)
@@ -36,7 +39,8 @@ pub const COMMON_SHARE: f32 = 0.5;
 pub struct TermWeight {
     /// The analysed (stemmed) term as searched.
     pub term: String,
-    /// The word of the question it came from, when different (a typo fixed).
+    /// The word of the question it stands for, when different: a typo fixed
+    /// ("marketting"), or "author" for an author's name searched instead.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrected_from: Option<String>,
     pub weight: f32,
@@ -65,10 +69,31 @@ impl Confidence {
     };
 }
 
+/// Stems of words that frame a question instead of naming its subject.
+const FRAME_STEMS: &[&str] = &[
+    "accord", "articl", "author", "describ", "document", "exampl", "explain", "kind", "mean",
+    "passag", "said", "say", "someth", "sort", "tell", "text", "thing", "type", "use", "way",
+    "writer",
+];
+
+/// How much a framing word weighs relative to a topical one.
+pub const FRAME_FACTOR: f32 = 0.2;
+
+/// Whether an analysed term frames the question rather than naming its subject.
+pub fn is_frame(term: &str) -> bool {
+    FRAME_STEMS.contains(&term)
+}
+
 /// BM25's inverse document frequency, as tantivy computes it.
 pub fn idf(doc_freq: u64, num_docs: u64) -> f32 {
     let (df, n) = (doc_freq as f32, num_docs as f32);
     (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// A query term's weight in the signal (see the module documentation).
+pub fn weight(term: &str, doc_freq: u64, num_docs: u64) -> f32 {
+    let w = idf(doc_freq.max(1), num_docs);
+    if is_frame(term) { w * FRAME_FACTOR } else { w }
 }
 
 /// Judges the best passage, given each term's weight and whether it matched.
@@ -109,9 +134,10 @@ mod tests {
     }
 
     #[test]
-    fn unseen_words_weigh_most() {
-        assert!(idf(0, 14) > idf(1, 14));
-        assert!(idf(1, 14) > idf(10, 14));
+    fn unseen_words_weigh_as_much_as_the_rarest_and_framing_words_little() {
+        assert_eq!(weight("crm", 0, 14), weight("touch", 1, 14));
+        assert!(weight("touch", 1, 14) > weight("market", 10, 14));
+        assert!(weight("kind", 0, 14) < weight("market", 10, 14) * 2.0);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //!   into passages that never cut a sentence;
 //! - [`analysis`]: the English analyser shared by index and queries;
 //! - [`index`]: the tantivy schema, atomic (re)builds, freshness checks;
+//! - [`intent`]: question shapes recognised by rule (who wrote it?);
 //! - [`search`]: the [`search::Engine`] — a question in, ranked passages out;
+//! - [`rerank`]: the second-stage proximity rerank, [`tuning`] its knobs;
 //! - [`confidence`]: the calibrated `confident` signal;
 //! - [`answer`]: formatting answers for the terminal, JSON and Telegram;
 //! - [`chat`]: the terminal chat session;
@@ -25,7 +27,10 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod index;
+pub mod intent;
+pub mod rerank;
 pub mod search;
+pub mod tuning;
 
 pub use config::Paths;
 pub use error::{Error, Result};

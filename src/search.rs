@@ -17,16 +17,14 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::analysis;
+use crate::intent;
+use crate::rerank;
+use crate::tuning::TUNING;
 use crate::confidence::{self, Confidence, TermWeight};
 use crate::config::{MAX_QUESTION_CHARS, Paths};
 use crate::error::{Error, Result};
 use crate::index::schema::Fields;
 use crate::index::{self, Freshness, Manifest};
-
-/// How much a match in each field counts, relative to the passage text.
-const CONTEXT_BOOST: f32 = 0.4;
-const HEADING_BOOST: f32 = 0.5;
-const TITLE_BOOST: f32 = 0.3;
 
 /// At most this many distinct terms of a question are searched.
 const MAX_TERMS: usize = 48;
@@ -154,6 +152,8 @@ impl Engine {
     /// When a rebuild fails but a previous index is still usable (say the
     /// index folder became read-only), that index serves and `notify` says so.
     pub fn open_or_build_with(paths: &Paths, notify: &dyn Fn(&str)) -> Result<Engine> {
+        // A missing corpus is the first thing to say, before any build notice.
+        crate::corpus::load::corpus_files(&paths.corpus)?;
         let freshness = index::freshness(&paths.corpus, &paths.index)?;
         if freshness == Freshness::Fresh {
             match Engine::open(&paths.index) {
@@ -241,9 +241,24 @@ impl Engine {
         let mut analyzer = self.analyzer.clone();
         let searcher = self.reader.searcher();
         let num_docs = searcher.num_docs().max(1);
+        let mut words = analysis::terms(&mut analyzer, &cleaned);
+        let mut author_terms = Vec::new();
+        if intent::asks_for_author(&cleaned) {
+            words.retain(|w| !intent::is_author_stem(w));
+            for author in self.summary.documents.iter().filter_map(|d| d.author.as_ref()) {
+                author_terms.extend(analysis::terms(&mut analyzer, author));
+            }
+        }
         let mut terms = Vec::new();
-        for word in analysis::terms(&mut analyzer, &cleaned).into_iter().take(MAX_TERMS) {
+        for word in words.into_iter().take(MAX_TERMS) {
             terms.push(self.weigh(&searcher, word, num_docs)?);
+        }
+        for word in author_terms {
+            if !terms.iter().any(|t| t.term == word) {
+                let mut t = self.weigh(&searcher, word, num_docs)?;
+                t.corrected_from = Some("author".into());
+                terms.push(t);
+            }
         }
         let mut answer = Answer {
             question: question.to_string(),
@@ -259,11 +274,18 @@ impl Engine {
             return Ok(answer);
         }
         let query = self.query(&searchable);
-        let limit = (skip + top) * 2 + 8;
+        let limit = ((skip + top) * 2 + 8).max(TUNING.candidates);
         let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let mut hits: Vec<Hit> = Vec::new();
+        let mut candidates = Vec::with_capacity(found.len());
         for (score, address) in found {
-            let hit = self.hit(&searcher, score, address)?;
+            let mut hit = self.hit(&searcher, score, address)?;
+            hit.score += TUNING.proximity
+                * rerank::proximity(&mut analyzer, &hit.text, &answer.terms, TUNING.half_distance);
+            candidates.push(hit);
+        }
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let mut hits: Vec<Hit> = Vec::new();
+        for hit in candidates {
             let overlaps = hits.iter().any(|h| {
                 h.doc == hit.doc && h.paragraph == hit.paragraph && h.start < hit.end && hit.start < h.end
             });
@@ -295,14 +317,19 @@ impl Engine {
     /// The weight of one question term, correcting it when the corpus lacks it.
     fn weigh(&self, searcher: &Searcher, word: String, num_docs: u64) -> Result<TermWeight> {
         let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, &word))?;
-        let (term, corrected_from, df) = match (df, self.vocabulary.correct(&word)) {
-            (0, Some((fixed, fixed_df))) => (fixed, Some(word), fixed_df),
-            _ => (word, None, df),
+        let fix = if df == 0 && !confidence::is_frame(&word) {
+            self.vocabulary.correct(&word)
+        } else {
+            None
+        };
+        let (term, corrected_from, df) = match fix {
+            Some((fixed, fixed_df)) => (fixed, Some(word), fixed_df),
+            None => (word, None, df),
         };
         Ok(TermWeight {
+            weight: confidence::weight(&term, df, num_docs),
             term,
             corrected_from,
-            weight: confidence::idf(df, num_docs),
             passages: df,
             matched: false,
         })
@@ -312,17 +339,18 @@ impl Engine {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in terms {
+            let scale = if confidence::is_frame(&t.term) { confidence::FRAME_FACTOR } else { 1.0 };
             for (field, boost) in [
                 (f.text, 1.0),
-                (f.context, CONTEXT_BOOST),
-                (f.heading, HEADING_BOOST),
-                (f.title, TITLE_BOOST),
+                (f.context, TUNING.context),
+                (f.heading, TUNING.heading),
+                (f.title, TUNING.title),
             ] {
                 let q = TermQuery::new(
                     Term::from_field_text(field, &t.term),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
+                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * scale))));
             }
         }
         BooleanQuery::new(clauses)

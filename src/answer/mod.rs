@@ -2,10 +2,12 @@
 //!
 //! - [`terminal`]: `ask` / `chat` output, highlighted on a TTY;
 //! - [`json`]: the `ask --json` contract (DESIGN.md);
+//! - [`telegram`]: Telegram HTML messages;
 //! - here: the plain-words explanation behind `:why` and `/why`, and example
 //!   questions for greetings.
 
 pub mod json;
+pub mod telegram;
 pub mod terminal;
 
 use crate::search::{Answer, IndexSummary};
@@ -33,7 +35,7 @@ pub fn explain(answer: &Answer) -> String {
         let fix = t
             .corrected_from
             .as_ref()
-            .map(|w| format!(" (corrected from “{w}”)"))
+            .map(|w| format!(" (for “{w}”)"))
             .unwrap_or_default();
         let seen = if t.passages == 0 {
             "not in the documents at all".to_string()
