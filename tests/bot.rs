@@ -917,3 +917,97 @@ async fn an_unreachable_api_is_a_clear_error_without_the_token() {
     let secret = tg::TOKEN.split_once(':').map(|x| x.1).unwrap_or_default();
     assert!(!msg.contains(secret), "{msg}");
 }
+
+// ---------------------------------------------------------------------------------------
+// The binary, as an operator runs it.
+
+/// A corpus + index folder with the bundled article, for the binary.
+fn article_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("corpus")).expect("corpus");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sales-vs-marketing.md"),
+        dir.path().join("corpus/sales-vs-marketing.md"),
+    )
+    .expect("copy the article");
+    dir
+}
+
+#[test]
+fn the_binary_without_a_token_says_how_to_get_one_from_botfather() {
+    let dir = article_folder();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_passagebot"))
+        .current_dir(dir.path())
+        .arg("bot")
+        .env_remove("TELOXIDE_TOKEN")
+        .output()
+        .expect("run passagebot");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("TELOXIDE_TOKEN is not set"), "{stderr}");
+    assert!(stderr.contains("@BotFather"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_answers_through_teloxide_api_url_stops_on_sigterm_and_never_logs_the_token() {
+    let dir = article_folder();
+    let fake = FakeTelegram::start().await;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_passagebot"))
+        .current_dir(dir.path())
+        .arg("bot")
+        .env("TELOXIDE_TOKEN", tg::TOKEN)
+        .env("TELOXIDE_API_URL", fake.url())
+        .env("RUST_LOG", "debug")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start passagebot bot");
+    // Killed if the test fails before it exits by itself.
+    struct KillOnDrop(u32);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &self.0.to_string()])
+                .status();
+        }
+    }
+    let _guard = KillOnDrop(child.id());
+    fake.push_update(tg::private_text(40, "Is marketing data driven?"));
+    let sent = fake.wait_for_messages(40, 1).await;
+    assert!(sent[0].text().contains("<b>data</b>"), "{}", sent[0].text());
+
+    let pid = child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = tokio::time::timeout(
+        tg::WAIT,
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    .expect("the bot exits after SIGTERM")
+    .expect("join")
+    .expect("output");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("@passage_test_bot"),
+        "logs the username: {stderr}"
+    );
+    assert!(stderr.contains("SIGTERM"), "{stderr}");
+    let secret = tg::TOKEN.split_once(':').map(|x| x.1).unwrap_or_default();
+    assert!(
+        !stderr.contains(secret),
+        "the token leaked into the log:\n{stderr}"
+    );
+    assert_eq!(
+        fake.pending_updates(),
+        0,
+        "the last update was confirmed before exit"
+    );
+    assert_eq!(fake.sent_to(40).len(), 1);
+}
