@@ -21,15 +21,18 @@
 //! the best score over the runner-up is reported for explanations; with one
 //! short article it says little, so it does not decide.
 //!
-//! The threshold was set on questions written for calibration (see the tests
-//! in `tests/quality.rs`): real questions about the article, paraphrased and
-//! misspelled ones, and off-topic ones including some that share a word with
-//! the article ("which CRM should my sales team buy?").
+//! The threshold was set on 56 questions about the bundled article (the
+//! public seed set and `tests/fixtures/article-questions.jsonl`): off-topic
+//! ones, including those sharing words with the article ("which CRM should my
+//! sales team buy?" 0.36, "recommend a customer relationship management
+//! tool" 0.38), all scored at most 0.38; answered real questions at least
+//! 0.43, most above 0.5. 0.45 sits in that gap, nearer the real questions,
+//! because presenting a non-answer as an answer is the worse mistake.
 
 use serde::Serialize;
 
 /// Minimum coverage for a confident answer.
-pub const THRESHOLD: f32 = 0.5;
+pub const THRESHOLD: f32 = 0.45;
 
 /// A term is "common" when it is in more than this share of passages.
 pub const COMMON_SHARE: f32 = 0.5;
