@@ -1,0 +1,144 @@
+//! Bot latency and memory: the real bot against the fake Bot API server on loopback.
+//!
+//! For 1,000 questions (a mix of answerable and off-topic ones, each from a different
+//! person so the per-person limit stays out of the way), the time from an update being
+//! available at the fake server to the bot's reply arriving there: p50, p99, max. Also
+//! the process's peak resident memory (bot, engine and fake server together).
+//!
+//! Telegram's outgoing limits (30 messages/s) are lifted here: with them the figure
+//! would measure the throttle's queue, not the bot. Run: `cargo bench --bench bot`.
+
+#[path = "../tests/support/fake_telegram.rs"]
+mod fake_telegram;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fake_telegram::{self as tg, FakeTelegram};
+use passagebot::bot::{self, Settings, Updates};
+use passagebot::config::Paths;
+use passagebot::search::Engine;
+use teloxide::adaptors::throttle::Limits;
+
+const QUESTIONS: &[&str] = &[
+    "Is marketing data driven?",
+    "How is sales different from marketing?",
+    "Why should sales and marketing work together?",
+    "how do sales people build relationships",
+    "What does marketing focus on?",
+    "Who wrote this article?",
+    "What is the capital of France?",
+    "sales",
+    "What is the goal of sales and marketing in a company, and how do they compare?",
+    "🤷 ??? <b>&amp;",
+];
+const N: usize = 1000;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).expect("corpus");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sales-vs-marketing.md"),
+        corpus.join("sales-vs-marketing.md"),
+    )
+    .expect("copy the article");
+    let paths = Paths {
+        corpus,
+        index: dir.path().join("index"),
+    };
+    let engine = tokio::task::spawn_blocking(move || Engine::open_or_build(&paths))
+        .await
+        .expect("join")
+        .expect("engine");
+    let rss_engine = memory("VmRSS");
+
+    let fake = FakeTelegram::start().await;
+    let settings = Settings {
+        throttle: Limits {
+            messages_per_sec_chat: 1000,
+            messages_per_min_chat: 100_000,
+            messages_per_min_channel_or_supergroup: 100_000,
+            messages_per_sec_overall: 100_000,
+        },
+        ..Settings::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(bot::serve(
+        fake.bot(),
+        Arc::new(engine),
+        settings,
+        Updates::Polling,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    fake.wait_until("the bot to poll", |r| {
+        r.iter().any(|r| r.method == "getupdates")
+    })
+    .await;
+
+    // Warm-up, not measured.
+    for (i, q) in QUESTIONS.iter().enumerate() {
+        let chat = 1_000_000 + i as i64;
+        fake.push_update(tg::private_text(chat, q));
+        fake.wait_for_messages(chat, 1).await;
+    }
+
+    let mut latencies = Vec::with_capacity(N);
+    let started = Instant::now();
+    for i in 0..N {
+        let chat = 1 + i as i64;
+        let question = QUESTIONS[i % QUESTIONS.len()];
+        let pushed = Instant::now();
+        fake.push_update(tg::private_text(chat, question));
+        let sent = fake.wait_for_messages(chat, 1).await;
+        latencies.push(sent[0].at.duration_since(pushed));
+    }
+    let total = started.elapsed();
+    let _ = stop.send(());
+    task.await.expect("join").expect("the bot stops cleanly");
+
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)];
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("bot: update -> reply latency over {N} questions (fake Bot API on loopback)");
+    println!("  p50  {:8.2} ms", ms(pct(0.50)));
+    println!("  p90  {:8.2} ms", ms(pct(0.90)));
+    println!("  p99  {:8.2} ms", ms(pct(0.99)));
+    println!("  max  {:8.2} ms", ms(latencies[latencies.len() - 1]));
+    println!(
+        "  throughput (one at a time) {:.0} questions/s",
+        N as f64 / total.as_secs_f64()
+    );
+    println!(
+        "  RSS after opening the engine  {}",
+        rss_engine.unwrap_or_else(|| "n/a".into())
+    );
+    println!(
+        "  peak RSS (VmHWM), whole process  {}",
+        memory("VmHWM").unwrap_or_else(|| "n/a".into())
+    );
+    // Requests recorded by the fake (for sanity: one reply per question).
+    let replies = fake.calls("sendMessage").iter().filter(|r| r.ok()).count();
+    println!(
+        "  replies sent {replies} (expected {})",
+        N + QUESTIONS.len()
+    );
+}
+
+/// A field of /proc/self/status (Linux), e.g. "VmHWM:  123 kB".
+fn memory(field: &str) -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(format!("{:.1} MiB", kb / 1024.0))
+}
