@@ -1,1 +1,150 @@
-fn main(){}
+//! Query latency and index build time, on the bundled article and on a corpus
+//! of more than 10,000 passages.
+//!
+//! The large corpus is the SQuAD articles of `../shared/eval/squad` (or the
+//! file in `PASSAGEBOT_BENCH_ARTICLES`) written out 8 times under different
+//! names; without that file it is made of the bundled article's paragraphs,
+//! shuffled into synthetic documents. Run with `cargo bench --bench search`;
+//! results go to `BENCHMARKS.md` by hand, with the machine.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use passagebot::{Engine, Paths};
+
+const COPIES: usize = 8;
+
+fn article_paths(root: &Path) -> Paths {
+    let corpus = root.join("article-corpus");
+    std::fs::create_dir_all(&corpus).expect("mkdir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sales-vs-marketing.md"),
+        corpus.join("sales-vs-marketing.md"),
+    )
+    .expect("copy article");
+    Paths {
+        corpus,
+        index: root.join("article-index"),
+    }
+}
+
+/// Writes the large corpus; returns its paths and questions to ask it.
+fn large_paths(root: &Path) -> (Paths, Vec<String>) {
+    let corpus = root.join("large-corpus");
+    std::fs::create_dir_all(&corpus).expect("mkdir");
+    let articles = std::env::var_os("PASSAGEBOT_BENCH_ARTICLES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/squad/articles.jsonl")
+        });
+    let mut questions = Vec::new();
+    if let Ok(raw) = std::fs::read_to_string(&articles) {
+        for (i, line) in raw.lines().enumerate() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let title = v["title"].as_str().unwrap_or("untitled").replace('_', " ");
+            let paragraphs: Vec<&str> = v["paragraphs"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|p| p.as_str()).collect())
+                .unwrap_or_default();
+            for copy in 0..COPIES {
+                let text = format!("# {title}\n\n{}\n", paragraphs.join("\n\n"));
+                std::fs::write(corpus.join(format!("{i:02}-{copy}.md")), text).expect("write");
+            }
+            for p in paragraphs.iter().take(10) {
+                questions.push(p.split_whitespace().take(8).collect::<Vec<_>>().join(" ") + "?");
+            }
+        }
+        eprintln!(
+            "large corpus: SQuAD articles from {} x{COPIES}",
+            articles.display()
+        );
+    } else {
+        let article = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sales-vs-marketing.md"),
+        )
+        .expect("article");
+        let paragraphs: Vec<&str> = article.split("\n\n").skip(1).collect();
+        for doc in 0..1000 {
+            let mut text = format!("# Synthetic document {doc}\n\n");
+            for k in 0..12 {
+                text.push_str(paragraphs[(doc * 7 + k * 5) % paragraphs.len()]);
+                text.push_str(&format!(" Note {doc}-{k}.\n\n"));
+            }
+            std::fs::write(corpus.join(format!("doc-{doc:04}.md")), text).expect("write");
+        }
+        questions = vec![
+            "Is marketing data driven?".into(),
+            "Who handles negotiation?".into(),
+        ];
+        eprintln!("large corpus: synthetic ({} not found)", articles.display());
+    }
+    (
+        Paths {
+            corpus,
+            index: root.join("large-index"),
+        },
+        questions,
+    )
+}
+
+const ARTICLE_QUESTIONS: &[&str] = &[
+    "How is sales different from marketing?",
+    "Is marketing data driven?",
+    "Why is a sales touch expensive?",
+    "Which CRM should my sales team buy?",
+    "What is the capital of France?",
+    "Is negotation part of sales?",
+    "Who wrote the article?",
+    "Do the two departments value each other?",
+];
+
+fn bench_queries(c: &mut Criterion, name: &str, engine: &Engine, questions: &[String]) {
+    let mut i = 0;
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            let q = &questions[i % questions.len()];
+            i += 1;
+            black_box(engine.search(black_box(q), 0, 3).expect("search"))
+        })
+    });
+}
+
+fn benches(c: &mut Criterion) {
+    let root = tempfile::tempdir().expect("tempdir");
+
+    let article = article_paths(root.path());
+    let engine = Engine::open_or_build(&article).expect("article engine");
+    let questions: Vec<String> = ARTICLE_QUESTIONS.iter().map(|s| s.to_string()).collect();
+    bench_queries(c, "query/article (warm)", &engine, &questions);
+
+    let mut group = c.benchmark_group("build");
+    group.sample_size(10);
+    group.bench_function("article", |b| {
+        b.iter(|| {
+            passagebot::index::build(&article.corpus, &article.index, &|_| {}).expect("build")
+        })
+    });
+    let (large, large_questions) = large_paths(root.path());
+    let report =
+        passagebot::index::build(&large.corpus, &large.index, &|_| {}).expect("large build");
+    eprintln!(
+        "large corpus: {} documents, {} passages",
+        report.manifest.documents.len(),
+        report.manifest.passages
+    );
+    group.measurement_time(Duration::from_secs(60));
+    group.bench_function("large corpus", |b| {
+        b.iter(|| passagebot::index::build(&large.corpus, &large.index, &|_| {}).expect("build"))
+    });
+    group.finish();
+
+    let engine = Engine::open(&large.index).expect("large engine");
+    bench_queries(c, "query/large corpus (warm)", &engine, &large_questions);
+}
+
+criterion_group!(search, benches);
+criterion_main!(search);

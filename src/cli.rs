@@ -20,10 +20,22 @@ Examples:
 #[command(name = "passagebot", version, about, after_help = EXAMPLES)]
 pub struct Cli {
     /// Folder of documents (.md, .txt) to answer from.
-    #[arg(long, global = true, env = "PASSAGEBOT_CORPUS", default_value = "corpus", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "PASSAGEBOT_CORPUS",
+        default_value = "corpus",
+        value_name = "DIR"
+    )]
     pub corpus: PathBuf,
     /// Folder where the search index is kept (built on first use).
-    #[arg(long, global = true, env = "PASSAGEBOT_INDEX", default_value = "index", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "PASSAGEBOT_INDEX",
+        default_value = "index",
+        value_name = "DIR"
+    )]
     pub index: PathBuf,
     #[command(subcommand)]
     pub command: Command,
@@ -44,10 +56,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  passagebot index\n  passagebot --corpus handouts index")]
     Index,
     /// Answer a question (or each line of standard input) with the best passages.
-    #[command(after_help = "Examples:\n  passagebot ask \"Is marketing data-driven?\"\n  passagebot ask --json < questions.txt")]
+    #[command(
+        after_help = "Examples:\n  passagebot ask \"Is marketing data-driven?\"\n  passagebot ask --json < questions.txt"
+    )]
     Ask(AskArgs),
     /// An interactive session for demos: ask, then :more, :why, :quit.
-    #[command(after_help = "Example:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why")]
+    #[command(
+        after_help = "Example:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why"
+    )]
     Chat(ChatArgs),
     /// Run the Telegram bot (token in TELOXIDE_TOKEN).
     Bot(crate::bot::BotArgs),

@@ -145,7 +145,11 @@ mod tests {
 
     #[test]
     fn a_passage_covering_the_rare_words_is_confident() {
-        let c = judge(&[term(2.3, 1, true), term(0.4, 10, true), term(0.5, 9, false)], 14, &[5.0, 2.0]);
+        let c = judge(
+            &[term(2.3, 1, true), term(0.4, 10, true), term(0.5, 9, false)],
+            14,
+            &[5.0, 2.0],
+        );
         assert!(c.confident);
         assert!((c.margin - 0.6).abs() < 1e-6);
     }
@@ -153,12 +157,25 @@ mod tests {
     #[test]
     fn sharing_only_a_common_word_is_not_confident() {
         let c = judge(&[term(0.4, 10, true), term(0.3, 11, true)], 14, &[1.0]);
-        assert!(!c.confident, "coverage {} but only common words", c.coverage);
+        assert!(
+            !c.confident,
+            "coverage {} but only common words",
+            c.coverage
+        );
     }
 
     #[test]
     fn missing_the_unknown_words_is_not_confident() {
-        let c = judge(&[term(3.4, 0, false), term(0.46, 9, true), term(2.3, 1, true), term(3.4, 0, false)], 14, &[3.0]);
+        let c = judge(
+            &[
+                term(3.4, 0, false),
+                term(0.46, 9, true),
+                term(2.3, 1, true),
+                term(3.4, 0, false),
+            ],
+            14,
+            &[3.0],
+        );
         assert!(!c.confident);
     }
 

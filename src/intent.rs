@@ -4,7 +4,9 @@
 //! authorship question is searched for the documents' author names instead.
 
 /// Words that ask about authorship when they come with "who".
-const AUTHOR_WORDS: &[&str] = &["author", "authors", "wrote", "write", "writes", "written", "writer", "by"];
+const AUTHOR_WORDS: &[&str] = &[
+    "author", "authors", "wrote", "write", "writes", "written", "writer", "by",
+];
 
 /// Whether the question asks who wrote the document(s).
 pub fn asks_for_author(question: &str) -> bool {
@@ -28,10 +30,19 @@ mod tests {
 
     #[test]
     fn recognises_authorship_questions_only() {
-        for q in ["Who wrote the article?", "who is the author", "Who's the writer of this?", "Written by whom?"] {
+        for q in [
+            "Who wrote the article?",
+            "who is the author",
+            "Who's the writer of this?",
+            "Written by whom?",
+        ] {
             assert!(asks_for_author(q), "{q}");
         }
-        for q in ["What does the author believe?", "Who should negotiate?", "Which program does the author teach in?"] {
+        for q in [
+            "What does the author believe?",
+            "Who should negotiate?",
+            "Which program does the author teach in?",
+        ] {
             assert!(!asks_for_author(q), "{q}");
         }
     }

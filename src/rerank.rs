@@ -38,7 +38,11 @@ pub fn proximity(
     for a in 0..terms.len() {
         for b in a + 1..terms.len() {
             let (pa, pb) = (&positions[a], &positions[b]);
-            if pa.is_empty() || pb.is_empty() || is_frame(&terms[a].term) || is_frame(&terms[b].term) {
+            if pa.is_empty()
+                || pb.is_empty()
+                || is_frame(&terms[a].term)
+                || is_frame(&terms[b].term)
+            {
                 continue;
             }
             let nearest = pa

@@ -17,14 +17,14 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::analysis;
-use crate::intent;
-use crate::rerank;
-use crate::tuning::TUNING;
 use crate::confidence::{self, Confidence, TermWeight};
 use crate::config::{MAX_QUESTION_CHARS, Paths};
 use crate::error::{Error, Result};
 use crate::index::schema::Fields;
 use crate::index::{self, Freshness, Manifest};
+use crate::intent;
+use crate::rerank;
+use crate::tuning::TUNING;
 
 /// At most this many distinct terms of a question are searched.
 const MAX_TERMS: usize = 48;
@@ -91,10 +91,14 @@ impl Vocabulary {
         let mut counts: HashMap<String, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(fields.text)?;
-            let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(tantivy::TantivyError::from)?;
             while stream.advance() {
                 if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    *counts.entry(term.to_string()).or_default() += u64::from(stream.value().doc_freq);
+                    *counts.entry(term.to_string()).or_default() +=
+                        u64::from(stream.value().doc_freq);
                 }
             }
         }
@@ -245,7 +249,12 @@ impl Engine {
         let mut author_terms = Vec::new();
         if intent::asks_for_author(&cleaned) {
             words.retain(|w| !intent::is_author_stem(w));
-            for author in self.summary.documents.iter().filter_map(|d| d.author.as_ref()) {
+            for author in self
+                .summary
+                .documents
+                .iter()
+                .filter_map(|d| d.author.as_ref())
+            {
                 author_terms.extend(analysis::terms(&mut analyzer, author));
             }
         }
@@ -280,14 +289,22 @@ impl Engine {
         for (score, address) in found {
             let mut hit = self.hit(&searcher, score, address)?;
             hit.score += TUNING.proximity
-                * rerank::proximity(&mut analyzer, &hit.text, &answer.terms, TUNING.half_distance);
+                * rerank::proximity(
+                    &mut analyzer,
+                    &hit.text,
+                    &answer.terms,
+                    TUNING.half_distance,
+                );
             candidates.push(hit);
         }
         candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
         let mut hits: Vec<Hit> = Vec::new();
         for hit in candidates {
             let overlaps = hits.iter().any(|h| {
-                h.doc == hit.doc && h.paragraph == hit.paragraph && h.start < hit.end && hit.start < h.end
+                h.doc == hit.doc
+                    && h.paragraph == hit.paragraph
+                    && h.start < hit.end
+                    && hit.start < h.end
             });
             if !overlaps {
                 hits.push(hit);
@@ -339,7 +356,11 @@ impl Engine {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in terms {
-            let scale = if confidence::is_frame(&t.term) { confidence::FRAME_FACTOR } else { 1.0 };
+            let scale = if confidence::is_frame(&t.term) {
+                confidence::FRAME_FACTOR
+            } else {
+                1.0
+            };
             for (field, boost) in [
                 (f.text, 1.0),
                 (f.context, TUNING.context),
@@ -350,7 +371,10 @@ impl Engine {
                     Term::from_field_text(field, &t.term),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * scale))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost * scale)),
+                ));
             }
         }
         BooleanQuery::new(clauses)

@@ -17,7 +17,8 @@ pub fn explain(answer: &Answer) -> String {
     let mut out = String::new();
     let Some(best) = answer.passages.first() else {
         if answer.terms.is_empty() {
-            return "The question has no words to search for (only very common words or symbols).".into();
+            return "The question has no words to search for (only very common words or symbols)."
+                .into();
         }
         let words: Vec<&str> = answer.terms.iter().map(|t| t.term.as_str()).collect();
         return format!(
@@ -29,9 +30,15 @@ pub fn explain(answer: &Answer) -> String {
         "The top passage is paragraph {} of “{}”.\n",
         best.paragraph, best.title
     ));
-    out.push_str("Words of the question (after stemming), with their weight — rarer words weigh more:\n");
+    out.push_str(
+        "Words of the question (after stemming), with their weight — rarer words weigh more:\n",
+    );
     for t in &answer.terms {
-        let mark = if t.matched { "matched" } else { "not in this passage" };
+        let mark = if t.matched {
+            "matched"
+        } else {
+            "not in this passage"
+        };
         let fix = t
             .corrected_from
             .as_ref()

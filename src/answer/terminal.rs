@@ -43,9 +43,11 @@ pub fn render(answer: &Answer, style: Style, first_number: usize) -> String {
         out.push('\n');
     }
     if answer.more {
-        out.push_str(&paint("\n(more passages: `:more` in chat, or --top K)\n", style, |s| {
-            s.dimmed().to_string()
-        }));
+        out.push_str(&paint(
+            "\n(more passages: `:more` in chat, or --top K)\n",
+            style,
+            |s| s.dimmed().to_string(),
+        ));
     }
     out
 }
@@ -86,5 +88,9 @@ fn body(hit: &Hit, style: Style) -> String {
 }
 
 fn paint(text: &str, style: Style, f: impl Fn(&str) -> String) -> String {
-    if style.color { f(text) } else { text.to_string() }
+    if style.color {
+        f(text)
+    } else {
+        text.to_string()
+    }
 }

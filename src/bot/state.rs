@@ -104,3 +104,46 @@ impl Recent {
         Some(before)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confidence::Confidence;
+
+    fn answer(q: &str) -> Answer {
+        Answer {
+            question: q.into(),
+            confident: true,
+            passages: Vec::new(),
+            confidence: Confidence::NONE,
+            terms: Vec::new(),
+            truncated: false,
+            more: true,
+        }
+    }
+
+    #[test]
+    fn answers_are_found_by_chat_and_id_and_more_advances_without_repeating() {
+        let recent = Recent::new();
+        let a = recent.insert(1, answer("first"), 2);
+        let b = recent.insert(1, answer("second"), 2);
+        let c = recent.insert(2, answer("elsewhere"), 2);
+        assert_eq!(recent.last(1).map(|e| e.id), Some(b));
+        assert_eq!(recent.get(1, a).map(|e| e.question), Some("first".into()));
+        assert!(recent.get(1, c).is_none(), "ids are per chat");
+        assert_eq!(recent.advance(1, a, 2), Some(2));
+        assert_eq!(recent.advance(1, a, 2), Some(4));
+        assert_eq!(recent.get(1, a).map(|e| e.shown), Some(6));
+    }
+
+    #[test]
+    fn only_the_latest_answers_per_chat_are_kept() {
+        let recent = Recent::new();
+        let first = recent.insert(1, answer("q0"), 1);
+        for i in 1..=PER_CHAT {
+            recent.insert(1, answer(&format!("q{i}")), 1);
+        }
+        assert!(recent.get(1, first).is_none());
+        assert_eq!(recent.last(1).map(|e| e.question), Some(format!("q{PER_CHAT}")));
+    }
+}

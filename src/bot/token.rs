@@ -1,7 +1,7 @@
 //! The bot token: read from `TELOXIDE_TOKEN`, checked, and kept out of every log line
 //! and error message.
 
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 /// The environment variable holding the token (teloxide's convention).
 pub const TOKEN_VAR: &str = "TELOXIDE_TOKEN";
@@ -10,8 +10,9 @@ pub const TOKEN_VAR: &str = "TELOXIDE_TOKEN";
 const HOW_TO: &str = "create a bot with @BotFather in Telegram (send /newbot), copy the token it gives you \
 (it looks like 123456789:AAE…), and set it: export TELOXIDE_TOKEN='123456789:AAE…'";
 
-/// The token of the running bot, so [`redact`] can hide it wherever text is logged.
-static SECRET: OnceLock<String> = OnceLock::new();
+/// The tokens of the bots in this process, so [`redact`] can hide them wherever text
+/// is logged. (One in production; tests run several bots.)
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// Reads and checks the token from the environment.
 pub fn from_env() -> anyhow::Result<String> {
@@ -45,25 +46,25 @@ pub fn check(token: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Remembers `token` for [`redact`]. The first token set wins (one bot per process).
+/// Remembers `token` for [`redact`].
 pub fn remember(token: &str) {
-    if !token.is_empty() {
-        let _ = SECRET.set(token.to_owned());
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !token.is_empty() && !secrets.iter().any(|t| t == token) {
+        secrets.push(token.to_owned());
     }
 }
 
-/// `text` with the bot token (and its secret half) replaced by `<token>`.
+/// `text` with every remembered token (and its secret half) replaced by `<token>`.
 pub fn redact(text: &str) -> String {
-    match SECRET.get() {
-        Some(token) => {
-            let out = text.replace(token.as_str(), "<token>");
-            match token.split_once(':') {
-                Some((_, secret)) if !secret.is_empty() => out.replace(secret, "<token>"),
-                _ => out,
-            }
+    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut out = text.to_owned();
+    for token in secrets.iter() {
+        out = out.replace(token.as_str(), "<token>");
+        if let Some((_, secret)) = token.split_once(':').filter(|(_, s)| !s.is_empty()) {
+            out = out.replace(secret, "<token>");
         }
-        None => text.to_owned(),
     }
+    out
 }
 
 #[cfg(test)]
@@ -97,7 +98,8 @@ mod tests {
     #[test]
     fn redact_hides_the_token_and_its_secret_half() {
         remember(GOOD);
-        let token = SECRET.get().expect("set").clone();
+        remember("42:AAAnotherTokenAnotherTokenAnotherToken");
+        let token = GOOD.to_owned();
         let line =
             format!("error sending request for url (https://api.telegram.org/bot{token}/GetMe)");
         let red = redact(&line);
@@ -105,5 +107,6 @@ mod tests {
         assert!(red.contains("<token>"), "{red}");
         let secret = token.split_once(':').map(|x| x.1).unwrap_or_default();
         assert!(!redact(secret).contains(secret));
+        assert!(!redact("bot42:AAAnotherTokenAnotherTokenAnotherToken/GetMe").contains("AAAnother"));
     }
 }

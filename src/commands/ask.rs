@@ -31,7 +31,9 @@ pub fn run(paths: &Paths, args: &AskArgs) -> anyhow::Result<()> {
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("passagebot: reading questions from standard input, one per line (Ctrl-D to end)");
+        eprintln!(
+            "passagebot: reading questions from standard input, one per line (Ctrl-D to end)"
+        );
     }
     for line in stdin.lock().split(b'\n') {
         let line = line.context("cannot read standard input")?;
@@ -45,7 +47,12 @@ pub fn run(paths: &Paths, args: &AskArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn answer(engine: &Engine, question: &str, args: &AskArgs, out: &mut impl Write) -> anyhow::Result<()> {
+fn answer(
+    engine: &Engine,
+    question: &str,
+    args: &AskArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let result = engine.search(question, 0, args.top)?;
     let text = if args.json {
         json::line(&result)

@@ -16,11 +16,16 @@ pub fn run(paths: &Paths) -> anyhow::Result<()> {
     bar.set_message("reading the corpus");
     bar.enable_steady_tick(Duration::from_millis(100));
     let on_event = |event: BuildEvent| match event {
-        BuildEvent::Chunked { documents, passages } => {
+        BuildEvent::Chunked {
+            documents,
+            passages,
+        } => {
             bar.set_length(passages as u64);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} indexing {pos}/{len} passages {bar:30} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} indexing {pos}/{len} passages {bar:30} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.set_message(format!("from {documents} document(s)"));
         }

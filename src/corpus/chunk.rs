@@ -73,7 +73,7 @@ pub fn chunk(doc_index: usize, doc: &Document) -> Vec<Passage> {
 /// Byte ranges of the passages of one paragraph's text.
 pub fn windows(text: &str) -> Vec<Range<usize>> {
     if text.len() <= TARGET_CHARS {
-        return vec![0..text.len()];
+        return std::iter::once(0..text.len()).collect();
     }
     let units: Vec<Range<usize>> = sentences(text)
         .into_iter()
@@ -153,7 +153,9 @@ mod tests {
     }
 
     fn sentence(n: usize) -> String {
-        format!("Sentence number {n} talks about sales, marketing and the customer at some length here.")
+        format!(
+            "Sentence number {n} talks about sales, marketing and the customer at some length here."
+        )
     }
 
     #[test]
@@ -167,7 +169,10 @@ mod tests {
         let ps = chunk(0, &d);
         assert_eq!(ps.len(), 2);
         assert_eq!((ps[0].paragraph, ps[0].heading.as_deref()), (1, None));
-        assert_eq!((ps[1].paragraph, ps[1].heading.as_deref()), (2, Some("Part two")));
+        assert_eq!(
+            (ps[1].paragraph, ps[1].heading.as_deref()),
+            (2, Some("Part two"))
+        );
     }
 
     #[test]
@@ -178,9 +183,19 @@ mod tests {
         assert!(ws.len() > 2);
         for (k, w) in ws.iter().enumerate() {
             let piece = &text[w.clone()];
-            assert!(piece.len() <= TARGET_CHARS, "window {k} is {} long", piece.len());
-            assert!(piece.starts_with("Sentence"), "window {k} starts mid-sentence: {piece}");
-            assert!(piece.ends_with('.'), "window {k} ends mid-sentence: {piece}");
+            assert!(
+                piece.len() <= TARGET_CHARS,
+                "window {k} is {} long",
+                piece.len()
+            );
+            assert!(
+                piece.starts_with("Sentence"),
+                "window {k} starts mid-sentence: {piece}"
+            );
+            assert!(
+                piece.ends_with('.'),
+                "window {k} ends mid-sentence: {piece}"
+            );
         }
         for pair in ws.windows(2) {
             assert!(pair[1].start < pair[0].end, "neighbours share a sentence");
@@ -213,14 +228,19 @@ mod tests {
         let text = text.trim_end().to_string();
         for w in windows(&text) {
             let piece = &text[w];
-            assert!(piece.starts_with("Firms") || piece.starts_with("Item"), "{piece}");
+            assert!(
+                piece.starts_with("Firms") || piece.starts_with("Item"),
+                "{piece}"
+            );
             assert!(piece.ends_with("done.") || piece.ends_with("”"), "{piece}");
         }
     }
 
     #[test]
     fn list_items_are_never_cut() {
-        let items: Vec<String> = (0..30).map(|n| format!("- list item number {n} with words")).collect();
+        let items: Vec<String> = (0..30)
+            .map(|n| format!("- list item number {n} with words"))
+            .collect();
         let text = items.join("\n");
         for w in windows(&text) {
             assert!(text[w].starts_with("- list item"));

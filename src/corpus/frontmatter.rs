@@ -20,7 +20,10 @@ pub fn split(text: &str) -> (FrontMatter, usize) {
     let Some(rest) = body.strip_prefix("---") else {
         return (meta, 0);
     };
-    let Some(rest) = rest.strip_prefix('\n').or_else(|| rest.strip_prefix("\r\n")) else {
+    let Some(rest) = rest
+        .strip_prefix('\n')
+        .or_else(|| rest.strip_prefix("\r\n"))
+    else {
         return (meta, 0);
     };
     let mut offset = bom + (body.len() - rest.len());
@@ -67,7 +70,8 @@ mod tests {
 
     #[test]
     fn reads_title_author_url_and_body_offset() {
-        let text = "---\ntitle: \"A Title\"\nauthor: Ann Lee\nurl: https://x.y/z\ntags: a\n---\nBody";
+        let text =
+            "---\ntitle: \"A Title\"\nauthor: Ann Lee\nurl: https://x.y/z\ntags: a\n---\nBody";
         let (meta, at) = split(text);
         assert_eq!(meta.title.as_deref(), Some("A Title"));
         assert_eq!(meta.author.as_deref(), Some("Ann Lee"));

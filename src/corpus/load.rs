@@ -171,13 +171,34 @@ mod tests {
         let reasons: Vec<_> = report
             .skipped
             .iter()
-            .map(|s| (s.source.rsplit('/').next().unwrap_or_default().to_string(), s.reason.clone()))
+            .map(|s| {
+                (
+                    s.source.rsplit('/').next().unwrap_or_default().to_string(),
+                    s.reason.clone(),
+                )
+            })
             .collect();
         assert_eq!(reasons.len(), 4, "{reasons:?}");
-        assert!(reasons.iter().any(|(f, r)| f == "bin.txt" && r.contains("binary")));
-        assert!(reasons.iter().any(|(f, r)| f == "latin1.txt" && r.contains("UTF-8")));
-        assert!(reasons.iter().any(|(f, r)| f == "empty.md" && r.contains("empty")));
-        assert!(reasons.iter().any(|(f, r)| f == "image.png" && r.contains("format")));
+        assert!(
+            reasons
+                .iter()
+                .any(|(f, r)| f == "bin.txt" && r.contains("binary"))
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|(f, r)| f == "latin1.txt" && r.contains("UTF-8"))
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|(f, r)| f == "empty.md" && r.contains("empty"))
+        );
+        assert!(
+            reasons
+                .iter()
+                .any(|(f, r)| f == "image.png" && r.contains("format"))
+        );
     }
 
     #[test]

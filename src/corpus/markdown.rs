@@ -74,7 +74,10 @@ fn blocks(body: &str, base: usize) -> Vec<Block> {
         match event {
             Event::Start(tag) => match tag {
                 Tag::Heading { level, .. } if container_depth == 0 => {
-                    open = Some(Open::new(BlockKind::Heading(heading_level(level)), range.start));
+                    open = Some(Open::new(
+                        BlockKind::Heading(heading_level(level)),
+                        range.start,
+                    ));
                 }
                 Tag::Paragraph | Tag::CodeBlock(_) if container_depth == 0 => {
                     open = Some(Open::new(BlockKind::Paragraph, range.start));
@@ -135,7 +138,11 @@ fn close(open: &mut Option<Open>, end: usize, base: usize, out: &mut Vec<Block>)
         let text = o
             .lines
             .iter()
-            .map(|l| l.trim_end_matches(" |").trim_start_matches("| ").to_string())
+            .map(|l| {
+                l.trim_end_matches(" |")
+                    .trim_start_matches("| ")
+                    .to_string()
+            })
             .collect::<Vec<_>>()
             .join("\n");
         if !text.is_empty() {

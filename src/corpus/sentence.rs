@@ -50,7 +50,10 @@ fn split_line(line: &str, base: usize, out: &mut Vec<Range<usize>>) {
         }
         let end = chars.get(j).map_or(line.len(), |&(b, _)| b);
         let followed_by_space = chars.get(j).is_none_or(|&(_, n)| n.is_whitespace());
-        let next = chars[j..].iter().map(|&(_, n)| n).find(|n| !n.is_whitespace());
+        let next = chars[j..]
+            .iter()
+            .map(|&(_, n)| n)
+            .find(|n| !n.is_whitespace());
         let is_boundary = followed_by_space
             && next.is_none_or(can_start_sentence)
             && !(c == '.' && j == i + 1 && is_abbreviation(&line[..at]));
@@ -66,7 +69,10 @@ fn split_line(line: &str, base: usize, out: &mut Vec<Range<usize>>) {
 fn can_start_sentence(c: char) -> bool {
     c.is_uppercase()
         || c.is_numeric()
-        || matches!(c, '"' | '\'' | '“' | '‘' | '(' | '[' | '«' | '¿' | '¡' | '-' | '–' | '—')
+        || matches!(
+            c,
+            '"' | '\'' | '“' | '‘' | '(' | '[' | '«' | '¿' | '¡' | '-' | '–' | '—'
+        )
         || !c.is_alphabetic() && !c.is_ascii_punctuation()
 }
 
@@ -104,14 +110,21 @@ mod tests {
 
     #[test]
     fn plain_sentences() {
-        assert_eq!(split("One. Two! Three? Four"), vec!["One.", "Two!", "Three?", "Four"]);
+        assert_eq!(
+            split("One. Two! Three? Four"),
+            vec!["One.", "Two!", "Three?", "Four"]
+        );
     }
 
     #[test]
     fn abbreviations_do_not_end_sentences() {
         assert_eq!(
             split("Use tools, e.g. CRM systems. Dr. Smith met the U.S. Army. Then J. Doe left."),
-            vec!["Use tools, e.g. CRM systems.", "Dr. Smith met the U.S. Army.", "Then J. Doe left."]
+            vec![
+                "Use tools, e.g. CRM systems.",
+                "Dr. Smith met the U.S. Army.",
+                "Then J. Doe left."
+            ]
         );
     }
 
@@ -119,7 +132,10 @@ mod tests {
     fn etc_at_the_end_of_a_sentence_still_ends_it() {
         assert_eq!(
             split("Think about ads, websites, etc. They are all designed to reach many."),
-            vec!["Think about ads, websites, etc.", "They are all designed to reach many."]
+            vec![
+                "Think about ads, websites, etc.",
+                "They are all designed to reach many."
+            ]
         );
     }
 
@@ -127,26 +143,44 @@ mod tests {
     fn closing_quotes_stay_with_their_sentence() {
         assert_eq!(
             split("He said “stop.” Then “big data.” She left (quietly.) Done."),
-            vec!["He said “stop.”", "Then “big data.”", "She left (quietly.)", "Done."]
+            vec![
+                "He said “stop.”",
+                "Then “big data.”",
+                "She left (quietly.)",
+                "Done."
+            ]
         );
-        assert_eq!(split("“Why?” she asked. Fine."), vec!["“Why?” she asked.", "Fine."]);
+        assert_eq!(
+            split("“Why?” she asked. Fine."),
+            vec!["“Why?” she asked.", "Fine."]
+        );
     }
 
     #[test]
     fn unicode_punctuation_and_dashes() {
         assert_eq!(
             split("Sales – and marketing — agree… Really’s fine. ’Tis so."),
-            vec!["Sales – and marketing — agree…", "Really’s fine.", "’Tis so."]
+            vec![
+                "Sales – and marketing — agree…",
+                "Really’s fine.",
+                "’Tis so."
+            ]
         );
     }
 
     #[test]
     fn decimals_and_lowercase_continuations_do_not_split() {
-        assert_eq!(split("It grew 3.5 percent. ok. Next."), vec!["It grew 3.5 percent. ok.", "Next."]);
+        assert_eq!(
+            split("It grew 3.5 percent. ok. Next."),
+            vec!["It grew 3.5 percent. ok.", "Next."]
+        );
     }
 
     #[test]
     fn line_breaks_are_boundaries() {
-        assert_eq!(split("first item\nsecond item"), vec!["first item", "second item"]);
+        assert_eq!(
+            split("first item\nsecond item"),
+            vec!["first item", "second item"]
+        );
     }
 }

@@ -202,7 +202,11 @@ fn point_current_at(index_dir: &Path, name: &str) -> std::io::Result<()> {
 /// Staging folders left by a build that was killed (we hold the lock, so none is live).
 fn remove_dead_builds(index_dir: &Path) {
     for entry in fs::read_dir(index_dir).into_iter().flatten().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(BUILDING_PREFIX) {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(BUILDING_PREFIX)
+        {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -213,10 +217,11 @@ fn remove_dead_builds(index_dir: &Path) {
 fn remove_old_generations(index_dir: &Path, live: &str) {
     for entry in fs::read_dir(index_dir).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(GENERATION_PREFIX) && name != live {
-            if let Err(e) = fs::remove_dir_all(entry.path()) {
-                tracing::warn!("could not remove old index generation {name}: {e}");
-            }
+        if name.starts_with(GENERATION_PREFIX)
+            && name != live
+            && let Err(e) = fs::remove_dir_all(entry.path())
+        {
+            tracing::warn!("could not remove old index generation {name}: {e}");
         }
     }
 }

@@ -53,7 +53,10 @@ impl Manifest {
     /// Why this index cannot serve the current program, if it cannot.
     pub fn incompatibility(&self) -> Option<String> {
         if self.layout != LAYOUT_VERSION {
-            Some(format!("index layout {} (this program uses {LAYOUT_VERSION})", self.layout))
+            Some(format!(
+                "index layout {} (this program uses {LAYOUT_VERSION})",
+                self.layout
+            ))
         } else if self.settings != settings() {
             Some("built with other analysis settings".into())
         } else if self.program_version != env!("CARGO_PKG_VERSION") {

@@ -54,7 +54,8 @@ pub fn open(index_dir: &Path) -> Result<Opened> {
         path: index_dir.into(),
         reason,
     };
-    let location = live_generation(index_dir).ok_or_else(|| unusable("no index built yet".into()))?;
+    let location =
+        live_generation(index_dir).ok_or_else(|| unusable("no index built yet".into()))?;
     let manifest = Manifest::read(&location)
         .map_err(|e| unusable(format!("its manifest cannot be read: {e}")))?;
     if let Some(reason) = manifest.incompatibility() {
