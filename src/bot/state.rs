@@ -144,6 +144,9 @@ mod tests {
             recent.insert(1, answer(&format!("q{i}")), 1);
         }
         assert!(recent.get(1, first).is_none());
-        assert_eq!(recent.last(1).map(|e| e.question), Some(format!("q{PER_CHAT}")));
+        assert_eq!(
+            recent.last(1).map(|e| e.question),
+            Some(format!("q{PER_CHAT}"))
+        );
     }
 }

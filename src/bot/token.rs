@@ -107,6 +107,8 @@ mod tests {
         assert!(red.contains("<token>"), "{red}");
         let secret = token.split_once(':').map(|x| x.1).unwrap_or_default();
         assert!(!redact(secret).contains(secret));
-        assert!(!redact("bot42:AAAnotherTokenAnotherTokenAnotherToken/GetMe").contains("AAAnother"));
+        assert!(
+            !redact("bot42:AAAnotherTokenAnotherTokenAnotherToken/GetMe").contains("AAAnother")
+        );
     }
 }
