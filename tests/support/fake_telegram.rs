@@ -181,10 +181,10 @@ impl FakeTelegram {
             let mut update = kind;
             update["update_id"] = json!(id);
             for key in ["message", "edited_message"] {
-                if let Some(chat) = update[key].get("chat").cloned() {
-                    if let Some(cid) = chat["id"].as_i64() {
-                        inner.chats.insert(cid, chat);
-                    }
+                if let Some(chat) = update[key].get("chat").cloned()
+                    && let Some(cid) = chat["id"].as_i64()
+                {
+                    inner.chats.insert(cid, chat);
                 }
             }
             inner.updates.push_back(update);
@@ -680,10 +680,11 @@ fn answer(shared: &Shared, method: &str, body: &Value) -> (StatusCode, Value) {
                     "query is too old and response timeout expired or query ID is invalid",
                 );
             }
-            if let Some(text) = body["text"].as_str() {
-                if text.chars().count() > 200 {
-                    return bad_request("MESSAGE_TOO_LONG");
-                }
+            if body["text"]
+                .as_str()
+                .is_some_and(|t| t.chars().count() > 200)
+            {
+                return bad_request("MESSAGE_TOO_LONG");
             }
             ok(json!(true))
         }
