@@ -55,14 +55,20 @@ fn ask_json_follows_the_contract() {
     let text = top["text"].as_str().expect("text");
     assert!(text.starts_with("From an analysis perspective, marketing is data-driven"));
     assert_eq!(top["source"], "corpus/sales-vs-marketing.md");
-    assert_eq!(top["title"], "What’s the Difference Between Sales and Marketing?");
+    assert_eq!(
+        top["title"],
+        "What’s the Difference Between Sales and Marketing?"
+    );
     assert!(top["score"].as_f64().expect("score") > passages[1]["score"].as_f64().expect("score"));
     let words: Vec<&str> = top["highlights"]
         .as_array()
         .expect("highlights")
         .iter()
         .map(|r| {
-            let (a, b) = (r[0].as_u64().expect("start") as usize, r[1].as_u64().expect("end") as usize);
+            let (a, b) = (
+                r[0].as_u64().expect("start") as usize,
+                r[1].as_u64().expect("end") as usize,
+            );
             &text[a..b]
         })
         .collect();
@@ -112,7 +118,9 @@ fn ask_without_json_skips_blank_lines_and_says_when_it_does_not_know() {
         .write_stdin("\nHow do I bake sourdough bread?\n\n")
         .assert()
         .success()
-        .stdout(predicate::str::contains("Q: How do I bake sourdough bread?"))
+        .stdout(predicate::str::contains(
+            "Q: How do I bake sourdough bread?",
+        ))
         .stdout(predicate::str::contains("A person would serve you better"))
         .stdout(predicate::str::contains("Q: \n").not());
 }
@@ -124,7 +132,9 @@ fn an_empty_question_argument_is_a_usage_error() {
         .args(["ask", "  "])
         .assert()
         .code(2)
-        .stderr(predicate::str::starts_with("passagebot: the question is empty"));
+        .stderr(predicate::str::starts_with(
+            "passagebot: the question is empty",
+        ));
 }
 
 #[test]
@@ -141,7 +151,9 @@ fn a_missing_corpus_is_an_error_that_names_it_and_says_what_to_do() {
         .args(["ask", "anything"])
         .assert()
         .code(1)
-        .stderr(predicate::str::starts_with("passagebot: corpus folder corpus does not exist"))
+        .stderr(predicate::str::starts_with(
+            "passagebot: corpus folder corpus does not exist",
+        ))
         .stderr(predicate::str::contains("--corpus DIR"));
 }
 
@@ -153,19 +165,29 @@ fn an_empty_corpus_is_an_error() {
         .arg("index")
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("has no document passagebot can read"));
+        .stderr(predicate::str::contains(
+            "has no document passagebot can read",
+        ));
 }
 
 #[test]
 fn a_binary_file_is_skipped_with_a_warning_and_the_rest_is_indexed() {
     let s = Scratch::with_article();
-    std::fs::write(s.corpus().join("logo.txt"), [0x89, b'P', b'N', b'G', 0, 0, 1]).expect("write");
+    std::fs::write(
+        s.corpus().join("logo.txt"),
+        [0x89, b'P', b'N', b'G', 0, 0, 1],
+    )
+    .expect("write");
     s.cmd()
         .arg("index")
         .assert()
         .success()
-        .stderr(predicate::str::contains("skipping corpus/logo.txt: binary file"))
-        .stdout(predicate::str::contains("Indexed 1 document into 12 passages"))
+        .stderr(predicate::str::contains(
+            "skipping corpus/logo.txt: binary file",
+        ))
+        .stdout(predicate::str::contains(
+            "Indexed 1 document into 12 passages",
+        ))
         .stdout(predicate::str::contains("corpus/logo.txt: binary file"));
 }
 
@@ -176,7 +198,10 @@ fn index_prints_a_summary() {
         .arg("index")
         .assert()
         .success()
-        .stdout(predicate::str::is_match(r"Indexed 1 document into 12 passages in \d+\.\d\d s \(\d").expect("regex"))
+        .stdout(
+            predicate::str::is_match(r"Indexed 1 document into 12 passages in \d+\.\d\d s \(\d")
+                .expect("regex"),
+        )
         .stdout(predicate::str::contains("Skipped no files."));
 }
 
@@ -206,7 +231,9 @@ fn a_stale_index_is_rebuilt_after_a_corpus_edit() {
         .args(["ask", "Which mascot visits trade shows?"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("the corpus changed since the index was built"))
+        .stderr(predicate::str::contains(
+            "the corpus changed since the index was built",
+        ))
         .stdout(predicate::str::contains("zebra mascot"));
 }
 
@@ -233,7 +260,9 @@ fn chat_answers_more_why_and_quit_when_piped() {
         .success()
         .stdout(predicate::str::contains("[1] What’s the Difference"))
         .stdout(predicate::str::contains("[3] What’s the Difference"))
-        .stdout(predicate::str::contains("covers 100% of the question's weight"))
+        .stdout(predicate::str::contains(
+            "covers 100% of the question's weight",
+        ))
         .stdout(predicate::str::contains("never answered").not());
 }
 

@@ -32,7 +32,9 @@ fn hostile_input_never_errors_or_panics() {
     let engine = s.engine();
     let long = "marketing data ".repeat(700); // ~10 KB
     for q in HOSTILE.iter().copied().chain([long.as_str()]) {
-        let a = engine.search(q, 0, 3).unwrap_or_else(|e| panic!("{q:?} failed: {e}"));
+        let a = engine
+            .search(q, 0, 3)
+            .unwrap_or_else(|e| panic!("{q:?} failed: {e}"));
         for hit in &a.passages {
             for &(from, to) in &hit.highlights {
                 assert!(hit.text.is_char_boundary(from) && hit.text.is_char_boundary(to));
@@ -47,7 +49,10 @@ fn hostile_input_never_errors_or_panics() {
 fn off_topic_questions_are_not_confident() {
     let s = Scratch::with_article();
     let engine = s.engine();
-    for q in questions("article-questions.jsonl").iter().filter(|q| q.expect.is_some()) {
+    for q in questions("article-questions.jsonl")
+        .iter()
+        .filter(|q| q.expect.is_some())
+    {
         let a = engine.search(&q.q, 0, 3).expect("search");
         assert!(
             !a.confident,
@@ -55,7 +60,11 @@ fn off_topic_questions_are_not_confident() {
             q.q, q.kind, a.confidence.coverage
         );
     }
-    for q in ["What is the capital of France?", "How long should I bake bread?", "Which CRM should my sales team buy?"] {
+    for q in [
+        "What is the capital of France?",
+        "How long should I bake bread?",
+        "Which CRM should my sales team buy?",
+    ] {
         assert!(!engine.search(q, 0, 3).expect("search").confident, "{q}");
     }
 }
@@ -93,8 +102,14 @@ fn real_questions_find_their_passage_first_and_confidently() {
 #[test]
 fn typos_are_corrected_to_indexed_words() {
     let s = Scratch::with_article();
-    let a = s.engine().search("Is negotation part of sales?", 0, 1).expect("search");
-    let fixed = a.terms.iter().find(|t| t.corrected_from.as_deref() == Some("negot"));
+    let a = s
+        .engine()
+        .search("Is negotation part of sales?", 0, 1)
+        .expect("search");
+    let fixed = a
+        .terms
+        .iter()
+        .find(|t| t.corrected_from.as_deref() == Some("negot"));
     assert!(fixed.is_some_and(|t| t.term == "negoti"), "{:?}", a.terms);
     assert!(a.passages[0].text.contains("negotiation"));
 }
@@ -102,7 +117,10 @@ fn typos_are_corrected_to_indexed_words() {
 #[test]
 fn who_wrote_it_finds_the_byline() {
     let s = Scratch::with_article();
-    let a = s.engine().search("Who wrote this article?", 0, 1).expect("search");
+    let a = s
+        .engine()
+        .search("Who wrote this article?", 0, 1)
+        .expect("search");
     assert!(a.confident);
     assert!(a.passages[0].text.contains("Joe Candido"));
 }
@@ -111,12 +129,20 @@ fn who_wrote_it_finds_the_byline() {
 fn more_continues_where_the_answer_stopped_without_repeats() {
     let s = Scratch::with_article();
     let engine = s.engine();
-    let first = engine.search("sales marketing customer", 0, 2).expect("search");
-    let next = engine.search("sales marketing customer", 2, 2).expect("search");
+    let first = engine
+        .search("sales marketing customer", 0, 2)
+        .expect("search");
+    let next = engine
+        .search("sales marketing customer", 2, 2)
+        .expect("search");
     assert_eq!(first.passages.len(), 2);
     assert!(first.more);
     for p in &next.passages {
-        assert!(first.passages.iter().all(|f| f.text != p.text), "repeated: {}", p.text);
+        assert!(
+            first.passages.iter().all(|f| f.text != p.text),
+            "repeated: {}",
+            p.text
+        );
     }
 }
 
@@ -127,8 +153,15 @@ fn windows_of_one_paragraph_never_come_back_overlapping() {
     let para: Vec<String> = (0..30)
         .map(|i| format!("Sentence {i} says that the zebra budget grows every quarter."))
         .collect();
-    std::fs::write(s.corpus().join("long.md"), format!("# Long\n\n{}\n", para.join(" "))).expect("write");
-    let a = s.engine().search("zebra budget quarter", 0, 10).expect("search");
+    std::fs::write(
+        s.corpus().join("long.md"),
+        format!("# Long\n\n{}\n", para.join(" ")),
+    )
+    .expect("write");
+    let a = s
+        .engine()
+        .search("zebra budget quarter", 0, 10)
+        .expect("search");
     assert!(a.passages.len() > 1);
     for (i, x) in a.passages.iter().enumerate() {
         for y in &a.passages[i + 1..] {

@@ -9,8 +9,10 @@ use tempfile::TempDir;
 
 /// The bundled article, as shipped in `corpus/`.
 pub fn article() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sales-vs-marketing.md"))
-        .expect("the bundled article exists")
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sales-vs-marketing.md"),
+    )
+    .expect("the bundled article exists")
 }
 
 /// A scratch folder with `corpus/` (holding the article) and `index/` paths.
@@ -75,7 +77,9 @@ pub struct Question {
 }
 
 pub fn questions(file: &str) -> Vec<Question> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(file);
     std::fs::read_to_string(path)
         .expect("fixture exists")
         .lines()
