@@ -9,7 +9,7 @@
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use passagebot::{Engine, Paths};
@@ -102,7 +102,29 @@ const ARTICLE_QUESTIONS: &[&str] = &[
     "Do the two departments value each other?",
 ];
 
+/// Per-question latency percentiles, which criterion's averages do not show.
+fn percentiles(name: &str, engine: &Engine, questions: &[String]) {
+    let mut times: Vec<Duration> = (0..2000)
+        .map(|i| {
+            let q = &questions[i % questions.len()];
+            let t = Instant::now();
+            black_box(engine.search(black_box(q), 0, 3).expect("search"));
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+    eprintln!(
+        "{name}: per-question latency over {} searches: p50 {:?}, p99 {:?}, max {:?}",
+        times.len(),
+        at(0.50),
+        at(0.99),
+        at(1.0)
+    );
+}
+
 fn bench_queries(c: &mut Criterion, name: &str, engine: &Engine, questions: &[String]) {
+    percentiles(name, engine, questions);
     let mut i = 0;
     c.bench_function(name, |b| {
         b.iter(|| {
