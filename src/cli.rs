@@ -65,6 +65,11 @@ pub enum Command {
         after_help = "Example:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why"
     )]
     Chat(ChatArgs),
+    /// Score answers on a question file: hit@1, hit@3, MRR, abstention, misses.
+    #[command(
+        after_help = "The file has one JSON object per line:\n  {\"q\": \"Is marketing data-driven?\", \"gold\": [\"data-driven\"], \"kind\": \"direct\"}\n  {\"q\": \"What is the capital of France?\", \"expect\": \"none\"}\n\nExample:\n  passagebot eval my-questions.jsonl"
+    )]
+    Eval(EvalArgs),
     /// Run the Telegram bot (token in TELOXIDE_TOKEN).
     Bot(crate::bot::BotArgs),
 }
@@ -80,6 +85,16 @@ pub struct AskArgs {
     /// One JSON object per question, one per line (the contract in DESIGN.md).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Question file (JSON Lines, as in shared/eval/seed-public.jsonl).
+    #[arg(value_name = "FILE.jsonl")]
+    pub file: PathBuf,
+    /// How many passages count for hit@k and MRR.
+    #[arg(long, default_value_t = DEFAULT_TOP, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
+    pub top: usize,
 }
 
 #[derive(Debug, Args)]

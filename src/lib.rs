@@ -11,7 +11,7 @@
 //! - [`rerank`]: the second-stage proximity rerank, [`tuning`] its knobs;
 //! - [`confidence`]: the calibrated `confident` signal;
 //! - [`answer`]: formatting answers for the terminal, JSON and Telegram;
-//! - [`chat`]: the terminal chat session;
+//! - [`chat`]: the terminal chat session; [`eval`]: scoring on question files;
 //! - [`cli`] and [`commands`]: the command line;
 //! - [`bot`]: the Telegram bot;
 //! - [`config`] and [`error`]: shared settings and typed errors.
@@ -26,6 +26,7 @@ pub mod confidence;
 pub mod config;
 pub mod corpus;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod intent;
 pub mod rerank;

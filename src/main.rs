@@ -28,6 +28,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Index => commands::index::run(&paths),
         Command::Ask(args) => commands::ask::run(&paths, &args),
         Command::Chat(args) => commands::chat::run(&paths, &args),
+        Command::Eval(args) => commands::eval::run(&paths, &args),
         Command::Bot(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(passagebot::bot::run(paths, args))

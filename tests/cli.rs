@@ -288,3 +288,39 @@ fn help_shows_examples() {
         .stdout(predicate::str::contains("Examples:"))
         .stdout(predicate::str::contains("passagebot ask"));
 }
+
+#[test]
+fn eval_scores_a_question_file_and_lists_misses() {
+    let s = Scratch::with_article();
+    let file = s.dir.path().join("q.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            "{\"q\":\"Is marketing data driven?\",\"gold\":[\"data-driven\"],\"kind\":\"direct\"}\n",
+            "{\"q\":\"Is solution creation part of sales?\",\"gold\":[\"no such phrase\"],\"kind\":\"direct\"}\n",
+            "{\"q\":\"What is the capital of France?\",\"expect\":\"none\",\"kind\":\"offtopic\"}\n",
+        ),
+    )
+    .expect("write");
+    s.cmd()
+        .args(["eval"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "direct           n=2    hit@1=0.50 hit@3=0.50 mrr=0.50",
+        ))
+        .stdout(predicate::str::contains(
+            "offtopic         n=1    abstention=1.00",
+        ))
+        .stdout(predicate::str::contains(
+            "[direct] Is solution creation part of sales? — right passage not in the results",
+        ));
+    std::fs::write(&file, "{\"q\": 1}\n").expect("write");
+    s.cmd()
+        .args(["eval"])
+        .arg(&file)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("q.jsonl: line 1:"));
+}

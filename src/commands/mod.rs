@@ -3,6 +3,7 @@
 
 pub mod ask;
 pub mod chat;
+pub mod eval;
 pub mod index;
 
 use std::io::IsTerminal;

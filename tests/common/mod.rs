@@ -65,41 +65,11 @@ impl Scratch {
     }
 }
 
-/// One line of a question file (`tests/fixtures/*.jsonl`, same format as shared/eval).
-#[derive(Debug, serde::Deserialize)]
-pub struct Question {
-    pub q: String,
-    #[serde(default)]
-    pub gold: Vec<String>,
-    #[serde(default)]
-    pub expect: Option<String>,
-    pub kind: String,
-}
-
-pub fn questions(file: &str) -> Vec<Question> {
+/// The questions of a fixture file (`tests/fixtures/*.jsonl`, same format as shared/eval).
+pub fn questions(file: &str) -> Vec<passagebot::eval::Question> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(file);
-    std::fs::read_to_string(path)
-        .expect("fixture exists")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("valid question line"))
-        .collect()
-}
-
-/// Lower-cases and folds typographic quotes and dashes, as the shared scorer does.
-pub fn norm(s: &str) -> String {
-    let folded: String = s
-        .to_lowercase()
-        .chars()
-        .map(|c| match c {
-            '\u{201c}' | '\u{201d}' => '"',
-            '\u{2018}' | '\u{2019}' => '\'',
-            '\u{2013}' | '\u{2014}' => '-',
-            '\u{a0}' => ' ',
-            c => c,
-        })
-        .collect();
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = std::fs::read_to_string(path).expect("fixture exists");
+    passagebot::eval::parse(&text).expect("valid question file")
 }
