@@ -7,6 +7,7 @@
 //! - [`analysis`]: the English analyser shared by index and queries;
 //! - [`index`]: the tantivy schema, atomic (re)builds, freshness checks;
 //! - [`intent`]: question shapes recognised by rule (who wrote it?);
+//! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`search`]: the [`search::Engine`] — a question in, ranked passages out;
 //! - [`rerank`]: the second-stage proximity rerank, [`tuning`] its knobs;
 //! - [`confidence`]: the calibrated `confident` signal;
@@ -29,6 +30,7 @@ pub mod error;
 pub mod eval;
 pub mod index;
 pub mod intent;
+pub mod live;
 pub mod rerank;
 pub mod search;
 pub mod tuning;

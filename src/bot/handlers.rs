@@ -136,7 +136,8 @@ async fn handle(
     target: Target,
     request: Request,
 ) -> anyhow::Result<()> {
-    let summary = ctx.engine.summary();
+    let engine = ctx.engine.current();
+    let summary = engine.summary();
     match request {
         Request::Question(q) => return ask(bot, ctx, target, q).await,
         Request::Command(BotCommand::Start) => {
@@ -212,7 +213,7 @@ async fn ask(bot: &TgBot, ctx: &Arc<Ctx>, target: Target, question: String) -> a
         let parts = telegram::split(&blocks, telegram::MESSAGE_LIMIT);
         send_parts(bot, target, parts, Some(keyboard(id, has_more))).await
     } else {
-        let html = telegram::not_covered(&answer, ctx.engine.summary(), &ctx.examples);
+        let html = telegram::not_covered(&answer, ctx.engine.current().summary(), &ctx.examples);
         let id = ctx.recent.insert(target.chat.0, answer, 0);
         send(bot, target, html, Some(keyboard(id, false)))
             .await

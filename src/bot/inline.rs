@@ -48,7 +48,7 @@ async fn results(ctx: &Arc<Ctx>, question: String) -> anyhow::Result<Vec<InlineQ
     let answer = super::search(ctx, question, 0, INLINE_RESULTS).await?;
     if !answer.confident || answer.passages.is_empty() {
         // Honest, like the chat: no weak passage offered as an answer.
-        let html = telegram::not_covered(&answer, ctx.engine.summary(), &ctx.examples);
+        let html = telegram::not_covered(&answer, ctx.engine.current().summary(), &ctx.examples);
         let html = telegram::split(&[html], telegram::MESSAGE_LIMIT)
             .into_iter()
             .next()

@@ -46,6 +46,7 @@ pub use webhook::Webhook;
 
 use crate::answer::telegram;
 use crate::config::Paths;
+use crate::live::EngineHandle;
 use crate::search::{Answer, Engine};
 
 /// The bot as handlers see it: every request throttled to Telegram's limits.
@@ -115,7 +116,7 @@ pub enum Updates {
 
 /// What every handler shares.
 pub(crate) struct Ctx {
-    engine: Arc<Engine>,
+    engine: EngineHandle,
     settings: Settings,
     recent: state::Recent,
     limiter: ratelimit::RateLimiter,
@@ -156,7 +157,14 @@ pub async fn run(paths: Paths, args: BotArgs) -> anyhow::Result<()> {
         rate_limit: args.rate_limit,
         ..Settings::default()
     };
-    serve(bot, Arc::new(engine), settings, updates, shutdown_signal()).await
+    serve(
+        bot,
+        EngineHandle::new(engine),
+        settings,
+        updates,
+        shutdown_signal(),
+    )
+    .await
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM (systemd's stop).
@@ -193,11 +201,12 @@ async fn shutdown_signal() {
 /// the real bot against a fake Telegram and stop it when they are done.
 pub async fn serve(
     bot: Bot,
-    engine: Arc<Engine>,
+    engine: impl Into<EngineHandle>,
     settings: Settings,
     updates: Updates,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let engine: EngineHandle = engine.into();
     token::remember(bot.token());
     let me = bot.get_me().await.map_err(|e| start_error(&bot, e))?;
     tracing::info!("signed in to Telegram as @{}", me.username());
@@ -213,7 +222,8 @@ pub async fn serve(
             token::redact(&err.to_string())
         );
     }
-    let summary = engine.summary();
+    let current = engine.current();
+    let summary = current.summary();
     tracing::info!(
         documents = summary.documents.len(),
         passages = summary.passages,
@@ -324,7 +334,7 @@ async fn search(
     skip: usize,
     top: usize,
 ) -> anyhow::Result<Answer> {
-    let engine = ctx.engine.clone();
+    let engine = ctx.engine.current();
     let answer = tokio::task::spawn_blocking(move || engine.search(&question, skip, top))
         .await
         .context("the search task failed")??;
