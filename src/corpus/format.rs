@@ -11,14 +11,32 @@ use super::Parsed;
 pub trait Format: Sync {
     /// Lower-case file extensions without the dot.
     fn extensions(&self) -> &'static [&'static str];
-    /// Parses a file's text into metadata and clean blocks.
+    /// Parses a file's bytes into metadata and clean blocks.
     ///
-    /// Errors are reasons a person can act on ("no text in it", …).
-    fn parse(&self, path: &Path, text: &str) -> Result<Parsed, String>;
+    /// Errors are reasons a person can act on ("no text layer", …).
+    fn parse(&self, path: &Path, bytes: &[u8]) -> Result<Parsed, String>;
 }
 
 /// Every format passagebot reads.
-pub static FORMATS: &[&dyn Format] = &[&super::markdown::Markdown, &super::plain::Plain];
+pub static FORMATS: &[&dyn Format] = &[
+    &super::markdown::Markdown,
+    &super::plain::Plain,
+    &super::html::Html,
+    &super::pdf::Pdf,
+];
+
+/// The bytes of a text format as UTF-8, or why they are not.
+pub fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return Err("binary file, not text".into());
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not valid UTF-8 (bad byte at offset {}); save it as UTF-8",
+            e.valid_up_to()
+        )
+    })
+}
 
 /// The format for a path, by extension (case-insensitive).
 pub fn for_path(path: &Path) -> Option<&'static dyn Format> {

@@ -108,17 +108,8 @@ pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
         ));
     };
     let bytes = fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    if bytes.iter().take(8192).any(|&b| b == 0) {
-        return Err("binary file, not text".into());
-    }
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not valid UTF-8 (bad byte at offset {}); save it as UTF-8",
-            e.utf8_error().valid_up_to()
-        )
-    })?;
-    let hash = hex(&Sha256::digest(text.as_bytes()));
-    let mut parsed = format.parse(path, &text)?;
+    let hash = hex(&Sha256::digest(&bytes));
+    let mut parsed = format.parse(path, &bytes)?;
     if !parsed.blocks.iter().any(|b| b.kind == BlockKind::Paragraph) {
         return Err("empty: no text to index".into());
     }

@@ -15,7 +15,8 @@ impl Format for Markdown {
         &["md", "markdown"]
     }
 
-    fn parse(&self, _path: &Path, text: &str) -> Result<Parsed, String> {
+    fn parse(&self, _path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
+        let text = super::format::utf8(bytes)?;
         let (meta, body_at) = frontmatter::split(text);
         let mut parsed = Parsed {
             title: meta.title,
@@ -171,7 +172,9 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Parsed {
-        Markdown.parse(Path::new("x.md"), text).expect("parses")
+        Markdown
+            .parse(Path::new("x.md"), text.as_bytes())
+            .expect("parses")
     }
 
     #[test]

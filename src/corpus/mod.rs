@@ -2,7 +2,8 @@
 //! passages.
 //!
 //! - [`format`]: the [`format::Format`] trait and the list of known formats;
-//!   one file per format ([`markdown`], [`plain`]), so a new format is a new file.
+//!   one file per format ([`markdown`], [`plain`], [`html`], [`pdf`]), so a new
+//!   format is a new file.
 //! - [`frontmatter`]: `title:` / `author:` / `url:` metadata shared by formats.
 //! - [`load`]: walking the folder, skipping unreadable files with a reason.
 //! - [`sentence`] and [`chunk`]: passages that follow the document's paragraphs
@@ -11,8 +12,10 @@
 pub mod chunk;
 pub mod format;
 pub mod frontmatter;
+pub mod html;
 pub mod load;
 pub mod markdown;
+pub mod pdf;
 pub mod plain;
 pub mod sentence;
 

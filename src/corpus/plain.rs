@@ -13,7 +13,8 @@ impl Format for Plain {
         &["txt", "text"]
     }
 
-    fn parse(&self, _path: &Path, text: &str) -> Result<Parsed, String> {
+    fn parse(&self, _path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
+        let text = super::format::utf8(bytes)?;
         let (meta, body_at) = frontmatter::split(text);
         let mut parsed = Parsed {
             title: meta.title,
@@ -76,7 +77,9 @@ mod tests {
     #[test]
     fn blank_lines_separate_paragraphs_and_spans_are_exact() {
         let src = "# Title\n\nFirst line\nsame para.\n\n\n  Second.  \n";
-        let p = Plain.parse(Path::new("a.txt"), src).expect("parses");
+        let p = Plain
+            .parse(Path::new("a.txt"), src.as_bytes())
+            .expect("parses");
         assert_eq!(p.title.as_deref(), Some("Title"));
         assert_eq!(p.blocks.len(), 3);
         assert_eq!(p.blocks[1].text, "First line same para.");
