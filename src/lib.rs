@@ -13,6 +13,9 @@
 //! - [`confidence`]: the calibrated `confident` signal;
 //! - [`answer`]: formatting answers for the terminal, JSON and Telegram;
 //! - [`chat`]: the terminal chat session; [`eval`]: scoring on question files;
+//! - [`handoff`]: the hand-over rule (when a person serves a question better);
+//! - [`store`]: the SQLite data folder (tickets, question log, feedback);
+//! - [`report`]: the classroom report (text and HTML with inline SVG charts);
 //! - [`cli`] and [`commands`]: the command line;
 //! - [`bot`]: the Telegram bot;
 //! - [`config`] and [`error`]: shared settings and typed errors.
@@ -28,11 +31,13 @@ pub mod config;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod handoff;
 pub mod index;
 pub mod intent;
 pub mod live;
 pub mod rerank;
 pub mod search;
+pub mod store;
 pub mod tuning;
 
 pub use config::Paths;

@@ -1,0 +1,905 @@
+//! The data folder: an embedded SQLite database (rusqlite, bundled) holding tickets, the
+//! question log and feedback, so nothing is lost across restarts.
+//!
+//! # Layout
+//! - `mod.rs`: opening (checks, migrations, the salt), [`Store`]'s operations;
+//! - `schema.rs`: the migrations, from version 1 on (`PRAGMA user_version`).
+//!
+//! **Privacy.** People are stored as a keyed hash of their Telegram id (SHA-256 over a
+//! random salt kept in this database, so the hash means nothing elsewhere), unless the
+//! operator turns plain ids on. A ticket keeps the chat id it must reply to only while
+//! it is open; closing it clears the id. `/forget` deletes a person's questions and
+//! tickets.
+//!
+//! **Failures.** A file that is not a database or fails SQLite's `quick_check`, a
+//! database locked by another process, or one written by a newer passagebot is an error
+//! at open time that names the file and says what to do: never silently replaced.
+//!
+//! One connection behind a std mutex: every operation is a few small statements in WAL
+//! mode, far shorter than a Telegram round trip, so handlers call it directly.
+
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub use schema::VERSION as SCHEMA_VERSION;
+
+/// The database's file name inside the data folder.
+pub const FILE_NAME: &str = "passagebot.sqlite3";
+
+/// Why the store could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data folder {}: {source}; pass --data DIR somewhere writable", path.display())]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the database {} is damaged or not a passagebot database ({detail}); move it aside (keep it: it holds the tickets and question log) and start again to create a new one",
+        path.display()
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "the database {} is locked by another process; is another passagebot bot running with the same data folder? Stop it, or pass another --data DIR",
+        path.display()
+    )]
+    Locked { path: PathBuf },
+    #[error(
+        "the database {} was written by a newer passagebot (schema version {found}, this one knows up to {supported}); upgrade passagebot",
+        path.display()
+    )]
+    Newer {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("database error in {}: {source}", path.display())]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How to open the store.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Store Telegram ids as they are instead of hashed.
+    pub plain_ids: bool,
+    /// How long to wait for another process's lock before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            plain_ids: false,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Ticket states. An open or answered ticket routes the person's messages to the
+/// operators; a closed one does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Answered,
+    Closed,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Answered => "answered",
+            Status::Closed => "closed",
+        }
+    }
+    fn parse(s: &str) -> Status {
+        match s {
+            "answered" => Status::Answered,
+            "closed" => Status::Closed,
+            _ => Status::Open,
+        }
+    }
+}
+
+/// One hand-over to a person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub opened_at: i64,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+    pub status: Status,
+    pub close_reason: Option<String>,
+    pub person: String,
+    /// Where replies go; `None` once closed.
+    pub chat_id: Option<i64>,
+    pub question: String,
+    pub reasons: String,
+    /// Opened while no operator chat was configured.
+    pub no_operator: bool,
+    /// Why the last relay to the person failed (e.g. they blocked the bot).
+    pub delivery_error: Option<String>,
+}
+
+impl Ticket {
+    pub fn is_closed(&self) -> bool {
+        self.status == Status::Closed
+    }
+}
+
+/// A passage as shown, for the log (a preview of the text, not the whole passage).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShownPassage {
+    pub source: String,
+    pub title: String,
+    pub paragraph: u32,
+    pub preview: String,
+}
+
+impl ShownPassage {
+    pub fn from_hit(hit: &crate::search::Hit) -> ShownPassage {
+        let preview: String = hit.text.chars().take(160).collect();
+        ShownPassage {
+            source: hit.source.clone(),
+            title: hit.title.clone(),
+            paragraph: hit.paragraph,
+            preview,
+        }
+    }
+}
+
+/// A question to log.
+#[derive(Debug, Clone)]
+pub struct NewQuestion<'a> {
+    pub asked_at: i64,
+    pub person: &'a str,
+    pub surface: &'a str,
+    pub question: &'a str,
+    pub confident: bool,
+    pub coverage: f32,
+    pub passages: &'a [ShownPassage],
+    /// Hand-over reason codes ('' when the rule did not fire).
+    pub handover: &'a str,
+}
+
+/// A logged question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoggedQuestion {
+    pub id: i64,
+    pub asked_at: i64,
+    pub person: String,
+    pub surface: String,
+    pub question: String,
+    pub confident: bool,
+    pub coverage: f32,
+    pub passages: Vec<ShownPassage>,
+    pub handover: String,
+    pub ticket: Option<i64>,
+    pub feedback: Option<i8>,
+}
+
+/// What `/forget` erased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub questions: usize,
+    pub tickets: usize,
+    /// Tickets that were still open (the operators are told).
+    pub open_tickets: Vec<i64>,
+}
+
+/// The person's ticket, if they have one that routes their messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Active {
+    None,
+    Open(Ticket),
+    /// It was open but idle longer than the timeout: now closed.
+    TimedOut(Ticket),
+}
+
+/// The database. Cheap to share behind an `Arc`.
+pub struct Store {
+    conn: Mutex<Connection>,
+    salt: String,
+    plain_ids: bool,
+    path: PathBuf,
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in the data folder `dir`.
+    pub fn open(dir: &Path, options: &Options) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join(FILE_NAME);
+        let conn = Connection::open(&path).map_err(|e| classify(&path, e))?;
+        Store::init(conn, path, options)
+    }
+
+    /// A database in memory: for tests, benchmarks, and a bot run without a data folder.
+    pub fn in_memory(options: &Options) -> Result<Store> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|e| classify(&path, e))?;
+        Store::init(conn, path, options)
+    }
+
+    fn init(mut conn: Connection, path: PathBuf, options: &Options) -> Result<Store> {
+        let err = |e| classify(&path, e);
+        conn.busy_timeout(options.busy_timeout).map_err(err)?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(err)?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt {
+                path,
+                detail: check,
+            });
+        }
+        // WAL: the report can read while the bot writes.
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(err)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+            .map_err(err)?;
+        // Take the write lock once now, so a database another process holds is an
+        // error at start-up rather than a lost question later.
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
+            .map_err(err)?;
+        migrate(&mut conn, &path)?;
+        let salt = salt(&conn).map_err(err)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            salt,
+            plain_ids: options.plain_ids,
+            path,
+        })
+    }
+
+    /// The database file (`:memory:` for an in-memory store).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.with(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        f(&mut conn).map_err(|e| classify(&self.path, e))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock left no half-done transaction behind
+        // (rusqlite rolls back on drop); the connection is still usable.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How a Telegram user is stored: a keyed hash, or the plain id when turned on.
+    pub fn person_key(&self, user_id: u64) -> String {
+        if self.plain_ids {
+            plain_key(user_id)
+        } else {
+            self.hashed_key(user_id)
+        }
+    }
+
+    fn hashed_key(&self, user_id: u64) -> String {
+        let mut h = Sha256::new();
+        h.update(self.salt.as_bytes());
+        h.update(b":telegram:");
+        h.update(user_id.to_string().as_bytes());
+        let digest = h.finalize();
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        format!("h:{hex}")
+    }
+
+    // ---- question log ---------------------------------------------------------------
+
+    /// Logs a question; returns its id (the feedback buttons carry it).
+    pub fn log_question(&self, q: &NewQuestion<'_>) -> Result<i64> {
+        let passages = serde_json::to_string(q.passages).unwrap_or_else(|_| "[]".into());
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO questions (asked_at, person, surface, question, confident, coverage, passages, handover)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    q.asked_at,
+                    q.person,
+                    q.surface,
+                    q.question,
+                    q.confident,
+                    f64::from(q.coverage),
+                    passages,
+                    q.handover
+                ],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    /// One logged question.
+    pub fn question(&self, id: i64) -> Result<Option<LoggedQuestion>> {
+        self.with(|c| {
+            c.query_row(
+                &format!("{QUESTION_COLUMNS} WHERE id = ?1"),
+                [id],
+                question_row,
+            )
+            .optional()
+        })
+    }
+
+    /// Records 👍 (`1`) or 👎 (`-1`) on a logged question; false if it is gone.
+    pub fn set_feedback(&self, question: i64, value: i8) -> Result<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE questions SET feedback = ?2 WHERE id = ?1",
+                params![question, value.signum()],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    /// Logged questions since `since` (unix seconds; all when `None`), oldest first.
+    pub fn questions(&self, since: Option<i64>) -> Result<Vec<LoggedQuestion>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(&format!(
+                "{QUESTION_COLUMNS} WHERE asked_at >= ?1 ORDER BY asked_at, id"
+            ))?;
+            let rows = stmt.query_map([since.unwrap_or(i64::MIN)], question_row)?;
+            rows.collect()
+        })
+    }
+
+    // ---- tickets --------------------------------------------------------------------
+
+    /// Opens a ticket for `person` in `chat_id`, linked to logged question `from`.
+    pub fn open_ticket(
+        &self,
+        person: &str,
+        chat_id: i64,
+        question: &str,
+        reasons: &str,
+        from: Option<i64>,
+        no_operator: bool,
+        at: i64,
+    ) -> Result<Ticket> {
+        let id = self.with(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO tickets (opened_at, updated_at, status, person, chat_id, question, reasons, no_operator)
+                 VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    at,
+                    if no_operator { Status::Closed.as_str() } else { Status::Open.as_str() },
+                    person,
+                    if no_operator { None } else { Some(chat_id) },
+                    question,
+                    reasons,
+                    no_operator
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            if no_operator {
+                tx.execute(
+                    "UPDATE tickets SET closed_at = ?2, close_reason = 'no operator' WHERE id = ?1",
+                    params![id, at],
+                )?;
+            }
+            if let Some(q) = from {
+                tx.execute("UPDATE questions SET ticket = ?2 WHERE id = ?1", params![q, id])?;
+            }
+            tx.commit()?;
+            Ok(id)
+        })?;
+        self.ticket(id)?.ok_or_else(|| StoreError::Sqlite {
+            path: self.path.clone(),
+            source: rusqlite::Error::QueryReturnedNoRows,
+        })
+    }
+
+    pub fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
+        self.with(|c| {
+            c.query_row(&format!("{TICKET_COLUMNS} WHERE id = ?1"), [id], ticket_row)
+                .optional()
+        })
+    }
+
+    /// Remembers that operator message `message_id` in `operator_chat` is about `ticket`,
+    /// so a reply to it reaches the person (also after a restart).
+    pub fn link_message(&self, operator_chat: i64, message_id: i64, ticket: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO ticket_messages (operator_chat, message_id, ticket) VALUES (?1, ?2, ?3)",
+                params![operator_chat, message_id, ticket],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The ticket an operator message belongs to.
+    pub fn ticket_for_message(
+        &self,
+        operator_chat: i64,
+        message_id: i64,
+    ) -> Result<Option<Ticket>> {
+        let id: Option<i64> = self.with(|c| {
+            c.query_row(
+                "SELECT ticket FROM ticket_messages WHERE operator_chat = ?1 AND message_id = ?2",
+                params![operator_chat, message_id],
+                |r| r.get(0),
+            )
+            .optional()
+        })?;
+        match id {
+            Some(id) => self.ticket(id),
+            None => Ok(None),
+        }
+    }
+
+    /// The ticket that routes `person`'s messages in `chat_id`, closing it first when it
+    /// has been idle for `timeout` seconds.
+    pub fn active_ticket(
+        &self,
+        person: &str,
+        chat_id: i64,
+        now: i64,
+        timeout: i64,
+    ) -> Result<Active> {
+        let found = self.with(|c| {
+            c.query_row(
+                &format!(
+                    "{TICKET_COLUMNS} WHERE person = ?1 AND chat_id = ?2 AND status != 'closed' ORDER BY id DESC LIMIT 1"
+                ),
+                params![person, chat_id],
+                ticket_row,
+            )
+            .optional()
+        })?;
+        let Some(ticket) = found else {
+            return Ok(Active::None);
+        };
+        if now - ticket.updated_at >= timeout {
+            self.close_ticket(ticket.id, "timeout", now)?;
+            return Ok(Active::TimedOut(ticket));
+        }
+        Ok(Active::Open(ticket))
+    }
+
+    /// Notes activity on a ticket (a follow-up), for the timeout.
+    pub fn touch(&self, id: i64, at: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE tickets SET updated_at = ?2 WHERE id = ?1",
+                params![id, at],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// An operator's reply reached the person (or could not: `error`).
+    pub fn record_reply(&self, id: i64, error: Option<&str>, at: i64) -> Result<()> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE tickets SET updated_at = ?2, delivery_error = ?3,
+                        status = CASE WHEN ?3 IS NULL AND status = 'open' THEN 'answered' ELSE status END
+                 WHERE id = ?1",
+                params![id, at, error],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Closes a ticket; false when it was already closed or does not exist.
+    pub fn close_ticket(&self, id: i64, reason: &str, at: i64) -> Result<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE tickets SET status = 'closed', close_reason = ?2, closed_at = ?3, updated_at = ?3, chat_id = NULL
+                 WHERE id = ?1 AND status != 'closed'",
+                params![id, reason, at],
+            )?;
+            Ok(n > 0)
+        })
+    }
+
+    /// Tickets not closed, oldest first.
+    pub fn open_tickets(&self) -> Result<Vec<Ticket>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(&format!(
+                "{TICKET_COLUMNS} WHERE status != 'closed' ORDER BY id"
+            ))?;
+            let rows = stmt.query_map([], ticket_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Tickets opened since `since` (all when `None`), oldest first.
+    pub fn tickets(&self, since: Option<i64>) -> Result<Vec<Ticket>> {
+        self.with(|c| {
+            let mut stmt = c.prepare(&format!(
+                "{TICKET_COLUMNS} WHERE opened_at >= ?1 ORDER BY id"
+            ))?;
+            let rows = stmt.query_map([since.unwrap_or(i64::MIN)], ticket_row)?;
+            rows.collect()
+        })
+    }
+
+    /// Erases everything stored about Telegram user `user_id` (under its hashed and its
+    /// plain key, whichever was in use when it was stored).
+    pub fn forget(&self, user_id: u64) -> Result<Forgotten> {
+        let keys = [self.hashed_key(user_id), plain_key(user_id)];
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut out = Forgotten::default();
+            for key in &keys {
+                {
+                    let mut stmt = tx.prepare(
+                        "SELECT id FROM tickets WHERE person = ?1 AND status != 'closed' ORDER BY id",
+                    )?;
+                    let open = stmt.query_map([key], |r| r.get::<_, i64>(0))?;
+                    for id in open {
+                        out.open_tickets.push(id?);
+                    }
+                }
+                out.questions += tx.execute("DELETE FROM questions WHERE person = ?1", [key])?;
+                out.tickets += tx.execute("DELETE FROM tickets WHERE person = ?1", [key])?;
+            }
+            tx.commit()?;
+            Ok(out)
+        })
+    }
+}
+
+fn plain_key(user_id: u64) -> String {
+    format!("id:{user_id}")
+}
+
+const QUESTION_COLUMNS: &str = "SELECT id, asked_at, person, surface, question, confident, coverage, passages, handover, ticket, feedback FROM questions";
+
+fn question_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LoggedQuestion> {
+    let passages: String = r.get(7)?;
+    Ok(LoggedQuestion {
+        id: r.get(0)?,
+        asked_at: r.get(1)?,
+        person: r.get(2)?,
+        surface: r.get(3)?,
+        question: r.get(4)?,
+        confident: r.get(5)?,
+        coverage: r.get::<_, f64>(6)? as f32,
+        passages: serde_json::from_str(&passages).unwrap_or_default(),
+        handover: r.get(8)?,
+        ticket: r.get(9)?,
+        feedback: r.get(10)?,
+    })
+}
+
+const TICKET_COLUMNS: &str = "SELECT id, opened_at, updated_at, closed_at, status, close_reason, person, chat_id, question, reasons, no_operator, delivery_error FROM tickets";
+
+fn ticket_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
+    Ok(Ticket {
+        id: r.get(0)?,
+        opened_at: r.get(1)?,
+        updated_at: r.get(2)?,
+        closed_at: r.get(3)?,
+        status: Status::parse(&r.get::<_, String>(4)?),
+        close_reason: r.get(5)?,
+        person: r.get(6)?,
+        chat_id: r.get(7)?,
+        question: r.get(8)?,
+        reasons: r.get(9)?,
+        no_operator: r.get(10)?,
+        delivery_error: r.get(11)?,
+    })
+}
+
+/// Applies the missing migrations, each in its own transaction.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let err = |e| classify(path, e);
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    if version > schema::VERSION {
+        return Err(StoreError::Newer {
+            path: path.to_owned(),
+            found: version,
+            supported: schema::VERSION,
+        });
+    }
+    if version == 0 {
+        // A database file with tables but no version is not one of ours.
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        if tables > 0 {
+            return Err(StoreError::Corrupt {
+                path: path.to_owned(),
+                detail: format!("it has {tables} table(s) but no passagebot schema version"),
+            });
+        }
+    }
+    for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let to = i as i64 + 1;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute_batch(sql).map_err(err)?;
+        tx.pragma_update(None, "user_version", to).map_err(err)?;
+        tx.commit().map_err(err)?;
+        tracing::info!(version = to, "database schema migrated");
+    }
+    Ok(())
+}
+
+fn salt(conn: &Connection) -> rusqlite::Result<String> {
+    let existing: Option<String> = conn
+        .query_row("SELECT value FROM meta WHERE key = 'salt'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(salt) = existing {
+        return Ok(salt);
+    }
+    let mut bytes = [0u8; 16];
+    if let Err(e) = getrandom::fill(&mut bytes) {
+        // No OS randomness is extraordinary; fall back to the clock and process id,
+        // which still makes the hashes differ between databases.
+        tracing::warn!("no OS randomness for the id salt ({e}); using the clock");
+        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
+        bytes.copy_from_slice(&Sha256::digest(seed.as_bytes())[..16]);
+    }
+    let salt: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute("INSERT INTO meta (key, value) VALUES ('salt', ?1)", [&salt])?;
+    Ok(salt)
+}
+
+/// Turns SQLite's error codes into the errors an operator can act on.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+        match f.code {
+            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                return StoreError::Corrupt {
+                    path: path.to_owned(),
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                };
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Locked {
+                    path: path.to_owned(),
+                };
+            }
+            _ => {}
+        }
+    }
+    StoreError::Sqlite {
+        path: path.to_owned(),
+        source: e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp() -> tempfile::TempDir {
+        tempfile::tempdir().expect("tempdir")
+    }
+
+    fn quick() -> Options {
+        Options {
+            busy_timeout: Duration::from_millis(100),
+            ..Options::default()
+        }
+    }
+
+    fn log(store: &Store, person: &str, q: &str) -> i64 {
+        store
+            .log_question(&NewQuestion {
+                asked_at: 1000,
+                person,
+                surface: "telegram",
+                question: q,
+                confident: true,
+                coverage: 0.7,
+                passages: &[],
+                handover: "",
+            })
+            .expect("log")
+    }
+
+    #[test]
+    fn a_new_database_is_migrated_to_the_latest_version_and_keeps_its_salt() {
+        let dir = temp();
+        let store = Store::open(dir.path(), &quick()).expect("open");
+        assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+        let key = store.person_key(42);
+        assert!(key.starts_with("h:") && !key.contains("42"), "{key}");
+        drop(store);
+        let again = Store::open(dir.path(), &quick()).expect("reopen");
+        assert_eq!(again.person_key(42), key, "same salt after a restart");
+        let other = Store::in_memory(&quick()).expect("memory");
+        assert_ne!(other.person_key(42), key, "salts differ per database");
+    }
+
+    #[test]
+    fn a_version_1_database_is_upgraded_without_losing_data() {
+        let dir = temp();
+        let path = dir.path().join(FILE_NAME);
+        {
+            let conn = Connection::open(&path).expect("create");
+            conn.execute_batch(schema::MIGRATIONS[0]).expect("v1");
+            conn.pragma_update(None, "user_version", 1)
+                .expect("version");
+            conn.execute(
+                "INSERT INTO questions (asked_at, person, surface, question, confident, coverage, passages, handover)
+                 VALUES (5, 'h:x', 'telegram', 'old question', 1, 0.5, '[]', '')",
+                [],
+            )
+            .expect("insert");
+        }
+        let store = Store::open(dir.path(), &quick()).expect("upgrade");
+        assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+        let qs = store.questions(None).expect("questions");
+        assert_eq!(qs.len(), 1);
+        assert_eq!(qs[0].question, "old question");
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_a_clear_error_and_is_left_alone() {
+        let dir = temp();
+        let path = dir.path().join(FILE_NAME);
+        let junk = "this is not a database, but somebody's notes\n".repeat(200);
+        std::fs::write(&path, &junk).expect("write");
+        let err = Store::open(dir.path(), &quick()).err().expect("refused");
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(msg.contains("damaged"), "{msg}");
+        assert!(msg.contains("move it aside"), "{msg}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), junk);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_version_is_refused() {
+        let dir = temp();
+        {
+            let conn = Connection::open(dir.path().join(FILE_NAME)).expect("create");
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+                .expect("version");
+        }
+        let err = Store::open(dir.path(), &quick()).err().expect("refused");
+        assert!(err.to_string().contains("newer passagebot"), "{err}");
+    }
+
+    #[test]
+    fn a_database_locked_by_another_process_is_a_clear_error() {
+        let dir = temp();
+        drop(Store::open(dir.path(), &quick()).expect("create"));
+        let other = Connection::open(dir.path().join(FILE_NAME)).expect("other");
+        other.execute_batch("BEGIN EXCLUSIVE;").expect("lock");
+        let err = Store::open(dir.path(), &quick()).err().expect("refused");
+        assert!(matches!(err, StoreError::Locked { .. }), "{err:?}");
+        assert!(err.to_string().contains("another passagebot bot"), "{err}");
+        other.execute_batch("COMMIT;").expect("unlock");
+        Store::open(dir.path(), &quick()).expect("free again");
+    }
+
+    #[test]
+    fn tickets_open_answer_time_out_and_close() {
+        let store = Store::in_memory(&quick()).expect("store");
+        let q = log(&store, "h:a", "my company?");
+        let t = store
+            .open_ticket(
+                "h:a",
+                7,
+                "my company?",
+                "own_situation",
+                Some(q),
+                false,
+                100,
+            )
+            .expect("open");
+        assert_eq!(t.status, Status::Open);
+        assert_eq!(
+            store.question(q).expect("q").and_then(|q| q.ticket),
+            Some(t.id)
+        );
+        store.link_message(-5, 900, t.id).expect("link");
+        assert_eq!(
+            store
+                .ticket_for_message(-5, 900)
+                .expect("find")
+                .map(|t| t.id),
+            Some(t.id)
+        );
+        assert_eq!(store.ticket_for_message(-5, 901).expect("none"), None);
+        store.record_reply(t.id, None, 150).expect("reply");
+        assert!(
+            matches!(store.active_ticket("h:a", 7, 200, 3600).expect("a"), Active::Open(t) if t.status == Status::Answered)
+        );
+        assert_eq!(
+            store.active_ticket("h:a", 8, 200, 3600).expect("a"),
+            Active::None
+        );
+        assert!(matches!(
+            store.active_ticket("h:a", 7, 150 + 3600, 3600).expect("a"),
+            Active::TimedOut(_)
+        ));
+        let closed = store.ticket(t.id).expect("t").expect("exists");
+        assert_eq!(closed.status, Status::Closed);
+        assert_eq!(closed.close_reason.as_deref(), Some("timeout"));
+        assert_eq!(closed.chat_id, None, "the chat id is cleared on close");
+        assert!(!store.close_ticket(t.id, "operator", 10_000).expect("close"));
+    }
+
+    #[test]
+    fn forget_erases_questions_and_tickets_of_one_person_only() {
+        let store = Store::in_memory(&quick()).expect("store");
+        let me = store.person_key(1);
+        let other = store.person_key(2);
+        log(&store, &me, "one");
+        log(&store, &me, "two");
+        log(&store, &other, "three");
+        let t = store
+            .open_ticket(&me, 1, "one", "asked", None, false, 5)
+            .expect("ticket");
+        store.link_message(-5, 1, t.id).expect("link");
+        let gone = store.forget(1).expect("forget");
+        assert_eq!(gone.questions, 2);
+        assert_eq!(gone.tickets, 1);
+        assert_eq!(gone.open_tickets, vec![t.id]);
+        let left = store.questions(None).expect("left");
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].question, "three");
+        assert_eq!(store.ticket_for_message(-5, 1).expect("gone"), None);
+    }
+
+    #[test]
+    fn plain_ids_are_stored_as_they_are_and_still_forgotten() {
+        let store = Store::in_memory(&Options {
+            plain_ids: true,
+            ..quick()
+        })
+        .expect("store");
+        assert_eq!(store.person_key(42), "id:42");
+        log(&store, "id:42", "q");
+        assert_eq!(store.forget(42).expect("forget").questions, 1);
+    }
+
+    #[test]
+    fn feedback_is_stored_on_the_question() {
+        let store = Store::in_memory(&quick()).expect("store");
+        let q = log(&store, "h:a", "q");
+        assert!(store.set_feedback(q, -1).expect("fb"));
+        assert!(store.set_feedback(q, 1).expect("fb"));
+        assert_eq!(
+            store.question(q).expect("q").and_then(|q| q.feedback),
+            Some(1)
+        );
+        assert!(!store.set_feedback(q + 100, 1).expect("fb"));
+    }
+}
