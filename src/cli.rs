@@ -13,7 +13,8 @@ Examples:
   printf 'Who should negotiate?\\nWhat is big data?\\n' | passagebot ask --json
   passagebot chat
   passagebot --corpus ~/handouts --index ~/.cache/handouts-index index
-  TELOXIDE_TOKEN=123:abc passagebot bot";
+  TELOXIDE_TOKEN=123:abc passagebot bot
+  passagebot report --html report.html";
 
 /// Ask a document questions: the most relevant passages, quoted verbatim.
 #[derive(Debug, Parser)]
@@ -37,6 +38,15 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub index: PathBuf,
+    /// Folder for the bot's database (tickets, question log, feedback).
+    #[arg(
+        long,
+        global = true,
+        env = "PASSAGEBOT_DATA",
+        default_value = "data",
+        value_name = "DIR"
+    )]
+    pub data: PathBuf,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -72,6 +82,24 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run the Telegram bot (token in TELOXIDE_TOKEN).
     Bot(crate::bot::BotArgs),
+    /// For the classroom: what was asked, answered, handed over, and how people rated it.
+    #[command(
+        after_help = "Examples:\n  passagebot report\n  passagebot report --since 2025-03-01 --html report.html"
+    )]
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Only questions asked on or after this day (YYYY-MM-DD, UTC).
+    #[arg(long, value_name = "DATE", value_parser = crate::report::parse_date)]
+    pub since: Option<i64>,
+    /// Also write the report as a web page with charts (one self-contained file).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// How many of the most frequent questions to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,7 @@ pub mod handoff;
 pub mod index;
 pub mod intent;
 pub mod live;
+pub mod report;
 pub mod rerank;
 pub mod search;
 pub mod store;

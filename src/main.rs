@@ -31,8 +31,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => commands::eval::run(&paths, &args),
         Command::Bot(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(passagebot::bot::run(paths, args))
+            runtime.block_on(passagebot::bot::run(paths, cli.data, args))
         }
+        Command::Report(args) => commands::report::run(&cli.data, &args),
     }
 }
 

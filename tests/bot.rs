@@ -367,7 +367,7 @@ async fn a_private_question_gets_the_right_passage_in_html_with_matches_bold_and
     // Two passages by default.
     assert_eq!(text.matches("<blockquote>").count(), 2, "{text}");
     let labels: Vec<String> = sent[0].buttons().into_iter().map(|b| b.0).collect();
-    assert_eq!(labels, ["More", "Why this?"]);
+    assert_eq!(labels, ["More", "Why this?", "👍", "👎"]);
     for (_, data) in sent[0].buttons() {
         assert!(data.len() < 64);
     }
@@ -389,13 +389,20 @@ async fn an_off_topic_question_gets_the_honest_not_covered_reply_not_a_weak_pass
     );
     assert!(text.contains(ARTICLE), "offers what it covers: {text}");
     assert!(text.contains("You could ask, for example"), "{text}");
-    assert!(text.contains("a person will help you better"), "{text}");
+    assert!(
+        text.contains("This one needs a person, because the text doesn't seem to cover it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("No person is available right now"),
+        "no operator configured: {text}"
+    );
     assert!(
         !text.contains("<blockquote>"),
         "no passage presented: {text}"
     );
     let labels: Vec<String> = sent[0].buttons().into_iter().map(|b| b.0).collect();
-    assert_eq!(labels, ["Why this?"]);
+    assert_eq!(labels, ["Why this?", "👍", "👎"]);
     bot.stop().await;
     assert_html_ok(&fake);
 }

@@ -6,6 +6,7 @@
 //! between passages first and, only for a passage too long on its own, between words,
 //! closing and reopening tags so no part has broken HTML.
 
+use crate::handoff::Decision;
 use crate::search::{Answer, Hit, IndexSummary};
 
 /// Telegram's limit on a message's text, in UTF-16 code units after entity parsing.
@@ -105,6 +106,16 @@ fn numbered_block(number: Option<usize>, block: &str) -> String {
 /// The honest reply when the documents do not answer: say so, and say what they do
 /// cover, with example questions. Never shows the weak passages as an answer.
 pub fn not_covered(answer: &Answer, summary: &IndexSummary, examples: &[String]) -> String {
+    let mut out = not_covered_body(answer, summary, examples);
+    out.push_str(
+        "\n\nIf it's a personal, complicated or negotiating kind of question, a person will help you better than I can.",
+    );
+    out
+}
+
+/// [`not_covered`] without its closing hint, for a reply that goes on with the
+/// hand-over decision ([`handover_note`]).
+pub fn not_covered_body(answer: &Answer, summary: &IndexSummary, examples: &[String]) -> String {
     let mut out = String::new();
     if answer.truncated {
         out.push_str(&truncated_note(crate::config::MAX_QUESTION_CHARS));
@@ -118,10 +129,61 @@ pub fn not_covered(answer: &Answer, summary: &IndexSummary, examples: &[String])
     });
     out.push_str("\n\n");
     out.push_str(&covers(summary, examples));
-    out.push_str(
-        "\n\nIf it's a personal, complicated or negotiating kind of question, a person will help you better than I can.",
-    );
     out
+}
+
+/// The hand-over decision under an answer: why a person would serve this question
+/// better, and what the person can do about it.
+pub fn handover_note(decision: &Decision, operator_available: bool) -> String {
+    let next = if operator_available {
+        "Press <b>Ask a person</b> below and I'll pass it on to one."
+    } else {
+        "No person is available right now, but I've noted your question so the team can look at it."
+    };
+    format!("<i>{}</i>\n{next}", escape(&decision.sentence()))
+}
+
+/// A ticket as the operators see it: who asked, the question, why a person, and the
+/// bot's best passages with their confidence. Blocks, ready for [`split`].
+pub fn ticket_blocks(
+    ticket: i64,
+    person_html: &str,
+    question: &str,
+    why: &str,
+    answer: &Answer,
+) -> Vec<String> {
+    let mut blocks = vec![format!(
+        "🎫 <b>Ticket #{ticket}</b> — from {person_html}\n<b>Question:</b> <i>{}</i>\n<b>Why a person:</b> {}",
+        escape(&shorten(question, 1500)),
+        escape(why)
+    )];
+    let c = &answer.confidence;
+    if answer.passages.is_empty() {
+        blocks.push("<b>My best passages:</b> none matched.".to_owned());
+    } else {
+        blocks.push(format!(
+            "<b>My best passages</b> (confidence {:.0}%; I answer from {:.0}%{}):",
+            c.coverage * 100.0,
+            c.threshold * 100.0,
+            if answer.confident {
+                ""
+            } else {
+                ", so not shown to the person"
+            }
+        ));
+        for (i, hit) in answer.passages.iter().enumerate() {
+            let quote = escape(&shorten(&hit.text, 600));
+            blocks.push(format!(
+                "<b>{}.</b> {}",
+                i + 1,
+                quote_block(&quote, &citation_html(hit))
+            ));
+        }
+    }
+    blocks.push(format!(
+        "<i>Reply to this message to answer the person; /close {ticket} when you're done.</i>"
+    ));
+    blocks
 }
 
 /// What the documents cover: titles and example questions.

@@ -19,6 +19,14 @@ pub enum BotCommand {
     Why,
     /// What documents I know and when the index was built
     About,
+    /// Ask a person instead of me (optionally: /human your question)
+    Human(String),
+    /// End your conversation with a person (operators: /close N closes ticket N)
+    Close(String),
+    /// Operators: list the open tickets
+    Tickets,
+    /// Erase what I stored about you (your questions, tickets, feedback)
+    Forget,
 }
 
 #[cfg(test)]
@@ -39,6 +47,14 @@ mod tests {
         );
         assert_eq!(p("/ask@other_bot what is sales?"), None);
         assert_eq!(p("/nonsense"), None);
+        assert_eq!(p("/human"), Some(BotCommand::Human(String::new())));
+        assert_eq!(
+            p("/human my contract"),
+            Some(BotCommand::Human("my contract".into()))
+        );
+        assert_eq!(p("/close 12"), Some(BotCommand::Close("12".into())));
+        assert_eq!(p("/tickets"), Some(BotCommand::Tickets));
+        assert_eq!(p("/forget"), Some(BotCommand::Forget));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - `commands.rs`: the [`BotCommand`] enum (its doc comments are `/help`);
 //! - `routing.rs`: what a message asks (private chat vs group mention/reply/`/ask`);
 //! - `handlers.rs`: messages, commands and buttons; `inline.rs`: inline mode;
+//! - `tickets.rs`: handing questions to a person: tickets, operator chats, the relay;
 //! - `state.rs`: recent answers per chat (for More / Why);
 //! - `ratelimit.rs`: the per-person incoming limit;
 //! - `token.rs`: reading, checking and redacting the token;
@@ -26,11 +27,13 @@ mod inline;
 mod ratelimit;
 mod routing;
 mod state;
+mod tickets;
 pub mod token;
 pub mod webhook;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,6 +51,7 @@ use crate::answer::telegram;
 use crate::config::Paths;
 use crate::live::EngineHandle;
 use crate::search::{Answer, Engine};
+use crate::store::{self, Store};
 
 /// The bot as handlers see it: every request throttled to Telegram's limits.
 pub type TgBot = Throttle<Bot>;
@@ -82,6 +86,26 @@ pub struct BotArgs {
     /// Questions one person may ask per minute; past it they get one notice, then silence
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: u32,
+    /// Telegram chat id(s) of the operators who answer handed-over questions (comma-separated)
+    #[arg(
+        long = "operator-chat",
+        env = "PASSAGEBOT_OPERATOR_CHAT",
+        value_name = "CHAT_ID",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub operator_chats: Vec<i64>,
+    /// Close a conversation with a person after this long without a message (e.g. 30m, 24h)
+    #[arg(
+        long,
+        env = "PASSAGEBOT_TICKET_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "24h"
+    )]
+    pub ticket_timeout: humantime::Duration,
+    /// Store people's Telegram ids as they are instead of hashed
+    #[arg(long, env = "PASSAGEBOT_PLAIN_IDS")]
+    pub plain_ids: bool,
 }
 
 /// Resolved bot settings (tests and benchmarks build these directly).
@@ -95,6 +119,14 @@ pub struct Settings {
     pub throttle: Limits,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
+    /// Chats that receive handed-over questions; empty: no person available.
+    pub operators: Vec<i64>,
+    /// A ticket idle this long closes.
+    pub ticket_timeout: Duration,
+    /// The data folder for the database; `None` keeps it in memory (tests, benchmarks).
+    pub data: Option<PathBuf>,
+    /// Store Telegram ids unhashed.
+    pub plain_ids: bool,
 }
 
 impl Default for Settings {
@@ -104,6 +136,10 @@ impl Default for Settings {
             rate_limit: 20,
             throttle: Limits::default(),
             poll_timeout: Duration::from_secs(10),
+            operators: Vec::new(),
+            ticket_timeout: Duration::from_secs(24 * 60 * 60),
+            data: None,
+            plain_ids: false,
         }
     }
 }
@@ -121,11 +157,13 @@ pub(crate) struct Ctx {
     recent: state::Recent,
     limiter: ratelimit::RateLimiter,
     examples: Vec<String>,
+    store: Arc<Store>,
+    operators: Vec<ChatId>,
 }
 
 /// `passagebot bot`: reads the token, opens (building if needed) the index, and runs
 /// until SIGINT or SIGTERM.
-pub async fn run(paths: Paths, args: BotArgs) -> anyhow::Result<()> {
+pub async fn run(paths: Paths, data: PathBuf, args: BotArgs) -> anyhow::Result<()> {
     let token = token::from_env()?;
     token::remember(&token);
     let mut bot = Bot::with_client(token, teloxide::net::client_from_env());
@@ -155,6 +193,10 @@ pub async fn run(paths: Paths, args: BotArgs) -> anyhow::Result<()> {
     let settings = Settings {
         passages: usize::from(args.passages),
         rate_limit: args.rate_limit,
+        operators: args.operator_chats,
+        ticket_timeout: args.ticket_timeout.into(),
+        data: Some(data),
+        plain_ids: args.plain_ids,
         ..Settings::default()
     };
     serve(
@@ -208,6 +250,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let engine: EngineHandle = engine.into();
     token::remember(bot.token());
+    // The database first: a damaged or locked one stops the bot before it signs in.
+    let store = open_store(&settings)?;
     let me = bot.get_me().await.map_err(|e| start_error(&bot, e))?;
     tracing::info!("signed in to Telegram as @{}", me.username());
 
@@ -253,7 +297,19 @@ pub async fn serve(
         limiter: ratelimit::RateLimiter::per_minute(settings.rate_limit),
         engine,
         settings: settings.clone(),
+        store: Arc::new(store),
+        operators: settings.operators.iter().map(|&c| ChatId(c)).collect(),
     });
+    if settings.operators.is_empty() {
+        tracing::warn!(
+            "no operator chat configured (PASSAGEBOT_OPERATOR_CHAT): hand-overs are recorded and people are told no person is available"
+        );
+    } else {
+        tracing::info!(
+            operator_chats = settings.operators.len(),
+            "hand-overs go to the operator chat(s)"
+        );
+    }
     let throttled = Throttle::new_spawn(bot.clone(), settings.throttle);
     let mut dispatcher = Dispatcher::builder(throttled, schema())
         .dependencies(dptree::deps![ctx])
@@ -339,6 +395,20 @@ async fn search(
         .await
         .context("the search task failed")??;
     Ok(answer)
+}
+
+/// Opens the database in the data folder (or in memory without one).
+fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let options = store::Options {
+        plain_ids: settings.plain_ids,
+        ..store::Options::default()
+    };
+    let store = match &settings.data {
+        Some(dir) => Store::open(dir, &options)?,
+        None => Store::in_memory(&options)?,
+    };
+    tracing::info!(database = %store.path().display(), "database ready");
+    Ok(store)
 }
 
 /// Long polling does not work while a webhook is set; remove a leftover one.

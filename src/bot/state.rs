@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::handoff::Decision;
 use crate::search::Answer;
 
 /// Answers kept per chat.
@@ -24,6 +25,8 @@ pub struct Entry {
     pub answer: std::sync::Arc<Answer>,
     /// How many passages have been shown so far (the next "More" skips these).
     pub shown: usize,
+    /// What the hand-over rule decided (for `/why`).
+    pub decision: Decision,
 }
 
 #[derive(Default)]
@@ -49,7 +52,7 @@ impl Recent {
     }
 
     /// Stores an answer shown in `chat` and returns its id.
-    pub fn insert(&self, chat: i64, answer: Answer, shown: usize) -> u64 {
+    pub fn insert(&self, chat: i64, answer: Answer, shown: usize, decision: Decision) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let used = self.clock.fetch_add(1, Ordering::Relaxed);
         let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
@@ -66,6 +69,7 @@ impl Recent {
             question: answer.question.clone(),
             answer: std::sync::Arc::new(answer),
             shown,
+            decision,
         });
         while c.entries.len() > PER_CHAT {
             c.entries.pop_front();
@@ -125,9 +129,9 @@ mod tests {
     #[test]
     fn answers_are_found_by_chat_and_id_and_more_advances_without_repeating() {
         let recent = Recent::new();
-        let a = recent.insert(1, answer("first"), 2);
-        let b = recent.insert(1, answer("second"), 2);
-        let c = recent.insert(2, answer("elsewhere"), 2);
+        let a = recent.insert(1, answer("first"), 2, Decision::default());
+        let b = recent.insert(1, answer("second"), 2, Decision::default());
+        let c = recent.insert(2, answer("elsewhere"), 2, Decision::default());
         assert_eq!(recent.last(1).map(|e| e.id), Some(b));
         assert_eq!(recent.get(1, a).map(|e| e.question), Some("first".into()));
         assert!(recent.get(1, c).is_none(), "ids are per chat");
@@ -139,9 +143,9 @@ mod tests {
     #[test]
     fn only_the_latest_answers_per_chat_are_kept() {
         let recent = Recent::new();
-        let first = recent.insert(1, answer("q0"), 1);
+        let first = recent.insert(1, answer("q0"), 1, Decision::default());
         for i in 1..=PER_CHAT {
-            recent.insert(1, answer(&format!("q{i}")), 1);
+            recent.insert(1, answer(&format!("q{i}")), 1, Decision::default());
         }
         assert!(recent.get(1, first).is_none());
         assert_eq!(

@@ -5,6 +5,7 @@ pub mod ask;
 pub mod chat;
 pub mod eval;
 pub mod index;
+pub mod report;
 
 use std::io::IsTerminal;
 

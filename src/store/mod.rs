@@ -121,6 +121,8 @@ pub struct Ticket {
     pub opened_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
+    /// When an operator's reply first reached the person.
+    pub replied_at: Option<i64>,
     pub status: Status,
     pub close_reason: Option<String>,
     pub person: String,
@@ -173,6 +175,22 @@ pub struct NewQuestion<'a> {
     pub passages: &'a [ShownPassage],
     /// Hand-over reason codes ('' when the rule did not fire).
     pub handover: &'a str,
+}
+
+/// A ticket to open.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTicket<'a> {
+    pub person: &'a str,
+    /// Where replies go.
+    pub chat_id: i64,
+    pub question: &'a str,
+    /// Hand-over reason codes.
+    pub reasons: &'a str,
+    /// The logged question it comes from.
+    pub from: Option<i64>,
+    /// No operator chat is configured: recorded, closed at once.
+    pub no_operator: bool,
+    pub at: i64,
 }
 
 /// A logged question.
@@ -375,17 +393,17 @@ impl Store {
 
     // ---- tickets --------------------------------------------------------------------
 
-    /// Opens a ticket for `person` in `chat_id`, linked to logged question `from`.
-    pub fn open_ticket(
-        &self,
-        person: &str,
-        chat_id: i64,
-        question: &str,
-        reasons: &str,
-        from: Option<i64>,
-        no_operator: bool,
-        at: i64,
-    ) -> Result<Ticket> {
+    /// Opens a ticket (closed at once when no operator is there to take it).
+    pub fn open_ticket(&self, t: &NewTicket<'_>) -> Result<Ticket> {
+        let NewTicket {
+            person,
+            chat_id,
+            question,
+            reasons,
+            from,
+            no_operator,
+            at,
+        } = *t;
         let id = self.with(|c| {
             let tx = c.transaction()?;
             tx.execute(
@@ -504,7 +522,8 @@ impl Store {
         self.with(|c| {
             c.execute(
                 "UPDATE tickets SET updated_at = ?2, delivery_error = ?3,
-                        status = CASE WHEN ?3 IS NULL AND status = 'open' THEN 'answered' ELSE status END
+                        status = CASE WHEN ?3 IS NULL AND status = 'open' THEN 'answered' ELSE status END,
+                        replied_at = CASE WHEN ?3 IS NULL THEN coalesce(replied_at, ?2) ELSE replied_at END
                  WHERE id = ?1",
                 params![id, at, error],
             )?;
@@ -595,7 +614,7 @@ fn question_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LoggedQuestion> {
     })
 }
 
-const TICKET_COLUMNS: &str = "SELECT id, opened_at, updated_at, closed_at, status, close_reason, person, chat_id, question, reasons, no_operator, delivery_error FROM tickets";
+const TICKET_COLUMNS: &str = "SELECT id, opened_at, updated_at, closed_at, replied_at, status, close_reason, person, chat_id, question, reasons, no_operator, delivery_error FROM tickets";
 
 fn ticket_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
     Ok(Ticket {
@@ -603,14 +622,15 @@ fn ticket_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Ticket> {
         opened_at: r.get(1)?,
         updated_at: r.get(2)?,
         closed_at: r.get(3)?,
-        status: Status::parse(&r.get::<_, String>(4)?),
-        close_reason: r.get(5)?,
-        person: r.get(6)?,
-        chat_id: r.get(7)?,
-        question: r.get(8)?,
-        reasons: r.get(9)?,
-        no_operator: r.get(10)?,
-        delivery_error: r.get(11)?,
+        replied_at: r.get(4)?,
+        status: Status::parse(&r.get::<_, String>(5)?),
+        close_reason: r.get(6)?,
+        person: r.get(7)?,
+        chat_id: r.get(8)?,
+        question: r.get(9)?,
+        reasons: r.get(10)?,
+        no_operator: r.get(11)?,
+        delivery_error: r.get(12)?,
     })
 }
 
@@ -813,15 +833,15 @@ mod tests {
         let store = Store::in_memory(&quick()).expect("store");
         let q = log(&store, "h:a", "my company?");
         let t = store
-            .open_ticket(
-                "h:a",
-                7,
-                "my company?",
-                "own_situation",
-                Some(q),
-                false,
-                100,
-            )
+            .open_ticket(&NewTicket {
+                person: "h:a",
+                chat_id: 7,
+                question: "my company?",
+                reasons: "own_situation",
+                from: Some(q),
+                no_operator: false,
+                at: 100,
+            })
             .expect("open");
         assert_eq!(t.status, Status::Open);
         assert_eq!(
@@ -865,7 +885,15 @@ mod tests {
         log(&store, &me, "two");
         log(&store, &other, "three");
         let t = store
-            .open_ticket(&me, 1, "one", "asked", None, false, 5)
+            .open_ticket(&NewTicket {
+                person: &me,
+                chat_id: 1,
+                question: "one",
+                reasons: "asked",
+                from: None,
+                no_operator: false,
+                at: 5,
+            })
             .expect("ticket");
         store.link_message(-5, 1, t.id).expect("link");
         let gone = store.forget(1).expect("forget");

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
         opened_at      INTEGER NOT NULL,   -- unix seconds
         updated_at     INTEGER NOT NULL,
         closed_at      INTEGER,
+        replied_at     INTEGER,            -- first operator reply delivered
         status         TEXT NOT NULL,      -- open | answered | closed
         close_reason   TEXT,               -- operator | person | timeout | forgotten
         person         TEXT NOT NULL,      -- hashed (or plain) person id

@@ -1,0 +1,80 @@
+//! The report as plain text for the terminal.
+
+use std::fmt::Write as _;
+
+use super::{Counted, Report, format_date};
+
+/// The whole report, ending with a newline.
+pub fn render(r: &Report) -> String {
+    let mut out = String::new();
+    let period = match r.since {
+        Some(t) => format!("since {}", format_date(t)),
+        None => "all questions".to_owned(),
+    };
+    // Writing to a String cannot fail; the results are ignored on purpose.
+    let _ = writeln!(out, "passagebot report — {period}");
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Questions asked: {}", r.questions);
+    for (label, n) in [
+        ("answered confidently", r.answered),
+        ("handed over to a person", r.handed_over),
+        ("not covered by the text", r.not_covered),
+    ] {
+        let _ = writeln!(out, "  {label:<24} {n:>5}  ({}%)", r.percent(n));
+    }
+    let t = &r.tickets;
+    let _ = writeln!(
+        out,
+        "Tickets: {} opened — {} answered by a person, {} still open, {} closed; {} with no person available; {} undeliverable",
+        t.opened, t.answered, t.still_open, t.closed, t.no_operator, t.undeliverable
+    );
+    let _ = writeln!(out, "Feedback: {} 👍, {} 👎", r.thumbs_up, r.thumbs_down);
+    section(&mut out, "Most frequent questions", &r.frequent);
+    section(&mut out, "Questions the text does not answer", &r.uncovered);
+    if !r.reasons.is_empty() {
+        let _ = writeln!(out, "\nWhy the hand-over rule fired:");
+        for (code, n) in &r.reasons {
+            let _ = writeln!(out, "  {n:>4}×  {}", reason_label(code));
+        }
+    }
+    if !r.passages.is_empty() {
+        let _ = writeln!(out, "\nFeedback per passage:");
+        for p in &r.passages {
+            let _ = writeln!(
+                out,
+                "  👍 {:>3}  👎 {:>3}  shown {:>3}  {}, paragraph {} — {}",
+                p.up,
+                p.down,
+                p.shown,
+                p.title,
+                p.paragraph,
+                crate::answer::telegram::shorten(&p.preview, 60)
+            );
+        }
+    }
+    out
+}
+
+fn section(out: &mut String, title: &str, rows: &[Counted]) {
+    let _ = writeln!(out, "\n{title}:");
+    if rows.is_empty() {
+        let _ = writeln!(out, "  (none)");
+    }
+    for c in rows {
+        let _ = writeln!(out, "  {:>4}×  {}", c.count, c.question);
+    }
+}
+
+/// A reason code in words.
+pub fn reason_label(code: &str) -> &str {
+    match code {
+        "not_covered" => "not covered by the text",
+        "asked" => "asked for a person",
+        "several_questions" => "several questions at once",
+        "own_situation" => "their own situation",
+        "negotiation" => "a negotiation of their own",
+        "pricing" => "their own prices or costs",
+        "complaint" => "a complaint",
+        other => other,
+    }
+}
