@@ -99,6 +99,8 @@ struct Inner {
     chats: HashMap<i64, Value>,
     html_errors: Vec<String>,
     webhook: Option<(String, Option<String>)>,
+    /// Chats whose person blocked the bot: sending there fails with 403.
+    blocked: std::collections::HashSet<i64>,
 }
 
 struct Shared {
@@ -192,6 +194,12 @@ impl FakeTelegram {
         };
         self.shared.bump();
         id
+    }
+
+    /// From now on, messages to `chat_id` fail like Telegram's for a person who blocked
+    /// the bot (403 Forbidden).
+    pub fn block_chat(&self, chat_id: i64) {
+        self.shared.lock().blocked.insert(chat_id);
     }
 
     /// Updates still waiting for the bot to confirm them.
@@ -395,6 +403,13 @@ pub fn group_text(chat_id: i64, user_id: i64, text: &str) -> Value {
 /// A group message replying to `replied` (a message the bot sent, see `sent_message`).
 pub fn group_reply(chat_id: i64, user_id: i64, text: &str, replied: Value) -> Value {
     let mut msg = text_message(group_chat(chat_id), user_id, text);
+    msg["reply_to_message"] = replied;
+    json!({"message": msg})
+}
+
+/// A private message replying to `replied` (a message the bot sent, see `sent_message`).
+pub fn private_reply(user_id: i64, text: &str, replied: Value) -> Value {
+    let mut msg = text_message(private_chat(user_id), user_id, text);
     msg["reply_to_message"] = replied;
     json!({"message": msg})
 }
@@ -775,6 +790,12 @@ fn send_message(shared: &Shared, body: &Value) -> (StatusCode, Value) {
     let Some(chat_id) = body["chat_id"].as_i64() else {
         return bad_request("chat not found");
     };
+    if shared.lock().blocked.contains(&chat_id) {
+        return (
+            StatusCode::FORBIDDEN,
+            json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+        );
+    }
     let text = body["text"].as_str().unwrap_or_default();
     if let Err(e) = check_text(shared, body, text) {
         return bad_request(e);
