@@ -62,9 +62,11 @@ impl Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Rebuild the index from the corpus folder, with progress and a summary.
-    #[command(after_help = "Example:\n  passagebot index\n  passagebot --corpus handouts index")]
-    Index,
+    /// Update the index from the corpus folder (only what changed), with progress and a summary.
+    #[command(
+        after_help = "Examples:\n  passagebot index\n  passagebot index --check\n  passagebot --corpus handouts index --full"
+    )]
+    Index(IndexArgs),
     /// Answer a question (or each line of standard input) with the best passages.
     #[command(
         after_help = "Examples:\n  passagebot ask \"Is marketing data-driven?\"\n  passagebot ask --json < questions.txt"
@@ -100,6 +102,16 @@ pub struct ReportArgs {
     /// How many of the most frequent questions to list.
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Rebuild everything from scratch instead of only what changed.
+    #[arg(long, conflicts_with = "check")]
+    pub full: bool,
+    /// Only say which documents would be added, changed and removed; write nothing.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

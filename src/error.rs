@@ -48,6 +48,9 @@ pub enum Error {
     )]
     IndexUnusable { path: PathBuf, reason: String },
 
+    #[error("cannot watch {} for changes ({reason}); restart the bot after editing the corpus", path.display())]
+    Watch { path: PathBuf, reason: String },
+
     #[error("search index failure: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

@@ -4,11 +4,19 @@
 //! A question takes the current engine (`current()`, an `Arc` clone) and keeps
 //! it for its whole search; a swap only changes what the *next* question
 //! gets. No question waits on a swap or fails because of one.
+//!
+//! [`watch`] keeps the engine in step with the corpus folder: it rebuilds
+//! incrementally in the background after files change and swaps the result in.
 
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
+use notify::{RecommendedWatcher, RecursiveMode};
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 
+use crate::config::Paths;
+use crate::index::{self, Changes};
 use crate::search::Engine;
 
 /// A shared, swappable engine. Clones share the same slot.
@@ -39,4 +47,87 @@ impl From<Arc<Engine>> for EngineHandle {
             slot: Arc::new(ArcSwap::new(engine)),
         }
     }
+}
+
+/// Rebuilds the index incrementally and, when anything changed, swaps the
+/// new engine in. On failure the current engine keeps serving.
+pub fn reload(paths: &Paths, handle: &EngineHandle) -> crate::Result<Changes> {
+    let report = index::build(&paths.corpus, &paths.index, &|_| {})?;
+    if !report.changes.is_empty() || report.changes.full_rebuild.is_some() {
+        handle.replace(Engine::open(&paths.index)?);
+    }
+    Ok(report.changes)
+}
+
+/// What a background reload did, for the log and the operators.
+pub type ReloadOutcome = crate::Result<Changes>;
+
+/// Watches the corpus folder and reloads after changes settle.
+///
+/// Dropping the returned value stops watching. Events are debounced (a
+/// teacher copying ten files causes one rebuild, not ten), and rebuilds run
+/// on a thread of their own, one at a time, never blocking questions.
+pub struct CorpusWatcher {
+    _debouncer: Debouncer<RecommendedWatcher>,
+}
+
+/// How long the corpus must be quiet before a rebuild starts.
+pub const SETTLE: Duration = Duration::from_millis(400);
+
+/// Starts watching `paths.corpus`; `on_reload` hears about every rebuild.
+pub fn watch(
+    paths: Paths,
+    handle: EngineHandle,
+    on_reload: impl Fn(&ReloadOutcome) + Send + 'static,
+) -> crate::Result<CorpusWatcher> {
+    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
+    let watch_err = |e: notify::Error| crate::Error::Watch {
+        path: paths.corpus.clone(),
+        reason: e.to_string(),
+    };
+    let mut debouncer = new_debouncer(SETTLE, tx).map_err(watch_err)?;
+    debouncer
+        .watcher()
+        .watch(&paths.corpus, RecursiveMode::Recursive)
+        .map_err(watch_err)?;
+    let corpus = paths.corpus.clone();
+    std::thread::Builder::new()
+        .name("passagebot-reload".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                // Coalesce whatever else arrived meanwhile into this one rebuild.
+                let mut events = vec![first];
+                events.extend(rx.try_iter());
+                if events
+                    .iter()
+                    .all(|e| matches!(e, Ok(list) if list.is_empty()))
+                {
+                    continue;
+                }
+                for e in events.iter().filter_map(|e| e.as_ref().err()) {
+                    tracing::warn!("watching the corpus: {e}");
+                }
+                let outcome = reload(&paths, &handle);
+                match &outcome {
+                    Ok(c) if c.is_empty() => tracing::debug!("corpus event, nothing to re-index"),
+                    Ok(c) => tracing::info!(
+                        added = c.added.len(),
+                        changed = c.changed.len(),
+                        removed = c.removed.len(),
+                        "index reloaded"
+                    ),
+                    Err(e) => tracing::error!(
+                        "index reload failed; the previous index keeps serving: {e}"
+                    ),
+                }
+                on_reload(&outcome);
+            }
+        })
+        .map_err(|e| crate::Error::Watch {
+            path: corpus,
+            reason: e.to_string(),
+        })?;
+    Ok(CorpusWatcher {
+        _debouncer: debouncer,
+    })
 }

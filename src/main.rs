@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let paths = cli.paths();
     match cli.command {
-        Command::Index => commands::index::run(&paths),
+        Command::Index(args) => commands::index::run(&paths, &args),
         Command::Ask(args) => commands::ask::run(&paths, &args),
         Command::Chat(args) => commands::chat::run(&paths, &args),
         Command::Eval(args) => commands::eval::run(&paths, &args),
@@ -45,6 +45,7 @@ fn init_logging(service: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     if service {
         builder.init();

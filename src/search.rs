@@ -40,7 +40,6 @@ pub struct Hit {
     pub paragraph: u32,
     /// Byte ranges in `text` of the words that matched the question.
     pub highlights: Vec<(usize, usize)>,
-    doc: u64,
     start: u64,
     end: u64,
 }
@@ -301,7 +300,7 @@ impl Engine {
         let mut hits: Vec<Hit> = Vec::new();
         for hit in candidates {
             let overlaps = hits.iter().any(|h| {
-                h.doc == hit.doc
+                h.source == hit.source
                     && h.paragraph == hit.paragraph
                     && h.start < hit.end
                     && hit.start < h.end
@@ -400,7 +399,6 @@ impl Engine {
             heading: text(f.heading),
             paragraph: u32::try_from(num(f.paragraph)).unwrap_or(u32::MAX),
             highlights: Vec::new(),
-            doc: num(f.doc),
             start: num(f.start),
             end: num(f.end),
         })

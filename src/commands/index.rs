@@ -1,14 +1,21 @@
-//! `passagebot index`: rebuild, with a progress bar on a terminal and a summary.
+//! `passagebot index`: update (or rebuild, or check) the index, with a
+//! progress bar on a terminal and a summary of what changed.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::cli::IndexArgs;
 use crate::config::Paths;
-use crate::index::{BuildEvent, build};
+use crate::index::{BuildEvent, BuildReport, Mode, update};
 
-pub fn run(paths: &Paths) -> anyhow::Result<()> {
+pub fn run(paths: &Paths, args: &IndexArgs) -> anyhow::Result<()> {
+    let mode = match (args.full, args.check) {
+        (_, true) => Mode::Check,
+        (true, _) => Mode::Full,
+        _ => Mode::Incremental,
+    };
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     if std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::stderr());
@@ -16,48 +23,105 @@ pub fn run(paths: &Paths) -> anyhow::Result<()> {
     bar.set_message("reading the corpus");
     bar.enable_steady_tick(Duration::from_millis(100));
     let on_event = |event: BuildEvent| match event {
-        BuildEvent::Chunked {
-            documents,
-            passages,
-        } => {
-            bar.set_length(passages as u64);
+        BuildEvent::Planned { files } => {
+            bar.set_length(files as u64);
             bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} indexing {pos}/{len} passages {bar:30} {msg}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template("{spinner} {pos}/{len} files {bar:30} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
-            bar.set_message(format!("from {documents} document(s)"));
+            bar.set_message("");
         }
-        BuildEvent::Indexed(n) => bar.set_position(n as u64),
+        BuildEvent::Done(n) => bar.set_position(n as u64),
         BuildEvent::Committing => bar.set_message("writing"),
     };
-    let report = build(&paths.corpus, &paths.index, &on_event);
+    let report = update(&paths.corpus, &paths.index, mode, &on_event);
     bar.finish_and_clear();
-    let report = report?;
+    print!("{}", summary(&report?, mode, paths));
+    Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The text `passagebot index` prints.
+pub fn summary(report: &BuildReport, mode: Mode, paths: &Paths) -> String {
+    let c = &report.changes;
     let m = &report.manifest;
-    println!(
-        "Indexed {} document{} into {} passage{} in {:.2} s ({} on disk, {}).",
-        m.documents.len(),
-        if m.documents.len() == 1 { "" } else { "s" },
-        m.passages,
-        if m.passages == 1 { "" } else { "s" },
-        report.elapsed.as_secs_f64(),
-        human_bytes(report.size_bytes),
-        paths.index.display(),
-    );
-    for d in &m.documents {
-        println!("  {}  “{}”, {} passages", d.source, d.title, d.passages);
+    let mut out = String::new();
+    let verb = if mode == Mode::Check { "Would " } else { "" };
+    if let Some(reason) = &c.full_rebuild {
+        out.push_str(&format!(
+            "{}ull rebuild ({reason}).\n",
+            if mode == Mode::Check {
+                "Would do a f"
+            } else {
+                "F"
+            }
+        ));
+    }
+    let added: usize = c.added.iter().map(|a| a.1).sum();
+    let before: usize = c.changed.iter().map(|a| a.1).sum();
+    let after: usize = c.changed.iter().map(|a| a.2).sum();
+    let removed: usize = c.removed.iter().map(|a| a.1).sum();
+    out.push_str(&format!(
+        "{verb}{}: {} added ({}), {} changed ({} → {}), {} removed ({}), {} unchanged.\n",
+        if mode == Mode::Check {
+            "change"
+        } else {
+            "Changes"
+        },
+        plural(c.added.len(), "document", "documents"),
+        plural(added, "passage", "passages"),
+        c.changed.len(),
+        before,
+        plural(after, "passage", "passages"),
+        c.removed.len(),
+        plural(removed, "passage", "passages"),
+        c.unchanged,
+    ));
+    for (source, n) in &c.added {
+        out.push_str(&format!(
+            "  + {source} ({})\n",
+            plural(*n, "passage", "passages")
+        ));
+    }
+    for (source, a, b) in &c.changed {
+        out.push_str(&format!(
+            "  ~ {source} ({a} → {})\n",
+            plural(*b, "passage", "passages")
+        ));
+    }
+    for (source, n) in &c.removed {
+        out.push_str(&format!(
+            "  - {source} ({})\n",
+            plural(*n, "passage", "passages")
+        ));
+    }
+    if mode == Mode::Check {
+        out.push_str("Nothing was written (--check).\n");
+    } else {
+        out.push_str(&format!(
+            "Indexed {} into {} in {:.2} s ({} on disk, {}).\n",
+            plural(m.documents.len(), "document", "documents"),
+            plural(m.passages, "passage", "passages"),
+            report.elapsed.as_secs_f64(),
+            human_bytes(report.size_bytes),
+            paths.index.display(),
+        ));
     }
     if m.skipped.is_empty() {
-        println!("Skipped no files.");
+        out.push_str("Skipped no files.\n");
     } else {
-        println!("Skipped {} file(s):", m.skipped.len());
+        out.push_str(&format!(
+            "Skipped {}:\n",
+            plural(m.skipped.len(), "file", "files")
+        ));
         for s in &m.skipped {
-            println!("  {}: {}", s.source, s.reason);
+            out.push_str(&format!("  {}: {}\n", s.source, s.reason));
         }
     }
-    Ok(())
+    out
 }
 
 fn human_bytes(n: u64) -> String {

@@ -1,48 +1,103 @@
-//! Building an index from a corpus folder, aside and then switched in
-//! atomically; a second concurrent build is refused.
+//! Building and updating an index from a corpus folder.
+//!
+//! Every build writes a new generation aside and then switches `CURRENT` to
+//! it, so an interrupted build leaves the previous index serving. An
+//! incremental build starts its generation from the live one: tantivy's
+//! segment files never change once written, so they are hard-linked (cheap),
+//! and only documents that were added, changed or removed are touched. A
+//! document whose size and modification time are unchanged is not even read;
+//! one whose bytes hash the same is not re-indexed. Documents are read,
+//! chunked and indexed one at a time, so memory stays bounded on big corpora.
+//! Only one build runs at a time in an index folder (a lock file).
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use fs4::fs_std::FileExt;
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use super::manifest::{self, DocEntry, Manifest, SkippedEntry};
 use super::schema::{Fields, register_analyzer, schema};
 use super::{BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK};
-use crate::corpus::{Passage, chunk, load_corpus};
+use crate::corpus::load::{corpus_files, display_source, load_file};
+use crate::corpus::{Passage, chunk};
 use crate::error::{Error, Result};
+
+/// How to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Reuse the live index and apply only what changed (a full build when
+    /// there is no usable index).
+    Incremental,
+    /// Rebuild everything from scratch.
+    Full,
+    /// Work out what an incremental build would do; write nothing.
+    Check,
+}
 
 /// What a build reports while it runs (for a progress bar).
 #[derive(Debug, Clone, Copy)]
 pub enum BuildEvent {
-    /// The corpus is loaded and chunked: this many passages will be indexed.
-    Chunked { documents: usize, passages: usize },
-    /// This many passages are indexed so far.
-    Indexed(usize),
+    /// This many corpus files will be looked at.
+    Planned { files: usize },
+    /// This many files are done.
+    Done(usize),
     /// Writing the index to disk.
     Committing,
+}
+
+/// Documents added, changed and removed by a build (or a check).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// (source, passages)
+    pub added: Vec<(String, usize)>,
+    /// (source, passages before, passages after)
+    pub changed: Vec<(String, usize, usize)>,
+    /// (source, passages)
+    pub removed: Vec<(String, usize)>,
+    pub unchanged: usize,
+    /// Whether everything was (or would be) rebuilt from scratch, and why.
+    pub full_rebuild: Option<String>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
 }
 
 /// The summary of a finished build.
 #[derive(Debug, Clone)]
 pub struct BuildReport {
     pub manifest: Manifest,
+    pub changes: Changes,
     pub elapsed: Duration,
-    /// Bytes of the new generation on disk.
+    /// Bytes of the new generation on disk (0 for a check).
     pub size_bytes: u64,
-    pub location: PathBuf,
+    /// The new generation (None for a check).
+    pub location: Option<PathBuf>,
 }
 
 /// Memory for tantivy's indexing buffer; bounded, so big corpora stream.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
-/// Rebuilds the index in `index_dir` from `corpus_dir`.
+/// Incrementally updates (or first builds) the index in `index_dir`.
 pub fn build(
     corpus_dir: &Path,
     index_dir: &Path,
+    progress: &dyn Fn(BuildEvent),
+) -> Result<BuildReport> {
+    update(corpus_dir, index_dir, Mode::Incremental, progress)
+}
+
+/// Builds, updates or checks the index in `index_dir` from `corpus_dir`.
+pub fn update(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    mode: Mode,
     progress: &dyn Fn(BuildEvent),
 ) -> Result<BuildReport> {
     let started = Instant::now();
@@ -50,44 +105,129 @@ pub fn build(
         path: index_dir.into(),
         source,
     };
-    fs::create_dir_all(index_dir).map_err(write_err)?;
-    let _lock = lock(index_dir)?;
-    remove_dead_builds(index_dir);
-
+    let files = corpus_files(corpus_dir)?;
+    let _lock = if mode == Mode::Check {
+        None
+    } else {
+        fs::create_dir_all(index_dir).map_err(write_err)?;
+        let lock = lock(index_dir)?;
+        remove_dead_builds(index_dir);
+        Some(lock)
+    };
     let fingerprint = manifest::fingerprint(corpus_dir)?;
-    let report = load_corpus(corpus_dir)?;
-    let passages: Vec<Vec<Passage>> = report
-        .documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| chunk(i, d))
-        .collect();
-    let total: usize = passages.iter().map(Vec::len).sum();
-    progress(BuildEvent::Chunked {
-        documents: report.documents.len(),
-        passages: total,
-    });
 
-    let staging = tempfile::Builder::new()
-        .prefix(BUILDING_PREFIX)
-        .tempdir_in(index_dir)
-        .map_err(write_err)?;
-    let index = Index::create_in_dir(staging.path(), schema())?;
-    register_analyzer(&index);
-    let fields = Fields::from_schema(&index.schema())?;
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
-    let mut done = 0;
-    for passage in passages.iter().flatten() {
-        writer.add_document(document(&fields, passage))?;
-        done += 1;
-        if done % 256 == 0 {
-            progress(BuildEvent::Indexed(done));
+    let previous = match mode {
+        Mode::Full => Err("asked for a full rebuild".to_string()),
+        _ => usable_previous(index_dir),
+    };
+    let mut changes = Changes {
+        full_rebuild: previous.as_ref().err().cloned(),
+        ..Changes::default()
+    };
+    let mut known: HashMap<String, DocEntry> = match &previous {
+        Ok((_, m)) => m
+            .documents
+            .iter()
+            .map(|d| (d.source.clone(), d.clone()))
+            .collect(),
+        Err(_) => HashMap::new(),
+    };
+
+    // The generation being written: a copy of the live one, or a new index.
+    let staging = match mode {
+        Mode::Check => None,
+        _ => Some(
+            tempfile::Builder::new()
+                .prefix(BUILDING_PREFIX)
+                .tempdir_in(index_dir)
+                .map_err(write_err)?,
+        ),
+    };
+    let mut writer = match (&staging, &previous) {
+        (None, _) => None,
+        (Some(dir), Ok((live, _))) => {
+            link_copy(live, dir.path()).map_err(write_err)?;
+            Some(writer_for(Index::open_in_dir(dir.path())?)?)
         }
+        (Some(dir), Err(_)) => Some(writer_for(Index::create_in_dir(dir.path(), schema())?)?),
+    };
+
+    progress(BuildEvent::Planned { files: files.len() });
+    let mut documents = Vec::new();
+    let mut skipped = Vec::new();
+    for (done, file) in files.iter().enumerate() {
+        let source = display_source(corpus_dir, file);
+        let stamp = fs::metadata(file)
+            .map(|m| manifest::stamp(&m))
+            .unwrap_or_default();
+        let old = known.remove(&source);
+        match old {
+            Some(old) if (old.size, old.mtime_ns) == stamp => {
+                changes.unchanged += 1;
+                documents.push(old);
+            }
+            old => match load_file(file, &source) {
+                Ok(doc) => {
+                    let entry_of = |passages| DocEntry {
+                        source: source.clone(),
+                        title: doc.title.clone(),
+                        author: doc.author.clone(),
+                        hash: doc.hash.clone(),
+                        passages,
+                        size: stamp.0,
+                        mtime_ns: stamp.1,
+                    };
+                    if let Some(old) = old.as_ref().filter(|o| o.hash == doc.hash) {
+                        // Touched but the same bytes: nothing to re-index.
+                        changes.unchanged += 1;
+                        documents.push(entry_of(old.passages));
+                        continue;
+                    }
+                    let passages = chunk(documents.len(), &doc);
+                    if let Some((w, fields)) = writer.as_mut() {
+                        if old.is_some() {
+                            w.delete_term(Term::from_field_text(fields.source, &source));
+                        }
+                        for p in &passages {
+                            w.add_document(document(fields, p))?;
+                        }
+                    }
+                    match &old {
+                        Some(o) => {
+                            changes
+                                .changed
+                                .push((source.clone(), o.passages, passages.len()))
+                        }
+                        None => changes.added.push((source.clone(), passages.len())),
+                    }
+                    documents.push(entry_of(passages.len()));
+                }
+                Err(reason) => {
+                    tracing::warn!("skipping {source}: {reason}");
+                    if let Some(o) = old {
+                        known.insert(o.source.clone(), o);
+                    }
+                    skipped.push(SkippedEntry { source, reason });
+                }
+            },
+        }
+        progress(BuildEvent::Done(done + 1));
     }
-    progress(BuildEvent::Indexed(done));
-    progress(BuildEvent::Committing);
-    writer.commit()?;
-    writer.wait_merging_threads()?;
+    // What is left of the previous build is gone from the corpus (or now unreadable).
+    let mut removed: Vec<DocEntry> = known.into_values().collect();
+    removed.sort_by(|a, b| a.source.cmp(&b.source));
+    for old in removed {
+        if let Some((w, fields)) = writer.as_mut() {
+            w.delete_term(Term::from_field_text(fields.source, &old.source));
+        }
+        changes.removed.push((old.source, old.passages));
+    }
+    if documents.is_empty() {
+        return Err(Error::CorpusEmpty {
+            path: corpus_dir.into(),
+            skipped: skipped.len(),
+        });
+    }
 
     let manifest = Manifest {
         layout: manifest::LAYOUT_VERSION,
@@ -95,28 +235,22 @@ pub fn build(
         settings: manifest::settings(),
         corpus_fingerprint: fingerprint,
         built_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        passages: total,
-        documents: report
-            .documents
-            .iter()
-            .zip(&passages)
-            .map(|(d, ps)| DocEntry {
-                source: d.source.clone(),
-                title: d.title.clone(),
-                author: d.author.clone(),
-                hash: d.hash.clone(),
-                passages: ps.len(),
-            })
-            .collect(),
-        skipped: report
-            .skipped
-            .iter()
-            .map(|s| SkippedEntry {
-                source: s.source.clone(),
-                reason: s.reason.clone(),
-            })
-            .collect(),
+        passages: documents.iter().map(|d| d.passages).sum(),
+        documents,
+        skipped,
     };
+    let (Some(staging), Some((mut writer, _))) = (staging, writer) else {
+        return Ok(BuildReport {
+            manifest,
+            changes,
+            elapsed: started.elapsed(),
+            size_bytes: 0,
+            location: None,
+        });
+    };
+    progress(BuildEvent::Committing);
+    writer.commit()?;
+    writer.wait_merging_threads()?;
     manifest.write(staging.path()).map_err(write_err)?;
     let size_bytes = dir_size(staging.path());
 
@@ -130,10 +264,53 @@ pub fn build(
 
     Ok(BuildReport {
         manifest,
+        changes,
         elapsed: started.elapsed(),
         size_bytes,
-        location,
+        location: Some(location),
     })
+}
+
+/// The live generation and its manifest, when an incremental build can start
+/// from it; otherwise why not (that becomes the reason for a full rebuild).
+fn usable_previous(index_dir: &Path) -> Result<(PathBuf, Manifest), String> {
+    match super::open(index_dir) {
+        Ok(opened) => Ok((opened.location, opened.manifest)),
+        Err(Error::IndexUnusable { reason, .. }) => Err(reason),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn writer_for(index: Index) -> Result<(IndexWriter, Fields)> {
+    register_analyzer(&index);
+    let fields = Fields::from_schema(&index.schema())?;
+    let writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    Ok((writer, fields))
+}
+
+/// Fills `to` with the files of generation `from`: immutable segment files as
+/// hard links (falling back to copies), the small metadata files as copies so
+/// the new generation can change them without touching the live one.
+fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        if name_str.ends_with(".lock") {
+            continue;
+        }
+        let target = to.join(&name);
+        let mutable = name_str == "meta.json"
+            || name_str == ".managed.json"
+            || name_str == manifest::FILE_NAME;
+        if mutable || fs::hard_link(entry.path(), &target).is_err() {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }
 
 fn document(f: &Fields, p: &Passage) -> TantivyDocument {
@@ -146,7 +323,6 @@ fn document(f: &Fields, p: &Passage) -> TantivyDocument {
     }
     doc.add_text(f.source, &p.source);
     doc.add_u64(f.paragraph, u64::from(p.paragraph));
-    doc.add_u64(f.doc, p.doc as u64);
     doc.add_u64(f.ordinal, p.ordinal as u64);
     doc.add_u64(f.start, p.in_paragraph.start as u64);
     doc.add_u64(f.end, p.in_paragraph.end as u64);

@@ -17,7 +17,7 @@ use crate::error::Result;
 pub const FILE_NAME: &str = "manifest.json";
 
 /// Bumped whenever the index layout or schema changes.
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 
 /// One document as indexed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -25,8 +25,13 @@ pub struct DocEntry {
     pub source: String,
     pub title: String,
     pub author: Option<String>,
+    /// SHA-256 of the file's bytes: a changed file with the same text is not re-indexed.
     pub hash: String,
     pub passages: usize,
+    /// Size and modification time when indexed: equal ones mean the file is
+    /// not even re-read.
+    pub size: u64,
+    pub mtime_ns: u64,
 }
 
 /// A file left out of the index, and why.
@@ -66,6 +71,7 @@ impl Manifest {
         }
     }
 
+    /// Reads `manifest.json` from an index generation folder.
     pub fn read(dir: &Path) -> std::io::Result<Manifest> {
         let raw = fs::read(dir.join(FILE_NAME))?;
         serde_json::from_slice(&raw).map_err(std::io::Error::other)
@@ -78,6 +84,16 @@ impl Manifest {
         file.write_all(b"\n")?;
         file.sync_all()
     }
+}
+
+/// A file's size and modification time (nanoseconds since the epoch).
+pub fn stamp(meta: &fs::Metadata) -> (u64, u64) {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    (meta.len(), mtime)
 }
 
 /// The analysis and chunking settings an index depends on, as one string.
@@ -95,12 +111,8 @@ pub fn fingerprint(corpus: &Path) -> Result<String> {
         hasher.update(rel.to_string_lossy().as_bytes());
         hasher.update([0]);
         if let Ok(meta) = fs::metadata(&file) {
-            hasher.update(meta.len().to_le_bytes());
-            let mtime = meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
+            let (size, mtime) = stamp(&meta);
+            hasher.update(size.to_le_bytes());
             hasher.update(mtime.to_le_bytes());
         }
     }

@@ -17,7 +17,7 @@ pub mod manifest;
 pub mod open;
 pub mod schema;
 
-pub use build::{BuildEvent, BuildReport, build};
+pub use build::{BuildEvent, BuildReport, Changes, Mode, build, update};
 pub use manifest::Manifest;
 pub use open::{Freshness, Opened, freshness, open};
 

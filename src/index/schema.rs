@@ -20,8 +20,7 @@ pub struct Fields {
     pub heading: Field,
     pub source: Field,
     pub paragraph: Field,
-    /// Index of the document in the corpus and of the passage in its document.
-    pub doc: Field,
+    /// Ordinal of the passage in its document.
     pub ordinal: Field,
     /// Byte range of the passage in its paragraph's clean text (overlap detection).
     pub start: Field,
@@ -39,7 +38,6 @@ impl Fields {
             heading: f("heading")?,
             source: f("source")?,
             paragraph: f("paragraph")?,
-            doc: f("doc")?,
             ordinal: f("ordinal")?,
             start: f("start")?,
             end: f("end")?,
@@ -61,9 +59,9 @@ pub fn schema() -> Schema {
     b.add_text_field("context", indexed_only);
     b.add_text_field("title", stored_text.clone());
     b.add_text_field("heading", stored_text);
+    // Untokenised, so one document's passages can be deleted by its source.
     b.add_text_field("source", STRING | STORED);
     b.add_u64_field("paragraph", STORED);
-    b.add_u64_field("doc", STORED | FAST);
     b.add_u64_field("ordinal", STORED | FAST);
     b.add_u64_field("start", STORED);
     b.add_u64_field("end", STORED);
