@@ -53,8 +53,8 @@ pub fn render(r: &Report) -> String {
             GREY
         ),
         tile_text(
-            "feedback",
-            &format!("👍 {} · 👎 {}", r.thumbs_up, r.thumbs_down),
+            "feedback: helpful / not helpful",
+            &format!("+{} / −{}", r.thumbs_up, r.thumbs_down),
             BLUE
         ),
     );
@@ -102,7 +102,11 @@ pub fn render(r: &Report) -> String {
         table(&r.uncovered)
     );
     if !r.passages.is_empty() {
-        let _ = write!(body, "<h2>Feedback per passage</h2>{}", feedback(r));
+        let _ = write!(
+            body,
+            "<h2>Feedback per passage</h2><p>Green: helpful, red: not helpful, over every answer that showed the passage.</p>{}",
+            feedback(r)
+        );
     }
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>passagebot report</title>\
@@ -261,7 +265,7 @@ fn feedback(r: &Report) -> String {
             "<text x=\"{}\" y=\"{}\" font-size=\"20\" text-anchor=\"end\">{}</text>\
 <rect x=\"{label_w}\" y=\"{}\" width=\"{up_w:.1}\" height=\"{}\" fill=\"{GREEN}\"/>\
 <rect x=\"{:.1}\" y=\"{}\" width=\"{down_w:.1}\" height=\"{}\" fill=\"{RED}\"/>\
-<text x=\"{:.1}\" y=\"{}\" font-size=\"22\" font-weight=\"700\">👍 {} 👎 {}</text>",
+<text x=\"{:.1}\" y=\"{}\" font-size=\"22\" font-weight=\"700\">+{} / −{}</text>",
             label_w - 14.0,
             y + row_h / 2.0 + 4.0,
             esc(&label),
@@ -277,8 +281,9 @@ fn feedback(r: &Report) -> String {
         );
     }
     svg.push_str("</svg>");
-    let mut legend =
-        String::from("<table><tr><th>Passage</th><th>Shown</th><th>👍</th><th>👎</th></tr>");
+    let mut legend = String::from(
+        "<table><tr><th>Passage</th><th>Shown</th><th>Helpful</th><th>Not helpful</th></tr>",
+    );
     for p in rows {
         let _ = write!(
             legend,
