@@ -65,8 +65,8 @@ fn main() -> anyhow::Result<()> {
                 handover: &decision.codes(),
             })?;
             // Some feedback: mostly 👍 on covered answers, a few 👎.
-            if covered && n % 3 != 0 {
-                store.set_feedback(id, if n % 5 == 0 { -1 } else { 1 })?;
+            if covered && !n.is_multiple_of(3) {
+                store.set_feedback(id, if n.is_multiple_of(5) { -1 } else { 1 })?;
             }
             if decision.requested() || (decision.hand_over() && !decision.only_not_covered()) {
                 let t = store.open_ticket(&NewTicket {
@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<()> {
                     no_operator: false,
                     at,
                 })?;
-                if n % 2 == 0 {
+                if n.is_multiple_of(2) {
                     store.record_reply(t.id, None, at + 300)?;
                     store.close_ticket(t.id, "operator", at + 900)?;
                 }

@@ -4,6 +4,7 @@
 use std::io::{self, BufRead, Write};
 
 use crate::answer::{self, terminal};
+use crate::handoff::{self, Decision};
 use crate::search::{Answer, Engine};
 
 const HELP: &str = "Type a question and press Enter. Commands:
@@ -18,6 +19,8 @@ pub struct Session<'a> {
     style: terminal::Style,
     interactive: bool,
     last: Option<Answer>,
+    /// What the hand-over rule decided for the last question.
+    decision: Decision,
     /// Passages of the last question shown so far.
     shown: usize,
 }
@@ -30,6 +33,7 @@ impl<'a> Session<'a> {
             style,
             interactive,
             last: None,
+            decision: Decision::default(),
             shown: 0,
         }
     }
@@ -66,7 +70,7 @@ impl<'a> Session<'a> {
                 ":help" | ":h" | ":?" => HELP.to_string(),
                 ":more" | ":m" => self.more(),
                 ":why" | ":w" => match &self.last {
-                    Some(a) => answer::explain(a),
+                    Some(a) => format!("{}\n{}", answer::explain(a), self.decision.explain()),
                     None => "Ask a question first; then :why explains the answer.".into(),
                 },
                 cmd if cmd.starts_with(':') && !cmd.contains(' ') => {
@@ -83,7 +87,12 @@ impl<'a> Session<'a> {
     fn ask(&mut self, question: &str) -> String {
         match self.engine.search(question, 0, self.top) {
             Ok(a) => {
-                let text = terminal::render(&a, self.style, 1);
+                let mut text = terminal::render(&a, self.style, 1);
+                // The same hand-over rule as the bot, said out loud for the class.
+                self.decision = handoff::decide(question, &a);
+                if self.decision.hand_over() {
+                    text = format!("{}\n\n→ {}", text.trim_end(), self.decision.sentence());
+                }
                 self.shown = a.passages.len();
                 self.last = Some(a);
                 text

@@ -671,3 +671,46 @@ fn operator_chats_are_read_from_a_comma_separated_list() {
         Duration::from_secs(30 * 60)
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// The same decision in the terminal.
+
+#[test]
+fn chat_says_when_a_question_needs_a_person_and_why_names_the_rule() {
+    let index = tempfile::tempdir().expect("tempdir");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_passagebot"))
+        .arg("--corpus")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus"))
+        .arg("--index")
+        .arg(index.path().join("index"))
+        .arg("chat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child.stdin.take().expect("stdin").write_all(
+                "Is marketing data driven?\nShould I move my team from sales to marketing?\n:why\n"
+                    .as_bytes(),
+            )?;
+            child.wait_with_output()
+        })
+        .expect("run passagebot chat");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.matches("→ This one needs a person, because").count(),
+        1,
+        "only the second question: {stdout}"
+    );
+    assert!(
+        stdout.contains("it is about your own situation (“should i”)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Hand-over rule: fired"), "{stdout}");
+}
