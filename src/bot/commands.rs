@@ -25,6 +25,8 @@ pub enum BotCommand {
     Close(String),
     /// Operators: list the open tickets
     Tickets,
+    /// Operators: rebuild the index from the corpus folder now
+    Reindex,
     /// Erase what I stored about you (your questions, tickets, feedback)
     Forget,
 }

@@ -15,6 +15,7 @@ use teloxide::utils::command::BotCommands;
 
 use super::commands::BotCommand;
 use super::ratelimit::Verdict;
+use super::reload;
 use super::routing::{self, Request};
 use super::telegram;
 use super::tickets::{self, Person};
@@ -259,6 +260,7 @@ async fn handle(
             return tickets::close(bot, ctx, target, person, msg, &arg).await;
         }
         Request::Command(BotCommand::Tickets) => return tickets::list(bot, ctx, target).await,
+        Request::Command(BotCommand::Reindex) => return reload::reindex(bot, ctx, target).await,
         Request::Command(BotCommand::Forget) => {
             return tickets::forget(bot, ctx, target, person).await;
         }

@@ -10,12 +10,14 @@
 //! - `tickets.rs`: handing questions to a person: tickets, operator chats, the relay;
 //! - `state.rs`: recent answers per chat (for More / Why);
 //! - `ratelimit.rs`: the per-person incoming limit;
+//! - `reload.rs`: the corpus watcher and `/reindex` (live reload without a restart);
 //! - `token.rs`: reading, checking and redacting the token;
 //! - `webhook.rs`: webhook mode with `/healthz`.
 //!
 //! The HTML itself is made by [`crate::answer::telegram`] (pure functions).
 //!
-//! Searches run on `spawn_blocking` over one shared [`Engine`]. Outgoing requests go
+//! Searches run on `spawn_blocking` over one shared, swappable engine
+//! ([`EngineHandle`]): a rebuilt index takes over between questions. Outgoing requests go
 //! through teloxide's `Throttle` (Telegram's limits, 429 `retry_after` honoured by
 //! retrying). Stopping is graceful: long polling confirms the last update it handed
 //! out before returning, and the dispatcher finishes what it has, so a restart neither
@@ -25,6 +27,7 @@ mod commands;
 mod handlers;
 mod inline;
 mod ratelimit;
+mod reload;
 mod routing;
 mod state;
 mod tickets;
@@ -127,6 +130,9 @@ pub struct Settings {
     pub data: Option<PathBuf>,
     /// Store Telegram ids unhashed.
     pub plain_ids: bool,
+    /// The corpus and index to keep the engine in step with (a watcher and
+    /// `/reindex`); `None` serves a fixed engine.
+    pub reload: Option<Paths>,
 }
 
 impl Default for Settings {
@@ -140,6 +146,7 @@ impl Default for Settings {
             ticket_timeout: Duration::from_secs(24 * 60 * 60),
             data: None,
             plain_ids: false,
+            reload: None,
         }
     }
 }
@@ -173,6 +180,7 @@ pub async fn run(paths: Paths, data: PathBuf, args: BotArgs) -> anyhow::Result<(
         bot = bot.set_api_url(parsed);
     }
 
+    let reload = Some(paths.clone());
     let engine = tokio::task::spawn_blocking(move || Engine::open_or_build(&paths))
         .await
         .context("opening the index")??;
@@ -197,6 +205,7 @@ pub async fn run(paths: Paths, data: PathBuf, args: BotArgs) -> anyhow::Result<(
         ticket_timeout: args.ticket_timeout.into(),
         data: Some(data),
         plain_ids: args.plain_ids,
+        reload,
         ..Settings::default()
     };
     serve(
@@ -311,6 +320,8 @@ pub async fn serve(
         );
     }
     let throttled = Throttle::new_spawn(bot.clone(), settings.throttle);
+    // Lives as long as the bot serves; dropping it stops watching.
+    let _watcher = reload::start(&throttled, &ctx);
     let mut dispatcher = Dispatcher::builder(throttled, schema())
         .dependencies(dptree::deps![ctx])
         .default_handler(|update| async move {
