@@ -166,6 +166,23 @@ fn benches(c: &mut Criterion) {
 
     let engine = Engine::open(&large.index).expect("large engine");
     bench_queries(c, "query/large corpus (warm)", &engine, &large_questions);
+
+    // One copy of each article: about 2,000 passages.
+    let small = Paths {
+        corpus: root.path().join("small-corpus"),
+        index: root.path().join("small-index"),
+    };
+    std::fs::create_dir_all(&small.corpus).expect("mkdir");
+    for entry in std::fs::read_dir(&large.corpus).expect("read").flatten() {
+        if entry.file_name().to_string_lossy().ends_with("-0.md") {
+            std::fs::copy(entry.path(), small.corpus.join(entry.file_name())).expect("copy");
+        }
+    }
+    let report =
+        passagebot::index::build(&small.corpus, &small.index, &|_| {}).expect("small build");
+    eprintln!("2k corpus: {} passages", report.manifest.passages);
+    let engine = Engine::open(&small.index).expect("small engine");
+    bench_queries(c, "query/2k corpus (warm)", &engine, &large_questions);
 }
 
 criterion_group!(search, benches);

@@ -17,7 +17,7 @@ pub const ANALYZER_NAME: &str = "passagebot_en";
 /// Recorded in the index manifest: change it whenever the analyser changes, so
 /// that an index built with the old one is rebuilt instead of silently
 /// mismatching the query side.
-pub const ANALYZER_VERSION: &str = "en-simple-lower-stop2-snowball-v1";
+pub const ANALYZER_VERSION: &str = "en-simple-lower-stop3-snowball-v1";
 
 /// Function words that carry no topic. Deliberately short: negations ("no",
 /// "not", "nor", "neither", "never") and quantities stay, because they change
@@ -76,6 +76,8 @@ pub const STOP_WORDS: &[&str] = &[
     "just",
     "ll",
     "m",
+    "many",
+    "much",
     "me",
     "my",
     "myself",

@@ -11,8 +11,11 @@ use std::ops::Range;
 use super::sentence::sentences;
 use super::{BlockKind, Document};
 
-/// Preferred passage length, in bytes of text.
-pub const TARGET_CHARS: usize = 500;
+/// Preferred passage length, in bytes of text: a paragraph up to this long is
+/// one passage, a longer one becomes windows about this long. 700 rather than
+/// 500 was measured on SQuAD (QUALITY.md): the top passage holds the answer
+/// for 83.1% of questions instead of 80.3%, the median passage is 576 chars.
+pub const TARGET_CHARS: usize = 700;
 /// Hard upper bound on a passage's length, in bytes of text.
 pub const MAX_CHARS: usize = 800;
 
