@@ -68,8 +68,8 @@ fn articles() -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// Writes copies of the articles until about `target` passages (estimated as
-/// one per 400 bytes of paragraph, as the chunker cuts them) are on disk.
+/// Writes copies of the articles until about `target` passages (counted with
+/// the chunker itself) are on disk.
 fn write_corpus(dir: &Path, target: usize, articles: &[(String, Vec<String>)]) -> usize {
     std::fs::create_dir_all(dir).expect("mkdir");
     let mut estimate = 0;
@@ -82,7 +82,7 @@ fn write_corpus(dir: &Path, target: usize, articles: &[(String, Vec<String>)]) -
             let text = format!("# {title} ({copy})\n\n{}\n", paragraphs.join("\n\n"));
             estimate += paragraphs
                 .iter()
-                .map(|p| p.len().div_ceil(400))
+                .map(|p| passagebot::corpus::chunk::windows(p).len())
                 .sum::<usize>();
             std::fs::write(dir.join(format!("{copy:03}-{i:02}.md")), text).expect("write");
             files += 1;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use passagebot::index::Mode;
 use passagebot::{Engine, Paths};
 
 const COPIES: usize = 8;
@@ -145,11 +146,11 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
-    group.bench_function("article", |b| {
-        b.iter(|| {
-            passagebot::index::build(&article.corpus, &article.index, &|_| {}).expect("build")
-        })
-    });
+    // Full rebuilds: an incremental run with nothing changed would measure nothing.
+    let full = |p: &Paths| {
+        passagebot::index::update(&p.corpus, &p.index, Mode::Full, &|_| {}).expect("build")
+    };
+    group.bench_function("article (full)", |b| b.iter(|| full(&article)));
     let (large, large_questions) = large_paths(root.path());
     let report =
         passagebot::index::build(&large.corpus, &large.index, &|_| {}).expect("large build");
@@ -159,22 +160,22 @@ fn benches(c: &mut Criterion) {
         report.manifest.passages
     );
     group.measurement_time(Duration::from_secs(60));
-    group.bench_function("large corpus", |b| {
-        b.iter(|| passagebot::index::build(&large.corpus, &large.index, &|_| {}).expect("build"))
-    });
+    group.bench_function("large corpus (full)", |b| b.iter(|| full(&large)));
     group.finish();
 
     let engine = Engine::open(&large.index).expect("large engine");
     bench_queries(c, "query/large corpus (warm)", &engine, &large_questions);
 
-    // One copy of each article: about 2,000 passages.
+    // One copy of each article and a second of the first six: just over 2,000 passages.
     let small = Paths {
         corpus: root.path().join("small-corpus"),
         index: root.path().join("small-index"),
     };
     std::fs::create_dir_all(&small.corpus).expect("mkdir");
     for entry in std::fs::read_dir(&large.corpus).expect("read").flatten() {
-        if entry.file_name().to_string_lossy().ends_with("-0.md") {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let second_copy = name.ends_with("-1.md") && name.as_str() < "06";
+        if name.ends_with("-0.md") || second_copy {
             std::fs::copy(entry.path(), small.corpus.join(entry.file_name())).expect("copy");
         }
     }
