@@ -4,7 +4,7 @@
 //! The same analyser runs at index time (registered with tantivy under
 //! [`ANALYZER_NAME`]) and at query time ([`terms`]), so a question's words and
 //! a passage's words meet as the same stems. Highlights are computed with it
-//! too ([`matches`]), which keeps them consistent with what was scored.
+//! too (from [`tokens`]), which keeps them consistent with what was scored.
 
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
@@ -187,16 +187,6 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-/// Byte ranges of the words in `text` whose analysed form is one of `wanted`,
-/// sorted; adjacent matches stay separate ranges.
-pub fn matches(analyzer: &mut TextAnalyzer, text: &str, wanted: &[&str]) -> Vec<(usize, usize)> {
-    tokens(analyzer, text)
-        .into_iter()
-        .filter(|t| wanted.contains(&t.term.as_str()))
-        .map(|t| (t.start, t.end))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,7 +216,11 @@ mod tests {
     fn match_ranges_point_at_the_original_words() {
         let mut a = analyzer();
         let text = "Marketing is data-driven.";
-        let ranges = matches(&mut a, text, &["market", "data"]);
+        let ranges: Vec<(usize, usize)> = tokens(&mut a, text)
+            .into_iter()
+            .filter(|t| t.term == "market" || t.term == "data")
+            .map(|t| (t.start, t.end))
+            .collect();
         assert_eq!(ranges, vec![(0, 9), (13, 17)]);
         assert_eq!(&text[13..17], "data");
     }

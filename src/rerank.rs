@@ -9,19 +9,12 @@
 //! the distance in words). Candidates are few (a few dozen), so this costs
 //! microseconds.
 
-use crate::analysis::{self, Token};
+use crate::analysis::Token;
 use crate::confidence::{TermWeight, is_frame};
-use tantivy::tokenizer::TextAnalyzer;
 
-/// The proximity bonus of a passage for the given (matched-or-not) terms;
+/// The proximity bonus of a passage (its analysed tokens) for the question's terms;
 /// a pair's bonus halves at `half_distance` words apart.
-pub fn proximity(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-    terms: &[TermWeight],
-    half_distance: f32,
-) -> f32 {
-    let tokens: Vec<Token> = analysis::tokens(analyzer, text);
+pub fn proximity(tokens: &[Token], terms: &[TermWeight], half_distance: f32) -> f32 {
     // Word positions of each term in the passage.
     let positions: Vec<Vec<usize>> = terms
         .iter()

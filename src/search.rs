@@ -16,7 +16,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::analysis;
+use crate::analysis::{self, Token};
 use crate::confidence::{self, Confidence, TermWeight};
 use crate::config::{MAX_QUESTION_CHARS, Paths};
 use crate::error::{Error, Result};
@@ -155,8 +155,6 @@ impl Engine {
     /// When a rebuild fails but a previous index is still usable (say the
     /// index folder became read-only), that index serves and `notify` says so.
     pub fn open_or_build_with(paths: &Paths, notify: &dyn Fn(&str)) -> Result<Engine> {
-        // A missing corpus is the first thing to say, before any build notice.
-        crate::corpus::load::corpus_files(&paths.corpus)?;
         let freshness = index::freshness(&paths.corpus, &paths.index)?;
         if freshness == Freshness::Fresh {
             match Engine::open(&paths.index) {
@@ -284,49 +282,63 @@ impl Engine {
         let query = self.query(&searchable);
         let limit = ((skip + top) * 2 + 8).max(TUNING.candidates);
         let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        // Each candidate is analysed once; its tokens serve the rerank, the
+        // confidence judgement and the highlights.
         let mut candidates = Vec::with_capacity(found.len());
         for (score, address) in found {
-            let mut hit = self.hit(&searcher, score, address)?;
-            hit.score += TUNING.proximity
-                * rerank::proximity(
-                    &mut analyzer,
-                    &hit.text,
-                    &answer.terms,
-                    TUNING.half_distance,
-                );
-            candidates.push(hit);
+            let hit = self.hit(&searcher, score, address)?;
+            let tokens = analysis::tokens(&mut analyzer, &hit.text);
+            let bonus = rerank::proximity(&tokens, &answer.terms, TUNING.half_distance);
+            candidates.push((
+                Hit {
+                    score: hit.score + TUNING.proximity * bonus,
+                    ..hit
+                },
+                tokens,
+            ));
         }
-        candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-        let mut hits: Vec<Hit> = Vec::new();
-        for hit in candidates {
-            let overlaps = hits.iter().any(|h| {
+        candidates.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+        let mut hits: Vec<(Hit, Vec<Token>)> = Vec::new();
+        for (hit, tokens) in candidates {
+            let overlaps = hits.iter().any(|(h, _)| {
                 h.source == hit.source
                     && h.paragraph == hit.paragraph
                     && h.start < hit.end
                     && hit.start < h.end
             });
             if !overlaps {
-                hits.push(hit);
+                hits.push((hit, tokens));
             }
         }
-        if let Some(best) = hits.first() {
-            let mut in_best = analysis::terms(&mut analyzer, &best.text);
-            if let Some(h) = &best.heading {
-                in_best.extend(analysis::terms(&mut analyzer, h));
-            }
+        if let Some((best, tokens)) = hits.first() {
+            let heading = best
+                .heading
+                .as_deref()
+                .map(|h| analysis::terms(&mut analyzer, h))
+                .unwrap_or_default();
             for t in &mut answer.terms {
-                t.matched = in_best.contains(&t.term);
+                t.matched =
+                    tokens.iter().any(|tok| tok.term == t.term) || heading.contains(&t.term);
             }
         }
-        let scores: Vec<f32> = hits.iter().map(|h| h.score).collect();
+        let scores: Vec<f32> = hits.iter().map(|(h, _)| h.score).collect();
         answer.confidence = confidence::judge(&answer.terms, num_docs, &scores);
         answer.confident = answer.confidence.confident;
         answer.more = hits.len() > skip + top;
-        answer.passages = hits.into_iter().skip(skip).take(top).collect();
         let wanted: Vec<&str> = answer.terms.iter().map(|t| t.term.as_str()).collect();
-        for hit in &mut answer.passages {
-            hit.highlights = analysis::matches(&mut analyzer, &hit.text, &wanted);
-        }
+        answer.passages = hits
+            .into_iter()
+            .skip(skip)
+            .take(top)
+            .map(|(hit, tokens)| Hit {
+                highlights: tokens
+                    .iter()
+                    .filter(|t| wanted.contains(&t.term.as_str()))
+                    .map(|t| (t.start, t.end))
+                    .collect(),
+                ..hit
+            })
+            .collect();
         Ok(answer)
     }
 

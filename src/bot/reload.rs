@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::handlers::{Target, send};
 use super::telegram;
+use super::tickets::tell_operators;
 use super::{Ctx, TgBot};
 use crate::index::Changes;
 use crate::live::{self, CorpusWatcher, ReloadOutcome};
@@ -98,19 +99,4 @@ pub fn describe(changes: &Changes, built_at: &str) -> String {
         out.push_str(&format!("\n- {source}"));
     }
     out
-}
-
-async fn tell_operators(bot: &TgBot, ctx: &Arc<Ctx>, html: &str) {
-    for &op in &ctx.operators {
-        let to = Target {
-            chat: op,
-            reply_to: None,
-        };
-        if let Err(err) = send(bot, to, html.to_owned(), None).await {
-            tracing::warn!(
-                operator_chat = op.0,
-                "could not notify an operator chat: {err:#}"
-            );
-        }
-    }
 }

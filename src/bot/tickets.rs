@@ -544,7 +544,8 @@ pub async fn forget(
     Ok(())
 }
 
-async fn tell_operators(bot: &TgBot, ctx: &Arc<Ctx>, html: &str) {
+/// Sends `html` to every operator chat; a chat that cannot be reached is logged.
+pub(super) async fn tell_operators(bot: &TgBot, ctx: &Arc<Ctx>, html: &str) {
     for &op in &ctx.operators {
         let to = Target {
             chat: op,

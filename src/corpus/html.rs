@@ -46,8 +46,7 @@ impl Format for Html {
         let mut parsed = Parsed {
             title: first_text(&doc, "title"),
             author: meta(&doc, "author"),
-            url: None,
-            blocks: Vec::new(),
+            ..Parsed::default()
         };
         let root = ["main", "article", "body"]
             .iter()
@@ -56,14 +55,7 @@ impl Format for Html {
         let mut loose = String::new();
         walk(*root, &mut parsed.blocks, &mut loose);
         flush(&mut loose, &mut parsed.blocks);
-        if parsed.title.is_none() {
-            parsed.title = parsed
-                .blocks
-                .iter()
-                .find(|b| b.kind == BlockKind::Heading(1))
-                .map(|b| b.text.clone());
-        }
-        Ok(parsed)
+        Ok(parsed.title_from_first_heading())
     }
 }
 

@@ -18,20 +18,11 @@ impl Format for Markdown {
     fn parse(&self, _path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
         let text = super::format::utf8(bytes)?;
         let (meta, body_at) = frontmatter::split(text);
-        let mut parsed = Parsed {
-            title: meta.title,
-            author: meta.author,
-            url: meta.url,
+        let parsed = Parsed {
             blocks: blocks(&text[body_at..], body_at),
+            ..Parsed::with_meta(meta)
         };
-        if parsed.title.is_none() {
-            parsed.title = parsed
-                .blocks
-                .iter()
-                .find(|b| b.kind == BlockKind::Heading(1))
-                .map(|b| b.text.clone());
-        }
-        Ok(parsed)
+        Ok(parsed.title_from_first_heading())
     }
 }
 

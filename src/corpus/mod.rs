@@ -50,6 +50,30 @@ pub struct Parsed {
     pub blocks: Vec<Block>,
 }
 
+impl Parsed {
+    /// A document with the metadata of its front matter (or none) and no blocks yet.
+    pub fn with_meta(meta: frontmatter::FrontMatter) -> Parsed {
+        Parsed {
+            title: meta.title,
+            author: meta.author,
+            url: meta.url,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Falls back to the first level-1 heading when no title is set.
+    pub fn title_from_first_heading(mut self) -> Parsed {
+        if self.title.is_none() {
+            self.title = self
+                .blocks
+                .iter()
+                .find(|b| b.kind == BlockKind::Heading(1))
+                .map(|b| b.text.clone());
+        }
+        self
+    }
+}
+
 /// A loaded document, ready to be chunked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {

@@ -16,12 +16,7 @@ impl Format for Plain {
     fn parse(&self, _path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
         let text = super::format::utf8(bytes)?;
         let (meta, body_at) = frontmatter::split(text);
-        let mut parsed = Parsed {
-            title: meta.title,
-            author: meta.author,
-            url: meta.url,
-            blocks: Vec::new(),
-        };
+        let mut parsed = Parsed::with_meta(meta);
         for (start, end) in paragraphs(&text[body_at..]) {
             let raw = &text[body_at + start..body_at + end];
             let (kind, clean) = match raw.strip_prefix("# ") {
@@ -33,16 +28,13 @@ impl Format for Plain {
             if clean.is_empty() {
                 continue;
             }
-            if parsed.title.is_none() && kind == BlockKind::Heading(1) {
-                parsed.title = Some(clean.clone());
-            }
             parsed.blocks.push(Block {
                 kind,
                 text: clean,
                 span: body_at + start..body_at + end,
             });
         }
-        Ok(parsed)
+        Ok(parsed.title_from_first_heading())
     }
 }
 

@@ -114,7 +114,7 @@ pub fn update(
         remove_dead_builds(index_dir);
         Some(lock)
     };
-    let fingerprint = manifest::fingerprint(corpus_dir)?;
+    let fingerprint = manifest::fingerprint_of(corpus_dir, &files);
 
     let previous = match mode {
         Mode::Full => Err("asked for a full rebuild".to_string()),

@@ -105,16 +105,21 @@ pub fn settings() -> String {
 /// modification time. Content hashes are kept per document in the manifest;
 /// this only has to notice that something changed, without reading files.
 pub fn fingerprint(corpus: &Path) -> Result<String> {
+    Ok(fingerprint_of(corpus, &corpus_files(corpus)?))
+}
+
+/// [`fingerprint`] over a file list already read from `corpus`.
+pub fn fingerprint_of(corpus: &Path, files: &[std::path::PathBuf]) -> String {
     let mut hasher = Sha256::new();
-    for file in corpus_files(corpus)? {
-        let rel = file.strip_prefix(corpus).unwrap_or(&file);
+    for file in files {
+        let rel = file.strip_prefix(corpus).unwrap_or(file);
         hasher.update(rel.to_string_lossy().as_bytes());
         hasher.update([0]);
-        if let Ok(meta) = fs::metadata(&file) {
+        if let Ok(meta) = fs::metadata(file) {
             let (size, mtime) = stamp(&meta);
             hasher.update(size.to_le_bytes());
             hasher.update(mtime.to_le_bytes());
         }
     }
-    Ok(hex(&hasher.finalize()))
+    hex(&hasher.finalize())
 }

@@ -72,8 +72,11 @@ pub fn open(index_dir: &Path) -> Result<Opened> {
     })
 }
 
-/// Compares the index with the corpus without opening tantivy.
+/// Compares the index with the corpus without opening tantivy. A missing
+/// corpus folder is an error even when there is no index yet: it is the first
+/// thing a person has to fix.
 pub fn freshness(corpus_dir: &Path, index_dir: &Path) -> Result<Freshness> {
+    let fingerprint = manifest::fingerprint(corpus_dir)?;
     let Some(location) = live_generation(index_dir) else {
         return Ok(Freshness::Missing);
     };
@@ -84,7 +87,7 @@ pub fn freshness(corpus_dir: &Path, index_dir: &Path) -> Result<Freshness> {
     if let Some(reason) = manifest.incompatibility() {
         return Ok(Freshness::Unusable(format!("the index was {reason}")));
     }
-    if manifest.corpus_fingerprint != manifest::fingerprint(corpus_dir)? {
+    if manifest.corpus_fingerprint != fingerprint {
         return Ok(Freshness::Stale);
     }
     Ok(Freshness::Fresh)
