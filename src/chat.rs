@@ -13,6 +13,15 @@ const HELP: &str = "Type a question and press Enter. Commands:
   :help   this text
   :quit   leave (Ctrl-D works too)";
 
+/// What to do after a line of input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Reply(String),
+    /// A blank line: nothing to say.
+    Nothing,
+    Quit,
+}
+
 pub struct Session<'a> {
     engine: &'a Engine,
     top: usize,
@@ -38,17 +47,45 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Runs until `:quit` or the end of input.
+    /// The greeting an interactive session opens with.
+    pub fn greeting(&self) -> String {
+        let titles: Vec<String> = self
+            .engine
+            .summary()
+            .documents
+            .iter()
+            .map(|d| format!("“{}”", d.title))
+            .collect();
+        format!("Ask me about {}.\n{HELP}", titles.join(", "))
+    }
+
+    /// Handles one line of input: a question or a `:command`.
+    pub fn handle(&mut self, line: &str) -> Step {
+        let line = line.trim();
+        if line.is_empty() {
+            return Step::Nothing;
+        }
+        let reply = match line {
+            ":quit" | ":q" | ":exit" => return Step::Quit,
+            ":help" | ":h" | ":?" => HELP.to_string(),
+            ":more" | ":m" => self.more(),
+            ":why" | ":w" => match &self.last {
+                Some(a) => format!("{}\n{}", answer::explain(a), self.decision.explain()),
+                None => "Ask a question first; then :why explains the answer.".into(),
+            },
+            cmd if cmd.starts_with(':') && !cmd.contains(' ') => {
+                format!("Unknown command {cmd}. {HELP}")
+            }
+            question => self.ask(question),
+        };
+        Step::Reply(reply.trim_end().to_string())
+    }
+
+    /// Runs over lines of `input` (a pipe, a file, or a plain terminal)
+    /// until `:quit` or the end of input.
     pub fn run(&mut self, input: &mut dyn BufRead, out: &mut dyn Write) -> io::Result<()> {
         if self.interactive {
-            let titles: Vec<String> = self
-                .engine
-                .summary()
-                .documents
-                .iter()
-                .map(|d| format!("“{}”", d.title))
-                .collect();
-            writeln!(out, "Ask me about {}.\n{HELP}", titles.join(", "))?;
+            writeln!(out, "{}", self.greeting())?;
         }
         let mut buf = Vec::new();
         loop {
@@ -60,26 +97,14 @@ impl<'a> Session<'a> {
             if input.read_until(b'\n', &mut buf)? == 0 {
                 break;
             }
-            let line = String::from_utf8_lossy(&buf);
-            let line = line.trim();
-            if line.is_empty() {
-                continue;
-            }
-            let reply = match line {
-                ":quit" | ":q" | ":exit" => break,
-                ":help" | ":h" | ":?" => HELP.to_string(),
-                ":more" | ":m" => self.more(),
-                ":why" | ":w" => match &self.last {
-                    Some(a) => format!("{}\n{}", answer::explain(a), self.decision.explain()),
-                    None => "Ask a question first; then :why explains the answer.".into(),
-                },
-                cmd if cmd.starts_with(':') && !cmd.contains(' ') => {
-                    format!("Unknown command {cmd}. {HELP}")
+            match self.handle(&String::from_utf8_lossy(&buf)) {
+                Step::Quit => break,
+                Step::Nothing => {}
+                Step::Reply(reply) => {
+                    writeln!(out, "{reply}")?;
+                    out.flush()?;
                 }
-                question => self.ask(question),
-            };
-            writeln!(out, "{}", reply.trim_end())?;
-            out.flush()?;
+            }
         }
         Ok(())
     }
