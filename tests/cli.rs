@@ -324,3 +324,33 @@ fn eval_scores_a_question_file_and_lists_misses() {
         .code(1)
         .stderr(predicate::str::contains("q.jsonl: line 1:"));
 }
+
+#[test]
+fn ask_shows_the_hand_over_decision_in_json_and_on_the_terminal() {
+    let s = Scratch::with_article();
+    let out = s
+        .cmd()
+        .args(["ask", "--json"])
+        .write_stdin("How much does your product cost?\nIs marketing data driven?\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines = json_lines(&out);
+    assert_eq!(lines[0]["handover"]["hand_over"], true);
+    assert_eq!(
+        lines[0]["handover"]["reasons"],
+        serde_json::json!(["pricing"])
+    );
+    assert_eq!(lines[1]["handover"]["hand_over"], false);
+    assert_eq!(lines[1]["handover"]["reasons"], serde_json::json!([]));
+    s.cmd()
+        .args(["ask", "Should I hire a marketer first?"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "→ This one needs a person, because",
+        ))
+        .stdout(predicate::str::contains("your own situation"));
+}

@@ -1,9 +1,11 @@
 //! The `ask --json` line: exactly the fields DESIGN.md promises, plus a few
-//! extra ones (paragraph, heading, the confidence signal) that keep their meaning.
+//! extra ones (paragraph, heading, the confidence signal and its terms, the
+//! hand-over decision) that keep their meaning.
 
 use serde::Serialize;
 
 use crate::confidence::{Confidence, TermWeight};
+use crate::handoff;
 use crate::search::Answer;
 
 #[derive(Serialize)]
@@ -13,6 +15,17 @@ struct Line<'a> {
     passages: Vec<PassageOut<'a>>,
     confidence: &'a Confidence,
     terms: &'a [TermWeight],
+    handover: Handover,
+}
+
+/// What the hand-over rule ([`crate::handoff`]) decided for the question.
+#[derive(Serialize)]
+struct Handover {
+    hand_over: bool,
+    /// Stable codes of the parts of the rule that fired ("not_covered", "pricing", …).
+    reasons: Vec<&'static str>,
+    /// The same in words ("" when the rule did not fire).
+    because: String,
 }
 
 #[derive(Serialize)]
@@ -47,6 +60,14 @@ pub fn line(answer: &Answer) -> String {
             .collect(),
         confidence: &answer.confidence,
         terms: &answer.terms,
+        handover: {
+            let d = handoff::decide(&answer.question, answer);
+            Handover {
+                hand_over: d.hand_over(),
+                reasons: d.reasons.iter().map(|r| r.code()).collect(),
+                because: d.because(),
+            }
+        },
     };
     // Serialising these plain structs cannot fail (no maps with non-string
     // keys, no custom serialisers); fall back to a valid line regardless.

@@ -8,6 +8,7 @@ use super::{engine, stdout_style};
 use crate::answer::{json, terminal};
 use crate::cli::AskArgs;
 use crate::config::Paths;
+use crate::handoff;
 use crate::search::Engine;
 
 /// Raised for a usage mistake the parser cannot see (an empty question): exit code 2.
@@ -57,11 +58,15 @@ fn answer(
     let text = if args.json {
         json::line(&result)
     } else {
-        let mut t = terminal::render(&result, stdout_style(), 1);
-        if !args.question.is_empty() || t.ends_with('\n') {
-            t = t.trim_end().to_string();
-        }
-        format!("Q: {question}\n{t}\n")
+        let rendered = terminal::render(&result, stdout_style(), 1);
+        // The hand-over rule, as chat and the bot apply it.
+        let decision = handoff::decide(question, &result);
+        let person = if decision.hand_over() {
+            format!("\n\n→ {}", decision.sentence())
+        } else {
+            String::new()
+        };
+        format!("Q: {question}\n{}{person}\n", rendered.trim_end())
     };
     match writeln!(out, "{text}").and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is the reader's choice, not an error.
