@@ -74,24 +74,26 @@ pub fn route_text(text: &str, username: &str, private: bool, replied_to_bot: boo
 
 /// `text` without `@username` (any case) when it mentions the bot as a whole word.
 fn strip_mention(text: &str, username: &str) -> Option<String> {
-    let mention = format!("@{}", username.to_lowercase());
-    let lower = text.to_lowercase();
-    // Lowercasing can change byte lengths for some scripts; only trust positions
-    // when it did not.
-    if lower.len() != text.len() {
+    let mention = format!("@{username}");
+    let (hay, needle) = (text.as_bytes(), mention.as_bytes());
+    if needle.len() > hay.len() {
         return None;
     }
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(&mention).map(|p| p + from) {
-        let end = pos + mention.len();
-        let before_ok = pos == 0 || !is_name_char(lower[..pos].chars().next_back());
-        let after_ok = !is_name_char(lower[end..].chars().next());
+    for pos in 0..=hay.len() - needle.len() {
+        if !hay[pos..pos + needle.len()].eq_ignore_ascii_case(needle) {
+            continue;
+        }
+        // The match starts with '@' and is valid UTF-8 compared byte for byte
+        // (usernames are ASCII), so both ends are character boundaries whatever
+        // the rest of the text is.
+        let end = pos + needle.len();
+        let before_ok = !is_name_char(text[..pos].chars().next_back());
+        let after_ok = !is_name_char(text[end..].chars().next());
         if before_ok && after_ok {
             let rest = format!("{} {}", &text[..pos], &text[end..]);
             let rest = rest.trim().trim_start_matches([',', ':']).trim().to_owned();
             return Some(rest);
         }
-        from = end;
     }
     None
 }
@@ -103,6 +105,26 @@ fn is_name_char(c: Option<char>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mentions_next_to_text_that_changes_length_when_lowercased_are_found_safely() {
+        for text in [
+            "İİ @Passage_Test_Bot what is sales? ẞ",
+            "ẞİ@passage_test_bot",
+            "@PASSAGE_TEST_BOTİ",
+        ] {
+            // Must not panic; a mention glued to a letter is not a mention.
+            let _ = strip_mention(text, "passage_test_bot");
+        }
+        assert_eq!(
+            strip_mention("İİ @Passage_Test_Bot what is sales? ẞ", "passage_test_bot").as_deref(),
+            Some("İİ  what is sales? ẞ")
+        );
+        assert_eq!(
+            strip_mention("ẞİ@passage_test_bot", "passage_test_bot"),
+            None
+        );
+    }
 
     const BOT: &str = "passage_test_bot";
 
