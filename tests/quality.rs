@@ -25,6 +25,9 @@ const HOSTILE: &[&str] = &[
     "?!?!",
     "ünïcödé ñ 中文 العربية",
     "e.g. U.S. Dr.",
+    "İİ ẞ marketing İ? should İ negotiate my price?? ẞẞ",
+    "e\u{301}\u{301}\u{301} sales a\u{308}",
+    "\u{feff}\u{200b}\u{202e}sales",
 ];
 
 #[test]
@@ -44,6 +47,26 @@ fn hostile_input_never_errors_or_panics() {
     }
     let a = engine.search(&long, 0, 3).expect("long question");
     assert!(a.truncated, "a 10 KB question is cut and says so");
+    // Every surface formats every answer to hostile text without panicking.
+    for q in HOSTILE.iter().copied().chain([long.as_str()]) {
+        let a = engine.search(q, 0, 3).expect("search");
+        let _ = passagebot::answer::terminal::render(
+            &a,
+            passagebot::answer::terminal::Style {
+                color: true,
+                width: 40,
+            },
+            1,
+        );
+        let _ = passagebot::answer::json::line(&a);
+        let _ = passagebot::answer::explain(&a);
+        let decision = passagebot::handoff::decide(q, &a);
+        let _ = decision.sentence();
+        let blocks = passagebot::answer::telegram::answer_blocks(&a, 1, 1000);
+        let _ = passagebot::answer::telegram::split(&blocks, 4096);
+        let _ = passagebot::answer::telegram::why(q, &passagebot::answer::explain(&a));
+        let _ = passagebot::answer::telegram::shorten(q, 7);
+    }
 }
 
 #[test]
