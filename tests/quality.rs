@@ -191,3 +191,89 @@ fn windows_of_one_paragraph_never_come_back_overlapping() {
         }
     }
 }
+
+/// Random questions built from awkward pieces (fixed seed, so failures repeat).
+#[test]
+fn random_unicode_questions_never_panic_anywhere() {
+    const PIECES: &[&str] = &[
+        "sales",
+        "marketing",
+        "data",
+        "İ",
+        "ẞ",
+        "ß",
+        "é",
+        "e\u{301}",
+        "中文",
+        "🙂",
+        "👍🏽",
+        "\u{200d}",
+        "\u{0}",
+        "\n",
+        "\t",
+        " ",
+        "  ",
+        "?",
+        "??",
+        "!",
+        ".",
+        "“",
+        "”",
+        "’",
+        "—",
+        "<b>",
+        "</i>",
+        "&amp;",
+        "&",
+        "<",
+        ">",
+        "@passage_test_bot",
+        "/ask",
+        ":",
+        "(",
+        ")",
+        "\"",
+        "*",
+        "AND",
+        "NOT",
+        "should I",
+        "my company",
+        "price",
+        "negotiate",
+        "refund",
+        "talk to a person",
+        "ﬁ",
+        "Σ",
+        "ς",
+        "\u{feff}",
+    ];
+    let s = Scratch::with_article();
+    let engine = s.engine();
+    let mut state: u64 = 0x5eed;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) as usize
+    };
+    for _ in 0..1500 {
+        let len = next() % 24;
+        let q: String = (0..len).map(|_| PIECES[next() % PIECES.len()]).collect();
+        let a = engine
+            .search(&q, next() % 3, 1 + next() % 4)
+            .expect("search");
+        for hit in &a.passages {
+            for &(from, to) in &hit.highlights {
+                assert!(
+                    hit.text.is_char_boundary(from) && hit.text.is_char_boundary(to),
+                    "{q:?}"
+                );
+            }
+        }
+        let _ = passagebot::answer::json::line(&a);
+        let _ = passagebot::handoff::decide(&q, &a).sentence();
+        let blocks = passagebot::answer::telegram::answer_blocks(&a, 1, 1000);
+        let _ = passagebot::answer::telegram::split(&blocks, 4096);
+        let _ = passagebot::answer::telegram::shorten(&q, next() % 50);
+    }
+}
