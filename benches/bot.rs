@@ -14,15 +14,13 @@
 
 #[path = "../tests/support/fake_telegram.rs"]
 mod fake_telegram;
+#[path = "../tests/support/harness.rs"]
+mod harness;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_telegram::{self as tg, FakeTelegram};
-use passagebot::bot::{self, Settings, Updates};
-use passagebot::config::Paths;
-use passagebot::search::Engine;
-use teloxide::adaptors::throttle::Limits;
+use harness::RunningBot;
 
 const QUESTIONS: &[&str] = &[
     "Is marketing data driven?",
@@ -55,48 +53,13 @@ fn main() {
 }
 
 async fn run() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let corpus = dir.path().join("corpus");
-    std::fs::create_dir(&corpus).expect("corpus");
-    std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sales-vs-marketing.md"),
-        corpus.join("sales-vs-marketing.md"),
-    )
-    .expect("copy the article");
-    let paths = Paths {
-        corpus,
-        index: dir.path().join("index"),
-    };
-    let engine = tokio::task::spawn_blocking(move || Engine::open_or_build(&paths))
+    let engine = tokio::task::spawn_blocking(harness::article_engine)
         .await
-        .expect("join")
-        .expect("engine");
+        .expect("join");
     let rss_engine = memory("VmRSS");
 
     let fake = FakeTelegram::start().await;
-    let settings = Settings {
-        throttle: Limits {
-            messages_per_sec_chat: 1000,
-            messages_per_min_chat: 100_000,
-            messages_per_min_channel_or_supergroup: 100_000,
-            messages_per_sec_overall: 100_000,
-        },
-        ..Settings::default()
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(bot::serve(
-        fake.bot(),
-        Arc::new(engine),
-        settings,
-        Updates::Polling,
-        async {
-            let _ = stopped.await;
-        },
-    ));
-    fake.wait_until("the bot to poll", |r| {
-        r.iter().any(|r| r.method == "getupdates")
-    })
-    .await;
+    let bot = RunningBot::start_with(&fake, engine, harness::settings()).await;
 
     // Warm-up, not measured.
     let warm = Instant::now();
@@ -135,8 +98,7 @@ async fn run() {
     }
     let _ = started;
     let total = busy;
-    let _ = stop.send(());
-    task.await.expect("join").expect("the bot stops cleanly");
+    bot.stop().await;
 
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)];

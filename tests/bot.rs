@@ -172,137 +172,18 @@ mod fake_server {
 // ---------------------------------------------------------------------------------------
 // The bot, end to end.
 
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use passagebot::bot::{self, Settings, Updates, Webhook};
-use passagebot::config::Paths;
-use passagebot::search::Engine;
 use support::fake_telegram::Recorded;
-use teloxide::adaptors::throttle::Limits;
+use support::harness::{
+    RunningBot, article_engine, assert_html_ok, build_engine, button, message_id, settings,
+};
 
 const ARTICLE: &str = "What’s the Difference Between Sales and Marketing?";
 
-/// An engine over `files` (name, text) in a fresh temporary corpus; the folder lives
-/// as long as the test process.
-fn build_engine(files: &[(&str, &str)]) -> Arc<Engine> {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let corpus = dir.path().join("corpus");
-    std::fs::create_dir(&corpus).expect("corpus dir");
-    for (name, text) in files {
-        std::fs::write(corpus.join(name), text).expect("write corpus file");
-    }
-    let paths = Paths {
-        corpus,
-        index: dir.path().join("index"),
-    };
-    let engine = Engine::open_or_build(&paths).expect("build the test index");
-    std::mem::forget(dir); // keep the index for the whole test run
-    Arc::new(engine)
-}
-
-/// The bundled article's engine, built once per test binary.
-fn article_engine() -> Arc<Engine> {
-    static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
-    ENGINE
-        .get_or_init(|| {
-            let article = std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/corpus/sales-vs-marketing.md"
-            ))
-            .expect("the bundled article");
-            build_engine(&[("sales-vs-marketing.md", &article)])
-        })
-        .clone()
-}
-
-/// Settings for tests: Telegram's outgoing limits lifted so tests are quick.
-fn settings() -> Settings {
-    Settings {
-        throttle: Limits {
-            messages_per_sec_chat: 1000,
-            messages_per_min_chat: 100_000,
-            messages_per_min_channel_or_supergroup: 100_000,
-            messages_per_sec_overall: 1000,
-        },
-        poll_timeout: Duration::from_secs(5),
-        ..Settings::default()
-    }
-}
-
-/// The real bot, running against the fake server until `stop`.
-struct RunningBot {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl RunningBot {
-    async fn start(fake: &FakeTelegram, engine: Arc<Engine>, settings: Settings) -> RunningBot {
-        let polls_before = fake.calls("getUpdates").len();
-        let bot = RunningBot::spawn(fake, engine, settings, Updates::Polling);
-        fake.wait_until("the bot to start polling", |r| {
-            r.iter().filter(|r| r.method == "getupdates").count() > polls_before
-        })
-        .await;
-        bot
-    }
-
-    fn spawn(
-        fake: &FakeTelegram,
-        engine: Arc<Engine>,
-        settings: Settings,
-        updates: Updates,
-    ) -> RunningBot {
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(bot::serve(fake.bot(), engine, settings, updates, async {
-            let _ = rx.await;
-        }));
-        RunningBot {
-            stop: Some(tx),
-            task,
-        }
-    }
-
-    /// Stops the bot like SIGTERM does and waits until it has finished.
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        let task = &mut self.task;
-        tokio::time::timeout(tg::WAIT, task)
-            .await
-            .expect("the bot stops within the wait")
-            .expect("the bot task does not panic")
-            .expect("the bot stops without error");
-    }
-}
-
 async fn start(fake: &FakeTelegram) -> RunningBot {
-    RunningBot::start(fake, article_engine(), settings()).await
-}
-
-/// The id of answer `msg`'s button with `label`.
-fn button(msg: &Recorded, label: &str) -> String {
-    msg.buttons()
-        .into_iter()
-        .find(|(l, _)| l == label)
-        .unwrap_or_else(|| panic!("no {label:?} button on {}", msg.body))
-        .1
-}
-
-fn message_id(msg: &Recorded) -> i64 {
-    msg.response["result"]["message_id"]
-        .as_i64()
-        .expect("a sent message")
-}
-
-fn assert_html_ok(fake: &FakeTelegram) {
-    let errors = fake.html_errors();
-    assert!(
-        errors.is_empty(),
-        "Telegram would reject:\n{}",
-        errors.join("\n\n")
-    );
+    RunningBot::start(fake, settings()).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -654,7 +535,7 @@ async fn long_answers_are_split_under_4096_on_passage_boundaries_with_buttons_on
     }
     let engine = build_engine(&[("negotiation.md", &doc)]);
     let fake = FakeTelegram::start().await;
-    let bot = RunningBot::start(
+    let bot = RunningBot::start_with(
         &fake,
         engine,
         Settings {
@@ -708,7 +589,7 @@ async fn long_answers_are_split_under_4096_on_passage_boundaries_with_buttons_on
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_the_rate_limit_a_person_gets_one_notice_then_silence_and_others_still_get_answers() {
     let fake = FakeTelegram::start().await;
-    let bot = RunningBot::start(
+    let bot = RunningBot::start_with(
         &fake,
         article_engine(),
         Settings {

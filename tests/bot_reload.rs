@@ -6,12 +6,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use passagebot::bot::{self, Settings, Updates};
+use passagebot::bot::Settings;
 use passagebot::config::Paths;
 use passagebot::live::EngineHandle;
 use passagebot::search::Engine;
 use support::fake_telegram::{self as tg, FakeTelegram};
-use support::harness::settings;
+use support::harness::{RunningBot, settings};
 
 const OP: i64 = 900;
 const PERSON: i64 = 77;
@@ -19,10 +19,10 @@ const PERSON: i64 = 77;
 struct Running {
     dir: tempfile::TempDir,
     handle: EngineHandle,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    bot: RunningBot,
 }
 
+/// The bot on a fresh copy of the article, watching its corpus, with an operator.
 async fn start(fake: &FakeTelegram) -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
     let paths = Paths {
@@ -36,30 +36,13 @@ async fn start(fake: &FakeTelegram) -> Running {
     )
     .expect("copy");
     let handle = EngineHandle::new(Engine::open_or_build(&paths).expect("engine"));
-    let (stop, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(bot::serve(
-        fake.bot(),
-        handle.clone(),
-        Settings {
-            operators: vec![OP],
-            reload: Some(paths),
-            ..settings()
-        },
-        Updates::Polling,
-        async {
-            let _ = rx.await;
-        },
-    ));
-    fake.wait_until("the bot to poll", |r| {
-        r.iter().any(|r| r.method == "getupdates")
-    })
-    .await;
-    Running {
-        dir,
-        handle,
-        stop,
-        task,
-    }
+    let settings = Settings {
+        operators: vec![OP],
+        reload: Some(paths),
+        ..settings()
+    };
+    let bot = RunningBot::start_with(fake, handle.clone(), settings).await;
+    Running { dir, handle, bot }
 }
 
 impl Running {
@@ -68,12 +51,7 @@ impl Running {
     }
 
     async fn stop(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(tg::WAIT, self.task)
-            .await
-            .expect("stops")
-            .expect("no panic")
-            .expect("no error");
+        self.bot.stop().await;
     }
 }
 

@@ -1,4 +1,4 @@
-//! Running the real bot against the fake Bot API server, for the hand-over tests.
+//! Running the real bot against the fake Bot API server, for the bot's end-to-end tests.
 
 #![allow(dead_code)] // each test binary uses a different part of this helper
 
@@ -7,32 +7,41 @@ use std::time::Duration;
 
 use passagebot::bot::{self, Settings, Updates};
 use passagebot::config::Paths;
+use passagebot::live::EngineHandle;
 use passagebot::search::Engine;
 use teloxide::adaptors::throttle::Limits;
 
 use super::fake_telegram::{self as tg, FakeTelegram, Recorded};
 
-/// The bundled article's engine, built once per test binary (the folder lives as long
-/// as the test process).
+/// An engine over `files` (name, text) in a fresh temporary corpus; the folder lives
+/// as long as the test process.
+pub fn build_engine(files: &[(&str, &str)]) -> Arc<Engine> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).expect("corpus dir");
+    for (name, text) in files {
+        std::fs::write(corpus.join(name), text).expect("write corpus file");
+    }
+    let paths = Paths {
+        corpus,
+        index: dir.path().join("index"),
+    };
+    let engine = Engine::open_or_build(&paths).expect("build the test index");
+    std::mem::forget(dir); // keep the index for the whole test run
+    Arc::new(engine)
+}
+
+/// The bundled article's engine, built once per test binary.
 pub fn article_engine() -> Arc<Engine> {
     static ENGINE: OnceLock<Arc<Engine>> = OnceLock::new();
     ENGINE
         .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("tempdir");
-            let corpus = dir.path().join("corpus");
-            std::fs::create_dir(&corpus).expect("corpus dir");
-            std::fs::copy(
-                concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sales-vs-marketing.md"),
-                corpus.join("sales-vs-marketing.md"),
-            )
-            .expect("copy the article");
-            let paths = Paths {
-                corpus,
-                index: dir.path().join("index"),
-            };
-            let engine = Engine::open_or_build(&paths).expect("build the test index");
-            std::mem::forget(dir);
-            Arc::new(engine)
+            let article = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/corpus/sales-vs-marketing.md"
+            ))
+            .expect("the bundled article");
+            build_engine(&[("sales-vs-marketing.md", &article)])
         })
         .clone()
 }
@@ -58,22 +67,38 @@ pub struct RunningBot {
 }
 
 impl RunningBot {
+    /// The bot on the bundled article, once it polls.
     pub async fn start(fake: &FakeTelegram, settings: Settings) -> RunningBot {
+        RunningBot::start_with(fake, article_engine(), settings).await
+    }
+
+    /// The bot on `engine`, once it polls.
+    pub async fn start_with(
+        fake: &FakeTelegram,
+        engine: impl Into<EngineHandle>,
+        settings: Settings,
+    ) -> RunningBot {
         let polls_before = fake.calls("getUpdates").len();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(bot::serve(
-            fake.bot(),
-            article_engine(),
-            settings,
-            Updates::Polling,
-            async {
-                let _ = rx.await;
-            },
-        ));
+        let bot = RunningBot::spawn(fake, engine, settings, Updates::Polling);
         fake.wait_until("the bot to start polling", |r| {
             r.iter().filter(|r| r.method == "getupdates").count() > polls_before
         })
         .await;
+        bot
+    }
+
+    /// The bot on `engine`, started without waiting for it (webhook tests).
+    pub fn spawn(
+        fake: &FakeTelegram,
+        engine: impl Into<EngineHandle>,
+        settings: Settings,
+        updates: Updates,
+    ) -> RunningBot {
+        let engine: EngineHandle = engine.into();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(bot::serve(fake.bot(), engine, settings, updates, async {
+            let _ = rx.await;
+        }));
         RunningBot {
             stop: Some(tx),
             task,
