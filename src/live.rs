@@ -98,9 +98,15 @@ pub fn watch(
                 // Coalesce whatever else arrived meanwhile into this one rebuild.
                 let mut events = vec![first];
                 events.extend(rx.try_iter());
+                // Builds write into the index folder; when it sits inside the
+                // corpus, those writes must not trigger the next build.
+                let index = paths.index.canonicalize().ok();
+                let outside_index = |e: &notify_debouncer_mini::DebouncedEvent| {
+                    index.as_ref().is_none_or(|i| !e.path.starts_with(i))
+                };
                 if events
                     .iter()
-                    .all(|e| matches!(e, Ok(list) if list.is_empty()))
+                    .all(|e| matches!(e, Ok(list) if !list.iter().any(outside_index)))
                 {
                     continue;
                 }

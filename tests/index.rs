@@ -284,3 +284,24 @@ fn a_killed_indexer_leaves_the_previous_index_usable() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+#[test]
+fn an_index_kept_inside_the_corpus_is_not_indexed_and_does_not_look_like_a_change() {
+    let s = Scratch::with_article();
+    let inner = s.corpus().join("index");
+    let run = |args: &[&str]| {
+        let mut cmd = s.cmd();
+        cmd.args(["--corpus", "corpus", "--index", "corpus/index"])
+            .args(args);
+        cmd.assert().success()
+    };
+    run(&["index"]);
+    assert!(inner.join("CURRENT").exists());
+    run(&["index"])
+        .stdout(predicate::str::contains(
+            "0 removed (0 passages), 1 unchanged.",
+        ))
+        .stdout(predicate::str::contains("Skipped no files."));
+    // A fresh index is used as it is: no rebuild notice.
+    run(&["ask", "Is marketing data driven?"]).stderr(predicate::str::is_empty());
+}

@@ -58,6 +58,21 @@ pub fn corpus_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+/// The corpus files that are documents: everything [`corpus_files`] lists,
+/// except what lies inside the index folder (when someone keeps the index
+/// inside the corpus, its own files must not become documents, nor make every
+/// build look like a change).
+pub fn document_files(corpus: &Path, index: &Path) -> Result<Vec<PathBuf>> {
+    let files = corpus_files(corpus)?;
+    let Ok(index) = index.canonicalize() else {
+        return Ok(files);
+    };
+    Ok(files
+        .into_iter()
+        .filter(|f| !f.canonicalize().is_ok_and(|f| f.starts_with(&index)))
+        .collect())
+}
+
 /// How a file is named to people: the corpus folder as given, then the path inside it.
 pub fn display_source(dir: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(dir).unwrap_or(file);

@@ -22,7 +22,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 use super::manifest::{self, DocEntry, Manifest, SkippedEntry};
 use super::schema::{Fields, register_analyzer, schema};
 use super::{BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK};
-use crate::corpus::load::{corpus_files, display_source, load_file};
+use crate::corpus::load::{display_source, document_files, load_file};
 use crate::corpus::{Passage, chunk};
 use crate::error::{Error, Result};
 
@@ -105,7 +105,7 @@ pub fn update(
         path: index_dir.into(),
         source,
     };
-    let files = corpus_files(corpus_dir)?;
+    let files = document_files(corpus_dir, index_dir)?;
     let _lock = if mode == Mode::Check {
         None
     } else {

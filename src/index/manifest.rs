@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::analysis::ANALYZER_VERSION;
 use crate::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
-use crate::corpus::load::{corpus_files, hex};
+use crate::corpus::load::{document_files, hex};
 use crate::error::Result;
 
 pub const FILE_NAME: &str = "manifest.json";
@@ -104,8 +104,8 @@ pub fn settings() -> String {
 /// A cheap fingerprint of the corpus folder: every file's path, size and
 /// modification time. Content hashes are kept per document in the manifest;
 /// this only has to notice that something changed, without reading files.
-pub fn fingerprint(corpus: &Path) -> Result<String> {
-    Ok(fingerprint_of(corpus, &corpus_files(corpus)?))
+pub fn fingerprint(corpus: &Path, index: &Path) -> Result<String> {
+    Ok(fingerprint_of(corpus, &document_files(corpus, index)?))
 }
 
 /// [`fingerprint`] over a file list already read from `corpus`.

@@ -76,7 +76,7 @@ pub fn open(index_dir: &Path) -> Result<Opened> {
 /// corpus folder is an error even when there is no index yet: it is the first
 /// thing a person has to fix.
 pub fn freshness(corpus_dir: &Path, index_dir: &Path) -> Result<Freshness> {
-    let fingerprint = manifest::fingerprint(corpus_dir)?;
+    let fingerprint = manifest::fingerprint(corpus_dir, index_dir)?;
     let Some(location) = live_generation(index_dir) else {
         return Ok(Freshness::Missing);
     };
