@@ -167,17 +167,7 @@ pub async fn hand_over(
         answer,
     );
     let parts = telegram::split(&blocks, telegram::MESSAGE_LIMIT);
-    let mut reached = 0;
-    for &op in &ctx.operators {
-        match post(bot, ctx, op, ticket.id, &parts).await {
-            Ok(()) => reached += 1,
-            Err(err) => tracing::error!(
-                ticket = ticket.id,
-                operator_chat = op.0,
-                "could not post a ticket to an operator chat: {err:#}"
-            ),
-        }
-    }
+    let reached = post_to_operators(bot, ctx, ticket.id, &parts, "post a ticket").await;
     if reached == 0 {
         ctx.store
             .close_ticket(ticket.id, "operators unreachable", now())?;
@@ -203,6 +193,29 @@ pub async fn hand_over(
 }
 
 /// Posts `parts` to one operator chat and links every message to the ticket.
+/// Posts `parts` of ticket `ticket` to every operator chat; returns how many
+/// chats got them. A chat that fails is logged (`what` names the attempt).
+async fn post_to_operators(
+    bot: &TgBot,
+    ctx: &Arc<Ctx>,
+    ticket: i64,
+    parts: &[String],
+    what: &str,
+) -> usize {
+    let mut reached = 0;
+    for &op in &ctx.operators {
+        match post(bot, ctx, op, ticket, parts).await {
+            Ok(()) => reached += 1,
+            Err(err) => tracing::error!(
+                ticket,
+                operator_chat = op.0,
+                "could not {what} to an operator chat: {err:#}"
+            ),
+        }
+    }
+    reached
+}
+
 async fn post(
     bot: &TgBot,
     ctx: &Arc<Ctx>,
@@ -244,17 +257,7 @@ pub async fn follow_up(
         telegram::escape(text)
     );
     let parts = telegram::split(&[html], telegram::MESSAGE_LIMIT);
-    let mut reached = 0;
-    for &op in &ctx.operators {
-        match post(bot, ctx, op, ticket.id, &parts).await {
-            Ok(()) => reached += 1,
-            Err(err) => tracing::error!(
-                ticket = ticket.id,
-                operator_chat = op.0,
-                "could not relay a follow-up: {err:#}"
-            ),
-        }
-    }
+    let reached = post_to_operators(bot, ctx, ticket.id, &parts, "relay a follow-up").await;
     let ack = if reached > 0 {
         format!("✉️ Passed on to the person (ticket #{}).", ticket.id)
     } else {
