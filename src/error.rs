@@ -51,6 +51,9 @@ pub enum Error {
     #[error("cannot watch {} for changes ({reason}); restart the bot after editing the corpus", path.display())]
     Watch { path: PathBuf, reason: String },
 
+    #[error("the sentence encoder failed ({0}); rebuild passagebot from a clean checkout")]
+    Model(String),
+
     #[error("search index failure: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

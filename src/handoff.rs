@@ -397,6 +397,8 @@ mod tests {
                 coverage,
                 margin: 0.0,
                 threshold: 0.45,
+                similarity: None,
+                similarity_threshold: 0.5,
                 confident,
             },
             terms: Vec::new(),

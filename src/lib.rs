@@ -9,7 +9,8 @@
 //! - [`intent`]: question shapes recognised by rule (who wrote it?);
 //! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`search`]: the [`search::Engine`] — a question in, ranked passages out;
-//! - [`rerank`]: the second-stage proximity rerank, [`tuning`] its knobs;
+//! - [`rerank`]: the second-stage proximity rerank, [`semantic`] the sentence
+//!   encoder that adds meaning to it, [`tuning`] their knobs;
 //! - [`confidence`]: the calibrated `confident` signal;
 //! - [`answer`]: formatting answers for the terminal, JSON and Telegram;
 //! - [`chat`]: the terminal chat session; [`eval`]: scoring on question files;
@@ -38,6 +39,7 @@ pub mod live;
 pub mod report;
 pub mod rerank;
 pub mod search;
+pub mod semantic;
 pub mod store;
 pub mod tuning;
 

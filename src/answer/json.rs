@@ -38,6 +38,9 @@ struct PassageOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     heading: Option<&'a str>,
     highlights: &'a [(usize, usize)],
+    /// Meaning similarity to the question (cosine), when the semantic stage ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    similarity: Option<f32>,
 }
 
 /// One JSON object on one line, no trailing newline.
@@ -56,6 +59,7 @@ pub fn line(answer: &Answer) -> String {
                 paragraph: h.paragraph,
                 heading: h.heading.as_deref(),
                 highlights: &h.highlights,
+                similarity: h.similarity.map(|s| (s * 1000.0).round() / 1000.0),
             })
             .collect(),
         confidence: &answer.confidence,

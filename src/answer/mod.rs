@@ -61,7 +61,16 @@ pub fn explain(answer: &Answer) -> String {
         c.threshold * 100.0,
         c.margin * 100.0
     ));
-    out.push_str(if answer.confident {
+    if let Some(sim) = c.similarity {
+        out.push_str(&format!(
+            "Its meaning is {:.0}% similar to the question's (confident from {:.0}% on meaning alone).\n",
+            sim.max(0.0) * 100.0,
+            c.similarity_threshold * 100.0
+        ));
+    }
+    out.push_str(if c.by_meaning() {
+        "So it is offered as the answer: the words differ, but it says what was asked."
+    } else if answer.confident {
         "So it is offered as the answer."
     } else {
         "That is not enough to call it an answer: the documents do not seem to cover this question, and a person would serve it better."

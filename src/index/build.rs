@@ -25,6 +25,8 @@ use super::{BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK};
 use crate::corpus::load::{display_source, document_files, load_file};
 use crate::corpus::{Passage, chunk};
 use crate::error::{Error, Result};
+use crate::semantic::{self, PassageVectors};
+use crate::tuning::TUNING;
 
 /// How to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,8 +190,9 @@ pub fn update(
                         if old.is_some() {
                             w.delete_term(Term::from_field_text(fields.source, &source));
                         }
-                        for p in &passages {
-                            w.add_document(document(fields, p))?;
+                        let embeddings = embed(&passages)?;
+                        for (i, p) in passages.iter().enumerate() {
+                            w.add_document(document(fields, p, embeddings.get(i)))?;
                         }
                     }
                     match &old {
@@ -313,7 +316,16 @@ fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-fn document(f: &Fields, p: &Passage) -> TantivyDocument {
+/// The passages' sentence embeddings, or none when the semantic stage is off.
+fn embed(passages: &[Passage]) -> Result<Vec<PassageVectors>> {
+    if !TUNING.semantic_enabled() || passages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
+    semantic::encoder()?.passages(&texts)
+}
+
+fn document(f: &Fields, p: &Passage, vectors: Option<&PassageVectors>) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.text, &p.text);
     doc.add_text(f.context, &p.context);
@@ -326,6 +338,9 @@ fn document(f: &Fields, p: &Passage) -> TantivyDocument {
     doc.add_u64(f.ordinal, p.ordinal as u64);
     doc.add_u64(f.start, p.in_paragraph.start as u64);
     doc.add_u64(f.end, p.in_paragraph.end as u64);
+    if let Some(v) = vectors {
+        doc.add_bytes(f.embedding, &v.to_bytes());
+    }
     doc
 }
 

@@ -17,7 +17,7 @@ use crate::error::Result;
 pub const FILE_NAME: &str = "manifest.json";
 
 /// Bumped whenever the index layout or schema changes.
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 
 /// One document as indexed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -96,9 +96,17 @@ pub fn stamp(meta: &fs::Metadata) -> (u64, u64) {
     (meta.len(), mtime)
 }
 
-/// The analysis and chunking settings an index depends on, as one string.
+/// The analysis, chunking and embedding settings an index depends on, as one
+/// string. Passages carry embeddings unless the semantic stage is switched
+/// off (`PASSAGEBOT_TUNING=semantic=0,sentence=0`), so switching it rebuilds
+/// the index.
 pub fn settings() -> String {
-    format!("{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1")
+    let model = if crate::tuning::TUNING.semantic_enabled() {
+        crate::semantic::MODEL_ID
+    } else {
+        "none"
+    };
+    format!("{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1;model={model}")
 }
 
 /// A cheap fingerprint of the corpus folder: every file's path, size and

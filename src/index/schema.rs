@@ -25,6 +25,9 @@ pub struct Fields {
     /// Byte range of the passage in its paragraph's clean text (overlap detection).
     pub start: Field,
     pub end: Field,
+    /// The passage's sentence embedding (see [`crate::semantic`]), stored as
+    /// f16 bytes; absent when the index was built without the encoder.
+    pub embedding: Field,
 }
 
 impl Fields {
@@ -41,6 +44,7 @@ impl Fields {
             ordinal: f("ordinal")?,
             start: f("start")?,
             end: f("end")?,
+            embedding: f("embedding")?,
         })
     }
 }
@@ -65,6 +69,7 @@ pub fn schema() -> Schema {
     b.add_u64_field("ordinal", STORED | FAST);
     b.add_u64_field("start", STORED);
     b.add_u64_field("end", STORED);
+    b.add_bytes_field("embedding", STORED);
     b.build()
 }
 

@@ -1,0 +1,300 @@
+//! Sentence embeddings, for the semantic stage of the rerank.
+//!
+//! Words alone miss paraphrases ("bargaining" for "negotiation") and rank a
+//! passage that repeats the question's words above one that answers it. A
+//! small sentence encoder, all-MiniLM-L6-v2 (6 layers, 384 dimensions,
+//! Apache-2.0; see `models/all-minilm-l6-v2/README.md`), maps a question and a
+//! passage to vectors whose cosine says how close their meanings are.
+//!
+//! The weights (as f16, 45 MB) and the tokenizer are compiled into the
+//! binary, so nothing is downloaded, ever. They are loaded once per process,
+//! on first use, and run on the CPU with candle. Passages are encoded when
+//! the index is built and stored with them; a question is encoded once per
+//! search (a few milliseconds, see BENCHMARKS.md).
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use half::f16;
+use once_cell::sync::Lazy;
+use tokenizers::Tokenizer;
+
+use crate::error::{Error, Result};
+
+/// Names the model in the index manifest: an index built with another model
+/// (or none) is rebuilt.
+pub const MODEL_ID: &str = "all-MiniLM-L6-v2/f16/passage+sentences";
+
+/// Length of an embedding.
+pub const DIM: usize = 384;
+
+/// Longer inputs are cut to this many tokens (the model was trained on 256;
+/// a passage of 800 characters is about 180).
+const MAX_TOKENS: usize = 256;
+
+/// Passages encoded together in one forward pass.
+const BATCH: usize = 16;
+
+static WEIGHTS: &[u8] = include_bytes!("../models/all-minilm-l6-v2/model.safetensors");
+static TOKENIZER: &[u8] = include_bytes!("../models/all-minilm-l6-v2/tokenizer.json");
+static CONFIG: &str = include_str!("../models/all-minilm-l6-v2/config.json");
+
+/// The loaded model. Loading fails only if the embedded files are broken,
+/// which a unit test rules out; the error is kept so every caller sees it.
+static ENCODER: Lazy<std::result::Result<Encoder, String>> =
+    Lazy::new(|| Encoder::load().map_err(|e| format!("{e:#}")));
+
+/// The process's encoder, loaded on first use (about 0.1 s).
+pub fn encoder() -> Result<&'static Encoder> {
+    ENCODER.as_ref().map_err(|e| Error::Model(e.clone()))
+}
+
+/// A sentence encoder: text in, a unit vector of [`DIM`] floats out.
+pub struct Encoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+}
+
+impl Encoder {
+    fn load() -> anyhow::Result<Encoder> {
+        let device = Device::Cpu;
+        let config: Config = serde_json::from_str(CONFIG)?;
+        let mut tokenizer = Tokenizer::from_bytes(TOKENIZER).map_err(anyhow::Error::msg)?;
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(anyhow::Error::msg)?;
+        let vb = VarBuilder::from_slice_safetensors(WEIGHTS, DType::F32, &device)?;
+        let model = BertModel::load(vb, &config)?;
+        Ok(Encoder {
+            model,
+            tokenizer,
+            device,
+        })
+    }
+
+    /// The embedding of one text.
+    pub fn encode_one(&self, text: &str) -> Result<Vec<f32>> {
+        let mut all = self.encode(&[text])?;
+        // `encode` returns one vector per input.
+        Ok(all.pop().unwrap_or_else(|| vec![0.0; DIM]))
+    }
+
+    /// The embeddings of `texts`, in order. Texts of similar length are
+    /// batched together so little work goes into padding.
+    pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let mut encodings = Vec::with_capacity(texts.len());
+        for text in texts {
+            let enc = self
+                .tokenizer
+                .encode(*text, true)
+                .map_err(|e| Error::Model(format!("cannot tokenise a text: {e}")))?;
+            encodings.push(enc.get_ids().to_vec());
+        }
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| encodings[i].len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for batch in order.chunks(BATCH) {
+            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].as_slice()).collect();
+            for (&i, v) in batch.iter().zip(self.forward(&ids).map_err(model_err)?) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One padded batch through the model, mean-pooled over real tokens and
+    /// normalised to unit length, as the model was trained.
+    fn forward(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+        let mut ids = Vec::with_capacity(batch.len() * len);
+        let mut mask = Vec::with_capacity(batch.len() * len);
+        for row in batch {
+            ids.extend_from_slice(row);
+            ids.extend(std::iter::repeat_n(0, len - row.len()));
+            mask.extend(std::iter::repeat_n(1u32, row.len()));
+            mask.extend(std::iter::repeat_n(0u32, len - row.len()));
+        }
+        let ids = Tensor::from_vec(ids, (batch.len(), len), &self.device)?;
+        let mask = Tensor::from_vec(mask, (batch.len(), len), &self.device)?;
+        let types = ids.zeros_like()?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        mean.broadcast_div(&norm)?.to_vec2()
+    }
+}
+
+fn model_err(e: candle_core::Error) -> Error {
+    Error::Model(e.to_string())
+}
+
+/// Cosine of two unit vectors (their dot product); 0 when either is missing.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return 0.0;
+    }
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// What the index stores for one passage: the embedding of the whole
+/// passage, then one per sentence when it has more than one. A question
+/// usually asks about one sentence, and a window of 700 characters can be
+/// about several things; the best sentence's similarity counts in the rank
+/// beside the whole passage's (QUALITY.md, step 16).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageVectors {
+    pub passage: Vec<f32>,
+    pub sentences: Vec<Vec<f32>>,
+}
+
+impl PassageVectors {
+    /// The similarity of the closest sentence (the passage's own when it
+    /// has a single sentence).
+    pub fn best_sentence(&self, question: &[f32]) -> f32 {
+        self.sentences
+            .iter()
+            .map(|s| cosine(question, s))
+            .fold(None, |best: Option<f32>, c| {
+                Some(best.map_or(c, |b| b.max(c)))
+            })
+            .unwrap_or_else(|| cosine(question, &self.passage))
+    }
+
+    /// Stored form: the vectors one after another, little-endian f16
+    /// (768 bytes each), the passage's first.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        std::iter::once(&self.passage)
+            .chain(&self.sentences)
+            .flatten()
+            .flat_map(|x| f16::from_f32(*x).to_le_bytes())
+            .collect()
+    }
+
+    /// The inverse of [`PassageVectors::to_bytes`]; `None` for bytes that
+    /// are not whole vectors.
+    pub fn from_bytes(bytes: &[u8]) -> Option<PassageVectors> {
+        if bytes.is_empty() || !bytes.len().is_multiple_of(DIM * 2) {
+            return None;
+        }
+        let mut vectors = bytes.chunks_exact(DIM * 2).map(|v| {
+            v.chunks_exact(2)
+                .map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32())
+                .collect::<Vec<f32>>()
+        });
+        let passage = vectors.next()?;
+        Some(PassageVectors {
+            passage,
+            sentences: vectors.collect(),
+        })
+    }
+}
+
+impl Encoder {
+    /// The stored vectors of each passage text: all passages and their
+    /// sentences go through the encoder in one batched pass.
+    pub fn passages(&self, texts: &[&str]) -> Result<Vec<PassageVectors>> {
+        let mut inputs: Vec<&str> = texts.to_vec();
+        let mut spans = Vec::with_capacity(texts.len());
+        for text in texts {
+            let sentences = crate::corpus::sentence::sentences(text);
+            let first = inputs.len();
+            if sentences.len() > 1 {
+                inputs.extend(sentences.into_iter().map(|r| &text[r]));
+            }
+            spans.push(first..inputs.len());
+        }
+        let mut vectors = self.encode(&inputs)?.into_iter();
+        let passages: Vec<Vec<f32>> = vectors.by_ref().take(texts.len()).collect();
+        let sentences: Vec<Vec<f32>> = vectors.collect();
+        Ok(passages
+            .into_iter()
+            .zip(spans)
+            .map(|(passage, span)| PassageVectors {
+                passage,
+                sentences: sentences[span.start - texts.len()..span.end - texts.len()].to_vec(),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_model_loads_and_gives_unit_vectors_that_match_the_reference() {
+        let e = encoder().expect("embedded model loads");
+        let v = e.encode_one("This is an example sentence").unwrap();
+        assert_eq!(v.len(), DIM);
+        let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-3, "norm {norm}");
+        // sentence-transformers' all-MiniLM-L6-v2 gives 0.0677, 0.0634, 0.0487
+        // for this sentence; f16 weights stay within 1e-3 of it.
+        for (got, want) in v.iter().zip([0.06771, 0.06337, 0.04877]) {
+            assert!((got - want).abs() < 1e-3, "{got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn batches_of_mixed_lengths_match_single_encodings() {
+        let e = encoder().unwrap();
+        let texts = [
+            "How is sales different from marketing?",
+            "Sales and marketing are similar functions yet also very different, and much of the confusion comes from the lens one uses.",
+            "",
+            "négociation 🤝",
+        ];
+        let batch = e.encode(&texts).unwrap();
+        for (t, b) in texts.iter().zip(&batch) {
+            let one = e.encode_one(t).unwrap();
+            assert!(cosine(&one, b) > 0.999, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn meaning_is_closer_than_unrelated_text() {
+        let e = encoder().unwrap();
+        let q = e.encode_one("Is bargaining part of selling?").unwrap();
+        let near = e
+            .encode_one("Negotiation is a core skill of a salesperson.")
+            .unwrap();
+        let far = e.encode_one("The capital of France is Paris.").unwrap();
+        assert!(cosine(&q, &near) > cosine(&q, &far) + 0.2);
+    }
+
+    #[test]
+    fn stored_bytes_round_trip_and_bad_lengths_are_refused() {
+        let v: Vec<f32> = (0..DIM).map(|i| (i as f32 / DIM as f32) - 0.5).collect();
+        let w: Vec<f32> = v.iter().map(|x| -x).collect();
+        let stored = PassageVectors {
+            passage: v.clone(),
+            sentences: vec![w.clone(), v.clone()],
+        };
+        let back = PassageVectors::from_bytes(&stored.to_bytes()).unwrap();
+        assert_eq!(back.sentences.len(), 2);
+        let close = |a: &[f32], b: &[f32]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-3);
+        assert!(close(&back.passage, &v) && close(&back.sentences[0], &w));
+        assert_eq!(PassageVectors::from_bytes(&[0u8; 10]), None);
+        assert_eq!(PassageVectors::from_bytes(&[]), None);
+    }
+
+    #[test]
+    fn a_passage_gets_one_vector_per_sentence_and_the_best_sentence_wins() {
+        let e = encoder().unwrap();
+        let text = "Marketing uses research and big data. Sales closes deals by negotiation.";
+        let stored = e.passages(&[text, "One sentence only."]).unwrap();
+        assert_eq!(stored[0].sentences.len(), 2);
+        assert!(stored[1].sentences.is_empty());
+        let q = e.encode_one("Is bargaining part of selling?").unwrap();
+        assert!(stored[0].best_sentence(&q) > cosine(&q, &stored[0].passage));
+        assert_eq!(stored[1].best_sentence(&q), cosine(&q, &stored[1].passage));
+    }
+}
