@@ -146,6 +146,73 @@ fn who_wrote_it_finds_the_byline() {
 }
 
 #[test]
+fn a_paraphrase_sharing_no_word_is_answered_by_meaning() {
+    let s = Scratch::with_article();
+    let engine = s.engine();
+    // "bargaining", "something", "salespeople": none of them is in the article.
+    let a = engine
+        .search("Is bargaining something salespeople do?", 0, 3)
+        .expect("search");
+    assert!(a.terms.iter().all(|t| t.passages == 0), "{:?}", a.terms);
+    assert!(a.confident, "{:?}", a.confidence);
+    assert!(a.confidence.by_meaning());
+    assert!(
+        a.passages[0].text.contains("negotiation"),
+        "{}",
+        a.passages[0].text
+    );
+    let sim = a.passages[0].similarity.expect("similarity");
+    assert!(sim >= a.confidence.similarity_threshold, "{sim}");
+    // No word and no meaning in common: nothing to show.
+    let off = engine
+        .search("Who won the football world cup in 2014?", 0, 3)
+        .expect("search");
+    assert!(!off.confident && off.passages.is_empty());
+}
+
+#[test]
+fn the_semantic_stage_reorders_by_meaning_and_its_switch_turns_it_off() {
+    let s = Scratch::empty();
+    std::fs::create_dir_all(s.corpus()).expect("mkdir");
+    // Both paragraphs share the question's words; only one answers it.
+    std::fs::write(
+        s.corpus().join("stadium.md"),
+        "# Finals
+
+         The final was a final about the final venue, and people talked about the final venue all year.
+
+         The game was played at Levi's Stadium in Santa Clara, California, in front of 70,000 fans who saw the final.
+",
+    )
+    .expect("write");
+    let on = s
+        .engine()
+        .search("Where did the final take place?", 0, 2)
+        .expect("search");
+    assert!(
+        on.passages[0].text.contains("Levi's Stadium"),
+        "{:?}",
+        on.passages
+    );
+    assert!(on.passages.iter().all(|p| p.similarity.is_some()));
+    // Switched off, the index is rebuilt without embeddings and the words decide.
+    let out = s
+        .cmd()
+        .env("PASSAGEBOT_TUNING", "semantic=0,sentence=0")
+        .args(["ask", "--json", "Where did the final take place?"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let first = &line["passages"][0];
+    assert!(first.get("similarity").is_none(), "{first}");
+    assert!(
+        first["text"].as_str().unwrap_or("").contains("final venue"),
+        "{first}"
+    );
+}
+
+#[test]
 fn more_continues_where_the_answer_stopped_without_repeats() {
     let s = Scratch::with_article();
     let engine = s.engine();
