@@ -349,7 +349,7 @@ impl Engine {
             searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?
         };
         let meaning = if TUNING.semantic_enabled() && !(found.is_empty() && self.dense.is_empty()) {
-            Some(semantic::encoder()?.encode_one(&cleaned)?)
+            Some(semantic::encoder()?.question(&cleaned)?)
         } else {
             None
         };

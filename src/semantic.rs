@@ -9,13 +9,18 @@
 //! The weights (as f16, 45 MB) and the tokenizer are compiled into the
 //! binary, so nothing is downloaded, ever. They are loaded once per process,
 //! on first use, and run on the CPU with candle. Passages are encoded when
-//! the index is built and stored with them; a question is encoded once per
-//! search (a few milliseconds, see BENCHMARKS.md).
+//! the index is built and stored with them; a question is encoded the first
+//! time it is asked (about 10 ms, see BENCHMARKS.md) and remembered for the
+//! next [`QUESTION_CACHE`] distinct questions.
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
 use half::f16;
+use lru::LruCache;
 use once_cell::sync::Lazy;
 use tokenizers::Tokenizer;
 
@@ -49,11 +54,16 @@ pub fn encoder() -> Result<&'static Encoder> {
     ENCODER.as_ref().map_err(|e| Error::Model(e.clone()))
 }
 
+/// Questions whose embeddings are remembered: a `More` page, `:more`, or the
+/// same question from the next student costs no second pass.
+const QUESTION_CACHE: usize = 512;
+
 /// A sentence encoder: text in, a unit vector of [`DIM`] floats out.
 pub struct Encoder {
     model: BertModel,
     tokenizer: Tokenizer,
     device: Device,
+    questions: Mutex<LruCache<String, Vec<f32>>>,
 }
 
 impl Encoder {
@@ -74,7 +84,31 @@ impl Encoder {
             model,
             tokenizer,
             device,
+            questions: Mutex::new(LruCache::new(
+                NonZeroUsize::new(QUESTION_CACHE).unwrap_or(NonZeroUsize::MIN),
+            )),
         })
+    }
+
+    /// The embedding of a question, remembered for the next time it is asked.
+    pub fn question(&self, text: &str) -> Result<Vec<f32>> {
+        // A poisoned lock only means another search panicked mid-update of
+        // the cache; its entries are still whole vectors.
+        let cached = self
+            .questions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+            .cloned();
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        let v = self.encode_one(text)?;
+        self.questions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(text.to_string(), v.clone());
+        Ok(v)
     }
 
     /// The embedding of one text.
@@ -257,6 +291,15 @@ mod tests {
             let one = e.encode_one(t).unwrap();
             assert!(cosine(&one, b) > 0.999, "{t:?}");
         }
+    }
+
+    #[test]
+    fn a_repeated_question_comes_from_the_cache_unchanged() {
+        let e = encoder().unwrap();
+        let first = e.question("Is marketing data driven?").unwrap();
+        let again = e.question("Is marketing data driven?").unwrap();
+        assert_eq!(first, again);
+        assert_eq!(first, e.encode_one("Is marketing data driven?").unwrap());
     }
 
     #[test]
