@@ -57,15 +57,15 @@ pub fn explain(answer: &Answer) -> String {
     let c = &answer.confidence;
     out.push_str(&format!(
         "The passage covers {:.0}% of the question's weight (confident from {:.0}%), and scores {:.0}% above the next passage.\n",
-        c.coverage * 100.0,
-        c.threshold * 100.0,
-        c.margin * 100.0
+        percent(c.coverage),
+        percent(c.threshold),
+        percent(c.margin)
     ));
     if let Some(sim) = c.similarity {
         out.push_str(&format!(
             "Its meaning is {:.0}% similar to the question's (confident from {:.0}% on meaning alone).\n",
-            sim.max(0.0) * 100.0,
-            c.similarity_threshold * 100.0
+            percent(sim),
+            percent(c.similarity_threshold)
         ));
     }
     out.push_str(if c.by_meaning() {
@@ -76,6 +76,12 @@ pub fn explain(answer: &Answer) -> String {
         "That is not enough to call it an answer: the documents do not seem to cover this question, and a person would serve it better."
     });
     out
+}
+
+/// A share as a percentage, never negative (an empty sum is -0.0, which
+/// would print as "-0%").
+fn percent(share: f32) -> f32 {
+    if share > 0.0 { share * 100.0 } else { 0.0 }
 }
 
 fn plural(n: u64) -> &'static str {
