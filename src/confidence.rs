@@ -88,6 +88,9 @@ pub struct Confidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
     pub similarity_threshold: f32,
+    /// The words alone settled the answer (a confident word match well ahead
+    /// of the runner-up), so the question was not compared by meaning.
+    pub decided_by_words: bool,
     pub confident: bool,
 }
 
@@ -98,6 +101,7 @@ impl Confidence {
         threshold: THRESHOLD,
         similarity: None,
         similarity_threshold: SIMILARITY_THRESHOLD,
+        decided_by_words: false,
         confident: false,
     };
 
@@ -162,6 +166,7 @@ pub fn judge(
         threshold: THRESHOLD,
         similarity,
         similarity_threshold: SIMILARITY_THRESHOLD,
+        decided_by_words: false,
         confident: (coverage >= THRESHOLD && distinctive) || close,
     }
 }

@@ -399,6 +399,7 @@ mod tests {
                 threshold: 0.45,
                 similarity: None,
                 similarity_threshold: 0.5,
+                decided_by_words: false,
                 confident,
             },
             terms: Vec::new(),

@@ -46,6 +46,7 @@ pub struct Hit {
     pub similarity: Option<f32>,
     start: u64,
     end: u64,
+    address: DocAddress,
     vectors: Option<PassageVectors>,
 }
 
@@ -341,83 +342,72 @@ impl Engine {
         if searchable.is_empty() && self.dense.is_empty() {
             return Ok(answer);
         }
-        let mut found = if searchable.is_empty() {
+        let found = if searchable.is_empty() {
             Vec::new()
         } else {
             let query = self.query(&searchable);
             let limit = ((skip + top) * 2 + 8).max(TUNING.candidates);
             searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?
         };
-        let meaning = if TUNING.semantic_enabled() && !(found.is_empty() && self.dense.is_empty()) {
+        // Each candidate is analysed once; its tokens serve the rerank, the
+        // confidence judgement and the highlights.
+        let mut candidates = Vec::with_capacity(found.len());
+        for (score, address) in found {
+            candidates.push(self.candidate(
+                &searcher,
+                &mut analyzer,
+                &answer.terms,
+                score,
+                address,
+            )?);
+        }
+        let decided_by_words = TUNING.semantic_enabled()
+            && self.words_decide(&mut analyzer, &mut answer.terms, num_docs, &candidates);
+        let meaning = if TUNING.semantic_enabled()
+            && !decided_by_words
+            && !(candidates.is_empty() && self.dense.is_empty())
+        {
             Some(semantic::encoder()?.question(&cleaned)?)
         } else {
             None
         };
-        // Passages close in meaning join the word matches, so a paraphrase
-        // that shares no word with its answer can still reach it. When no
-        // word matches at all, only passages close enough to be a confident
-        // answer are candidates: most such questions are about something
-        // else, and then no passage is worth showing.
         if let Some(q) = &meaning {
-            let floor = if found.is_empty() {
+            // Passages close in meaning join the word matches, so a
+            // paraphrase that shares no word with its answer can still reach
+            // it. When no word matches at all, only passages close enough to
+            // be a confident answer are candidates: most such questions are
+            // about something else, and then no passage is worth showing.
+            let floor = if candidates.is_empty() {
                 confidence::SIMILARITY_THRESHOLD
             } else {
                 f32::MIN
             };
             for (similarity, address) in self.dense.nearest(q, TUNING.dense_recall) {
-                if similarity >= floor && !found.iter().any(|(_, a)| *a == address) {
-                    found.push((0.0, address));
+                if similarity >= floor && !candidates.iter().any(|(h, _)| h.address == address) {
+                    candidates.push(self.candidate(
+                        &searcher,
+                        &mut analyzer,
+                        &answer.terms,
+                        0.0,
+                        address,
+                    )?);
                 }
             }
-        }
-        if found.is_empty() {
-            return Ok(answer);
-        }
-        // Each candidate is analysed once; its tokens serve the rerank, the
-        // confidence judgement and the highlights.
-        let mut candidates = Vec::with_capacity(found.len());
-        for (score, address) in found {
-            let hit = self.hit(&searcher, score, address)?;
-            let tokens = analysis::tokens(&mut analyzer, &hit.text);
-            let bonus = rerank::proximity(&tokens, &answer.terms, TUNING.half_distance);
-            candidates.push((
-                Hit {
-                    score: hit.score + TUNING.proximity * bonus,
-                    ..hit
-                },
-                tokens,
-            ));
-        }
-        if let Some(q) = &meaning {
             add_meaning(q, &mut candidates);
         }
-        candidates.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
-        let mut hits: Vec<(Hit, Vec<Token>)> = Vec::new();
-        for (hit, tokens) in candidates {
-            let overlaps = hits.iter().any(|(h, _)| {
-                h.source == hit.source
-                    && h.paragraph == hit.paragraph
-                    && h.start < hit.end
-                    && hit.start < h.end
-            });
-            if !overlaps {
-                hits.push((hit, tokens));
-            }
+        if candidates.is_empty() {
+            return Ok(answer);
         }
+        let hits = ranked(candidates);
         if let Some((best, tokens)) = hits.first() {
-            let heading = best
-                .heading
-                .as_deref()
-                .map(|h| analysis::terms(&mut analyzer, h))
-                .unwrap_or_default();
-            for t in &mut answer.terms {
-                t.matched =
-                    tokens.iter().any(|tok| tok.term == t.term) || heading.contains(&t.term);
-            }
+            mark_matched(&mut analyzer, &mut answer.terms, best, tokens);
         }
         let scores: Vec<f32> = hits.iter().map(|(h, _)| h.score).collect();
         let similarity = hits.first().and_then(|(h, _)| h.similarity);
-        answer.confidence = confidence::judge(&answer.terms, num_docs, &scores, similarity);
+        answer.confidence = Confidence {
+            decided_by_words,
+            ..confidence::judge(&answer.terms, num_docs, &scores, similarity)
+        };
         answer.confident = answer.confidence.confident;
         answer.more = hits.len() > skip + top;
         let wanted: Vec<&str> = answer.terms.iter().map(|t| t.term.as_str()).collect();
@@ -487,6 +477,58 @@ impl Engine {
         BooleanQuery::new(clauses)
     }
 
+    /// A passage read and analysed, its word score raised by the proximity
+    /// of the question's terms in it.
+    fn candidate(
+        &self,
+        searcher: &Searcher,
+        analyzer: &mut TextAnalyzer,
+        terms: &[TermWeight],
+        score: f32,
+        address: DocAddress,
+    ) -> Result<(Hit, Vec<Token>)> {
+        let hit = self.hit(searcher, score, address)?;
+        let tokens = analysis::tokens(analyzer, &hit.text);
+        let bonus = rerank::proximity(&tokens, terms, TUNING.half_distance);
+        let score = hit.score + TUNING.proximity * bonus;
+        Ok((Hit { score, ..hit }, tokens))
+    }
+
+    /// Whether the words alone settle the answer, so the question need not
+    /// be encoded (about 8 ms, the bulk of a first ask): the best word match
+    /// is a confident answer by words and the runner-up scores less than
+    /// [`Tuning::decisive`](crate::tuning::Tuning::decisive) of it. Measured
+    /// in QUALITY.md (step 18): the meaning stage rarely overturns such a
+    /// lead.
+    fn words_decide(
+        &self,
+        analyzer: &mut TextAnalyzer,
+        terms: &mut [TermWeight],
+        num_docs: u64,
+        candidates: &[(Hit, Vec<Token>)],
+    ) -> bool {
+        if TUNING.decisive <= 0.0 {
+            return false;
+        }
+        let mut order: Vec<&(Hit, Vec<Token>)> = candidates.iter().collect();
+        order.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+        let Some(&(best, tokens)) = order.first() else {
+            return false;
+        };
+        let runner_up = order
+            .iter()
+            .skip(1)
+            // A copy of the best passage (the same text in another file) is
+            // no alternative: meaning cannot tell the two apart either.
+            .find(|(h, _)| !overlaps(h, best) && h.text != best.text)
+            .map_or(0.0, |(h, _)| h.score);
+        if best.score <= 0.0 || runner_up >= TUNING.decisive * best.score {
+            return false;
+        }
+        mark_matched(analyzer, terms, best, tokens);
+        confidence::judge(terms, num_docs, &[best.score, runner_up], None).confident
+    }
+
     fn hit(&self, searcher: &Searcher, score: f32, address: DocAddress) -> Result<Hit> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let f = &self.fields;
@@ -510,6 +552,7 @@ impl Engine {
             similarity: None,
             start: num(f.start),
             end: num(f.end),
+            address,
             vectors: doc
                 .get_first(f.embedding)
                 .and_then(|v| v.as_bytes())
@@ -538,6 +581,41 @@ fn add_meaning(question: &[f32], candidates: &mut [(Hit, Vec<Token>)]) {
             hit.score +=
                 best * (TUNING.semantic * cosine + TUNING.sentence * v.best_sentence(question));
         }
+    }
+}
+
+/// Best first, without passages that overlap a better one (windows of the
+/// same paragraph).
+fn ranked(mut candidates: Vec<(Hit, Vec<Token>)>) -> Vec<(Hit, Vec<Token>)> {
+    candidates.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+    let mut hits: Vec<(Hit, Vec<Token>)> = Vec::with_capacity(candidates.len());
+    for (hit, tokens) in candidates {
+        if !hits.iter().any(|(h, _)| overlaps(h, &hit)) {
+            hits.push((hit, tokens));
+        }
+    }
+    hits
+}
+
+/// Whether two passages share text of the same paragraph.
+fn overlaps(a: &Hit, b: &Hit) -> bool {
+    a.source == b.source && a.paragraph == b.paragraph && a.start < b.end && b.start < a.end
+}
+
+/// Marks the terms the passage (its text or its heading) contains.
+fn mark_matched(
+    analyzer: &mut TextAnalyzer,
+    terms: &mut [TermWeight],
+    best: &Hit,
+    tokens: &[Token],
+) {
+    let heading = best
+        .heading
+        .as_deref()
+        .map(|h| analysis::terms(analyzer, h))
+        .unwrap_or_default();
+    for t in terms {
+        t.matched = tokens.iter().any(|tok| tok.term == t.term) || heading.contains(&t.term);
     }
 }
 

@@ -78,7 +78,18 @@ impl Encoder {
                 ..Default::default()
             }))
             .map_err(anyhow::Error::msg)?;
-        let vb = VarBuilder::from_slice_safetensors(WEIGHTS, DType::F32, &device)?;
+        let mut weights = candle_core::safetensors::load_buffer(WEIGHTS, &device)?;
+        for (name, tensor) in weights.iter_mut() {
+            let mut t = tensor.to_dtype(DType::F32)?;
+            if is_linear_weight(name) && t.rank() == 2 {
+                // A linear layer multiplies by its weight transposed: stored
+                // transposed (the same values, another layout), that product
+                // reads memory in order and takes half the time.
+                t = t.t()?.contiguous()?.t()?;
+            }
+            *tensor = t;
+        }
+        let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
         let model = BertModel::load(vb, &config)?;
         Ok(Encoder {
             model,
@@ -164,6 +175,15 @@ impl Encoder {
         let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
         mean.broadcast_div(&norm)?.to_vec2()
     }
+}
+
+/// Whether a tensor of the checkpoint is the weight of a linear layer
+/// (attention's query, key, value and output; the feed-forward layers), as
+/// opposed to an embedding table or a layer norm.
+fn is_linear_weight(name: &str) -> bool {
+    ["query.weight", "key.weight", "value.weight", "dense.weight"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 fn model_err(e: candle_core::Error) -> Error {

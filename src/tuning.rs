@@ -27,6 +27,10 @@ pub struct Tuning {
     /// How many passages closest in meaning join the word matches as
     /// candidates (small indexes only, see [`crate::search`]).
     pub dense_recall: usize,
+    /// The question is not encoded when the best word match is a confident
+    /// answer by words and the runner-up scores below this share of it
+    /// (0 encodes every question).
+    pub decisive: f32,
 }
 
 impl Default for Tuning {
@@ -41,6 +45,7 @@ impl Default for Tuning {
             semantic: 1.0,
             sentence: 1.5,
             dense_recall: 10,
+            decisive: 0.5,
         }
     }
 }
@@ -74,6 +79,7 @@ impl Tuning {
                 "semantic" => t.semantic = v.max(0.0),
                 "sentence" => t.sentence = v.max(0.0),
                 "dense_recall" => t.dense_recall = v.max(0.0) as usize,
+                "decisive" => t.decisive = v.clamp(0.0, 1.0),
                 other => tracing::warn!("PASSAGEBOT_TUNING: unknown knob {other:?}"),
             }
         }
@@ -97,5 +103,7 @@ mod tests {
         let t = Tuning::parse("proximity=0.5, title=x, bogus=1, context");
         assert_eq!(t.proximity, 0.5);
         assert_eq!(t.title, Tuning::default().title);
+        assert_eq!(Tuning::parse("decisive=3").decisive, 1.0);
+        assert_eq!(Tuning::parse("decisive=-1").decisive, 0.0);
     }
 }

@@ -213,6 +213,40 @@ fn the_semantic_stage_reorders_by_meaning_and_its_switch_turns_it_off() {
 }
 
 #[test]
+fn a_question_the_words_settle_skips_the_encoder_and_the_switch_compares_every_question() {
+    let s = Scratch::with_article();
+    let engine = s.engine();
+    // One paragraph holds "data-driven", well ahead of the others.
+    let settled = engine
+        .search("Is marketing data driven?", 0, 3)
+        .expect("search");
+    assert!(settled.confident && settled.confidence.decided_by_words);
+    assert!(settled.confidence.similarity.is_none());
+    assert!(settled.passages.iter().all(|p| p.similarity.is_none()));
+    // A paraphrase the words cannot settle is still compared by meaning.
+    let paraphrase = engine
+        .search("Is bargaining something salespeople do?", 0, 3)
+        .expect("search");
+    assert!(!paraphrase.confidence.decided_by_words);
+    assert!(paraphrase.passages[0].similarity.is_some());
+    // `decisive=0` encodes every question; the settled answer stays first.
+    let out = s
+        .cmd()
+        .env("PASSAGEBOT_TUNING", "decisive=0")
+        .args(["ask", "--json", "Is marketing data driven?"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(line["confidence"]["decided_by_words"], false, "{line}");
+    assert!(line["passages"][0]["similarity"].is_number(), "{line}");
+    assert_eq!(
+        line["passages"][0]["text"].as_str(),
+        Some(settled.passages[0].text.as_str())
+    );
+}
+
+#[test]
 fn more_continues_where_the_answer_stopped_without_repeats() {
     let s = Scratch::with_article();
     let engine = s.engine();

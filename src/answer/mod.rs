@@ -61,6 +61,11 @@ pub fn explain(answer: &Answer) -> String {
         percent(c.threshold),
         percent(c.margin)
     ));
+    if c.decided_by_words {
+        out.push_str(
+            "The words settled it: no other passage comes close, so meaning was not compared.\n",
+        );
+    }
     if let Some(sim) = c.similarity {
         out.push_str(&format!(
             "Its meaning is {:.0}% similar to the question's (confident from {:.0}% on meaning alone).\n",
