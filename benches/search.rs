@@ -6,7 +6,9 @@
 //! The large corpus is the SQuAD articles of `../shared/eval/squad` (or the
 //! file in `PASSAGEBOT_BENCH_ARTICLES`) written out 8 times under different
 //! names; without that file it is made of the bundled article's paragraphs,
-//! shuffled into synthetic documents. Run with `cargo bench --bench search`;
+//! shuffled into synthetic documents. Its questions are paragraph prefixes and
+//! the crowd-written questions of `questions.jsonl` beside the articles file.
+//! Run with `cargo bench --bench search`;
 //! results go to `BENCHMARKS.md` by hand, with the machine.
 
 use std::hint::black_box;
