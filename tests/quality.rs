@@ -223,12 +223,15 @@ fn a_question_the_words_settle_skips_the_encoder_and_the_switch_compares_every_q
     assert!(settled.confident && settled.confidence.decided_by_words);
     assert!(settled.confidence.similarity.is_none());
     assert!(settled.passages.iter().all(|p| p.similarity.is_none()));
+    let why = passagebot::answer::explain(&settled);
+    assert!(why.contains("The words settled it"), "{why}");
     // A paraphrase the words cannot settle is still compared by meaning.
     let paraphrase = engine
         .search("Is bargaining something salespeople do?", 0, 3)
         .expect("search");
     assert!(!paraphrase.confidence.decided_by_words);
     assert!(paraphrase.passages[0].similarity.is_some());
+    assert!(!passagebot::answer::explain(&paraphrase).contains("settled"));
     // `decisive=0` encodes every question; the settled answer stays first.
     let out = s
         .cmd()

@@ -63,7 +63,7 @@ pub fn explain(answer: &Answer) -> String {
     ));
     if c.decided_by_words {
         out.push_str(
-            "The words settled it: no other passage comes close, so meaning was not compared.\n",
+            "The words settled it: no other passage scores even half as much, so meaning was not compared.\n",
         );
     }
     if let Some(sim) = c.similarity {
