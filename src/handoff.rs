@@ -157,6 +157,9 @@ pub enum Reason {
     NotCovered {
         coverage: f32,
         threshold: f32,
+        /// The best passage's meaning similarity and the level that would
+        /// have made it an answer, when the question was compared by meaning.
+        similarity: Option<(f32, f32)>,
     },
     /// The person asked for a human (phrase, or `None` for `/human` and the button).
     AskedForPerson(Option<String>),
@@ -191,12 +194,24 @@ impl fmt::Display for Reason {
             Reason::NotCovered {
                 coverage,
                 threshold,
-            } => write!(
-                f,
-                "the text doesn't seem to cover it (the best passage covers {:.0}% of the question; I need {:.0}%)",
-                coverage * 100.0,
-                threshold * 100.0
-            ),
+                similarity,
+            } => {
+                write!(
+                    f,
+                    "the text doesn't seem to cover it (the best passage covers {:.0}% of the question; I need {:.0}%",
+                    (coverage * 100.0).max(0.0),
+                    threshold * 100.0
+                )?;
+                if let Some((similarity, needed)) = similarity {
+                    write!(
+                        f,
+                        ", or {:.0}% similarity in meaning, and it has {:.0}%",
+                        needed * 100.0,
+                        (similarity * 100.0).max(0.0)
+                    )?;
+                }
+                write!(f, ")")
+            }
             Reason::AskedForPerson(Some(p)) => write!(f, "you asked for a person (“{p}”)"),
             Reason::AskedForPerson(None) => write!(f, "you asked for a person"),
             Reason::SeveralQuestions(n) => write!(f, "it asks {n} questions at once"),
@@ -292,6 +307,10 @@ pub fn decide(question: &str, answer: &Answer) -> Decision {
         reasons.push(Reason::NotCovered {
             coverage: answer.confidence.coverage,
             threshold: answer.confidence.threshold,
+            similarity: answer
+                .confidence
+                .similarity
+                .map(|s| (s, answer.confidence.similarity_threshold)),
         });
     }
     reasons.extend(decide_text(question).reasons);
@@ -435,6 +454,12 @@ mod tests {
         assert_eq!(
             d.sentence(),
             "This one needs a person, because the text doesn't seem to cover it (the best passage covers 12% of the question; I need 45%)."
+        );
+        let mut compared = answer(false, 0.12);
+        compared.confidence.similarity = Some(0.24);
+        assert_eq!(
+            decide("Why is talking to a machine annoying?", &compared).sentence(),
+            "This one needs a person, because the text doesn't seem to cover it (the best passage covers 12% of the question; I need 45%, or 50% similarity in meaning, and it has 24%)."
         );
     }
 
