@@ -196,14 +196,11 @@ fn the_semantic_stage_reorders_by_meaning_and_its_switch_turns_it_off() {
     );
     assert!(on.passages.iter().all(|p| p.similarity.is_some()));
     // Switched off, the index is rebuilt without embeddings and the words decide.
-    let out = s
-        .cmd()
-        .env("PASSAGEBOT_TUNING", "semantic=0,sentence=0")
-        .args(["ask", "--json", "Where did the final take place?"])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let line = ask_json_tuned(
+        &s,
+        "semantic=0,sentence=0",
+        "Where did the final take place?",
+    );
     let first = &line["passages"][0];
     assert!(first.get("similarity").is_none(), "{first}");
     assert!(
@@ -233,20 +230,25 @@ fn a_question_the_words_settle_skips_the_encoder_and_the_switch_compares_every_q
     assert!(paraphrase.passages[0].similarity.is_some());
     assert!(!passagebot::answer::explain(&paraphrase).contains("settled"));
     // `decisive=0` encodes every question; the settled answer stays first.
-    let out = s
-        .cmd()
-        .env("PASSAGEBOT_TUNING", "decisive=0")
-        .args(["ask", "--json", "Is marketing data driven?"])
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let line = ask_json_tuned(&s, "decisive=0", "Is marketing data driven?");
     assert_eq!(line["confidence"]["decided_by_words"], false, "{line}");
     assert!(line["passages"][0]["similarity"].is_number(), "{line}");
     assert_eq!(
         line["passages"][0]["text"].as_str(),
         Some(settled.passages[0].text.as_str())
     );
+}
+
+/// `ask --json QUESTION` through the binary, with `PASSAGEBOT_TUNING=tuning`.
+fn ask_json_tuned(s: &Scratch, tuning: &str, question: &str) -> serde_json::Value {
+    let out = s
+        .cmd()
+        .env("PASSAGEBOT_TUNING", tuning)
+        .args(["ask", "--json", question])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).expect("json")
 }
 
 #[test]
