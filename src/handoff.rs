@@ -160,6 +160,9 @@ pub enum Reason {
         /// The best passage's meaning similarity and the level that would
         /// have made it an answer, when the question was compared by meaning.
         similarity: Option<(f32, f32)>,
+        /// The calibrated chance that the best passage answers the question,
+        /// and the level it is answered from, when meaning was compared.
+        probability: Option<(f32, f32)>,
     },
     /// The person asked for a human (phrase, or `None` for `/human` and the button).
     AskedForPerson(Option<String>),
@@ -187,31 +190,53 @@ impl Reason {
     }
 }
 
-/// The reason in words, as the end of "this one needs a person, because …".
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Reason {
+    /// The reason with the numbers behind it, for `/why` and `:why`.
+    pub fn detail(&self) -> String {
         match self {
             Reason::NotCovered {
                 coverage,
                 threshold,
                 similarity,
+                probability: Some((p, from)),
             } => {
-                write!(
-                    f,
-                    "the text doesn't seem to cover it (the best passage covers {:.0}% of the question; I need {:.0}%",
-                    (coverage * 100.0).max(0.0),
-                    threshold * 100.0
-                )?;
-                if let Some((similarity, needed)) = similarity {
-                    write!(
-                        f,
-                        ", or {:.0}% similarity in meaning, and it has {:.0}%",
-                        needed * 100.0,
-                        (similarity * 100.0).max(0.0)
-                    )?;
-                }
-                write!(f, ")")
+                let meaning = similarity
+                    .map(|(s, _)| format!(", its meaning {:.0}% similar", percent(s)))
+                    .unwrap_or_default();
+                format!(
+                    "{self} (the best passage covers {:.0}% of the question's words{meaning}; answers like it were right about {:.0}% of the time in testing, and I answer from {:.0}%; by words alone I would need {:.0}%)",
+                    percent(*coverage),
+                    percent(*p),
+                    percent(*from),
+                    percent(*threshold)
+                )
             }
+            Reason::NotCovered {
+                coverage,
+                threshold,
+                ..
+            } => format!(
+                "{self} (the best passage covers {:.0}% of the question's words; I need {:.0}%)",
+                percent(*coverage),
+                percent(*threshold)
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// A share as a whole percentage, never negative.
+fn percent(share: f32) -> f32 {
+    (share * 100.0).max(0.0)
+}
+
+/// The reason in words, as the end of "this one needs a person, because …".
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // The numbers are for `/why` ([`Reason::detail`]): a person
+            // asking a question should not need them.
+            Reason::NotCovered { .. } => write!(f, "the text doesn't seem to cover it"),
             Reason::AskedForPerson(Some(p)) => write!(f, "you asked for a person (“{p}”)"),
             Reason::AskedForPerson(None) => write!(f, "you asked for a person"),
             Reason::SeveralQuestions(n) => write!(f, "it asks {n} questions at once"),
@@ -286,9 +311,10 @@ impl Decision {
     pub fn explain(&self) -> String {
         let mut out = String::from("Hand-over rule: ");
         if self.hand_over() {
+            let details: Vec<String> = self.reasons.iter().map(Reason::detail).collect();
             out.push_str(&format!(
                 "fired — {} ({}).",
-                self.because(),
+                details.join(", and "),
                 self.codes().replace(',', ", ")
             ));
         } else {
@@ -311,6 +337,10 @@ pub fn decide(question: &str, answer: &Answer) -> Decision {
                 .confidence
                 .similarity
                 .map(|s| (s, answer.confidence.similarity_threshold)),
+            probability: answer
+                .confidence
+                .probability
+                .map(|p| (p, answer.confidence.answered_from)),
         });
     }
     reasons.extend(decide_text(question).reasons);
@@ -419,11 +449,14 @@ mod tests {
                 similarity: None,
                 similarity_threshold: 0.5,
                 decided_by_words: false,
+                probability: None,
+                answered_from: 0.45,
                 confident,
             },
             terms: Vec::new(),
             truncated: false,
             more: false,
+            author: None,
         }
     }
 
@@ -447,19 +480,29 @@ mod tests {
     }
 
     #[test]
-    fn not_confident_hands_over_and_says_the_numbers() {
+    fn not_confident_hands_over_in_plain_words_and_keeps_the_numbers_for_why() {
         let d = decide("What is the capital of France?", &answer(false, 0.12));
         assert_eq!(d.codes(), "not_covered");
         assert!(d.only_not_covered());
         assert_eq!(
             d.sentence(),
-            "This one needs a person, because the text doesn't seem to cover it (the best passage covers 12% of the question; I need 45%)."
+            "This one needs a person, because the text doesn't seem to cover it."
+        );
+        assert!(
+            d.explain()
+                .contains("the best passage covers 12% of the question's words; I need 45%"),
+            "{}",
+            d.explain()
         );
         let mut compared = answer(false, 0.12);
         compared.confidence.similarity = Some(0.24);
-        assert_eq!(
-            decide("Why is talking to a machine annoying?", &compared).sentence(),
-            "This one needs a person, because the text doesn't seem to cover it (the best passage covers 12% of the question; I need 45%, or 50% similarity in meaning, and it has 24%)."
+        compared.confidence.probability = Some(0.3);
+        let d = decide("Why is talking to a machine annoying?", &compared);
+        assert!(!d.sentence().contains('%'), "{}", d.sentence());
+        assert!(
+            d.explain().contains("its meaning 24% similar; answers like it were right about 30% of the time in testing, and I answer from 45%"),
+            "{}",
+            d.explain()
         );
     }
 

@@ -23,6 +23,7 @@
 
 pub mod analysis;
 pub mod answer;
+pub mod answer_span;
 pub mod bot;
 pub mod chat;
 pub mod cli;

@@ -17,6 +17,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use crate::analysis::{self, Token};
+use crate::answer_span;
 use crate::confidence::{self, Confidence, TermWeight};
 use crate::config::{MAX_QUESTION_CHARS, Paths};
 use crate::error::{Error, Result};
@@ -44,6 +45,16 @@ pub struct Hit {
     /// Cosine between the question's and the passage's sentence embeddings,
     /// when the semantic stage ran.
     pub similarity: Option<f32>,
+    /// The cosine of the passage's sentence closest in meaning to the
+    /// question, when the semantic stage ran.
+    pub sentence_similarity: Option<f32>,
+    /// The score by words alone (BM25 and proximity), before meaning.
+    pub words: f32,
+    /// The share of the question's weight whose terms this passage contains
+    /// (see [`crate::confidence`]).
+    pub coverage: f32,
+    /// Byte range in `text` of the sentence that best answers the question.
+    pub answer_sentence: Option<(usize, usize)>,
     start: u64,
     end: u64,
     address: DocAddress,
@@ -65,6 +76,9 @@ pub struct Answer {
     pub truncated: bool,
     /// How many passages (after `skip`) would follow these ones.
     pub more: bool,
+    /// For a question about who wrote a document: that document's author,
+    /// from its metadata (front matter, `<meta name=author>` or byline).
+    pub author: Option<String>,
 }
 
 /// A summary of what the index holds, for `/about` and the CLI.
@@ -307,14 +321,20 @@ impl Engine {
         let num_docs = searcher.num_docs().max(1);
         let mut words = analysis::terms(&mut analyzer, &cleaned);
         let mut author_terms = Vec::new();
+        let mut author_doc = None;
         if intent::asks_for_author(&cleaned) {
             words.retain(|w| !intent::is_author_stem(w));
-            for author in self
-                .summary
-                .documents
-                .iter()
-                .filter_map(|d| d.author.as_ref())
-            {
+            author_doc = self.author_target(&mut analyzer, &words);
+            let names: Vec<&String> = match author_doc {
+                Some(doc) => doc.author.iter().collect(),
+                None => self
+                    .summary
+                    .documents
+                    .iter()
+                    .filter_map(|d| d.author.as_ref())
+                    .collect(),
+            };
+            for author in names {
                 author_terms.extend(analysis::terms(&mut analyzer, author));
             }
         }
@@ -337,6 +357,7 @@ impl Engine {
             terms,
             truncated,
             more: false,
+            author: None,
         };
         let searchable: Vec<&TermWeight> = answer.terms.iter().filter(|t| t.passages > 0).collect();
         if searchable.is_empty() && self.dense.is_empty() {
@@ -395,6 +416,22 @@ impl Engine {
             }
             add_meaning(q, &mut candidates);
         }
+        if let Some(doc) = author_doc {
+            // "Who wrote the pricing guide?": only that document's passages
+            // answer it, the one naming its author first.
+            candidates.retain(|(h, _)| h.source == doc.source);
+            if candidates.is_empty() {
+                for address in self.passages_of(&searcher, &doc.source, 3)? {
+                    candidates.push(self.candidate(
+                        &searcher,
+                        &mut analyzer,
+                        &answer.terms,
+                        0.0,
+                        address,
+                    )?);
+                }
+            }
+        }
         if candidates.is_empty() {
             return Ok(answer);
         }
@@ -403,11 +440,16 @@ impl Engine {
             mark_matched(&mut analyzer, &mut answer.terms, best, tokens);
         }
         let scores: Vec<f32> = hits.iter().map(|(h, _)| h.score).collect();
-        let similarity = hits.first().and_then(|(h, _)| h.similarity);
+        let signals = signals(&hits, &scores, &answer.terms);
         answer.confidence = Confidence {
             decided_by_words,
-            ..confidence::judge(&answer.terms, num_docs, &scores, similarity)
+            ..confidence::judge(&answer.terms, num_docs, &scores, signals.as_ref())
         };
+        if let Some(author) = author_doc.and_then(|d| d.author.clone()) {
+            // The document's own metadata answers an authorship question.
+            answer.confidence.confident = true;
+            answer.author = Some(author);
+        }
         answer.confident = answer.confidence.confident;
         answer.more = hits.len() > skip + top;
         let wanted: Vec<&str> = answer.terms.iter().map(|t| t.term.as_str()).collect();
@@ -416,6 +458,13 @@ impl Engine {
             .skip(skip)
             .take(top)
             .map(|(hit, tokens)| Hit {
+                answer_sentence: answer_span::locate(
+                    &hit.text,
+                    &tokens,
+                    &answer.terms,
+                    meaning.as_deref(),
+                    hit.vectors.as_ref(),
+                ),
                 vectors: None,
                 highlights: tokens
                     .iter()
@@ -426,6 +475,58 @@ impl Engine {
             })
             .collect();
         Ok(answer)
+    }
+
+    /// The document an authorship question is about: the only document, or
+    /// the one whose title or file name shares the most of the question's
+    /// words ("Who wrote the *pricing guide*?"), when it names an author.
+    /// `None` leaves the question to the authors' names of every document.
+    fn author_target(&self, analyzer: &mut TextAnalyzer, words: &[String]) -> Option<&DocSummary> {
+        let docs = &self.summary.documents;
+        if let [only] = docs.as_slice() {
+            return only.author.as_ref().map(|_| only);
+        }
+        let topical: Vec<&String> = words.iter().filter(|w| !confidence::is_frame(w)).collect();
+        let mut scored: Vec<(usize, &DocSummary)> = docs
+            .iter()
+            .map(|d| {
+                let stem = Path::new(&d.source)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
+                    .unwrap_or_default();
+                let mut names = analysis::terms(analyzer, &d.title);
+                names.extend(analysis::terms(analyzer, &stem));
+                (topical.iter().filter(|w| names.contains(w)).count(), d)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        match scored.as_slice() {
+            [(best, doc), rest @ ..] if *best > 0 && rest.first().is_none_or(|r| r.0 < *best) => {
+                doc.author.as_ref().map(|_| *doc)
+            }
+            _ => None,
+        }
+    }
+
+    /// The first `n` passages of the document at `source`.
+    fn passages_of(&self, searcher: &Searcher, source: &str, n: usize) -> Result<Vec<DocAddress>> {
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.source, source),
+            IndexRecordOption::Basic,
+        );
+        let mut found: Vec<(u64, DocAddress)> = Vec::new();
+        for (_, address) in
+            searcher.search(&query, &TopDocs::with_limit(10_000).order_by_score())?
+        {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let ordinal = doc
+                .get_first(self.fields.ordinal)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(u64::MAX);
+            found.push((ordinal, address));
+        }
+        found.sort_by_key(|(o, _)| *o);
+        Ok(found.into_iter().take(n).map(|(_, a)| a).collect())
     }
 
     /// The weight of one question term, correcting it when the corpus lacks it.
@@ -491,7 +592,18 @@ impl Engine {
         let tokens = analysis::tokens(analyzer, &hit.text);
         let bonus = rerank::proximity(&tokens, terms, TUNING.half_distance);
         let score = hit.score + TUNING.proximity * bonus;
-        Ok((Hit { score, ..hit }, tokens))
+        let mut marked = terms.to_vec();
+        mark_matched(analyzer, &mut marked, &hit, &tokens);
+        let coverage = confidence::coverage(&marked);
+        Ok((
+            Hit {
+                score,
+                words: score,
+                coverage,
+                ..hit
+            },
+            tokens,
+        ))
     }
 
     /// Whether the words alone settle the answer, so the question need not
@@ -508,6 +620,15 @@ impl Engine {
         candidates: &[(Hit, Vec<Token>)],
     ) -> bool {
         if TUNING.decisive <= 0.0 {
+            return false;
+        }
+        // A word the documents never use, or one corrected to a near word
+        // ("thank" to "think"), may be what the question is about: only
+        // meaning can tell, so such a question is always compared.
+        if terms
+            .iter()
+            .any(|t| t.passages == 0 || t.corrected_from.as_deref().is_some_and(|w| w != "author"))
+        {
             return false;
         }
         let mut order: Vec<&(Hit, Vec<Token>)> = candidates.iter().collect();
@@ -550,6 +671,10 @@ impl Engine {
             paragraph: u32::try_from(num(f.paragraph)).unwrap_or(u32::MAX),
             highlights: Vec::new(),
             similarity: None,
+            sentence_similarity: None,
+            words: score,
+            coverage: 0.0,
+            answer_sentence: None,
             start: num(f.start),
             end: num(f.end),
             address,
@@ -564,24 +689,74 @@ impl Engine {
 /// The semantic stage: each candidate's score becomes
 ///
 /// ```text
-/// lexical + best_lexical × (semantic × cos(passage) + sentence × cos(best sentence))
+/// lexical × words / best words + semantic × cos(passage)
+///     + sentence × cos(best sentence) + coverage × word coverage
 /// ```
 ///
-/// i.e. the word score scaled to the best one's plus the weighted meaning
-/// similarities, kept on the word score's scale. Measured in QUALITY.md.
+/// The word score is scaled to the best one's, so every part is on a 0..1
+/// scale and the weights say how much each counts. Words count a quarter of
+/// what meaning does: people ask in their own words, and a passage that
+/// repeats the question's common words is not the one that answers it
+/// (QUALITY.md, step 19, measured on the article sets and SQuAD).
 fn add_meaning(question: &[f32], candidates: &mut [(Hit, Vec<Token>)]) {
     let best = candidates
         .iter()
-        .map(|(h, _)| h.score)
+        .map(|(h, _)| h.words)
         .fold(0.0f32, f32::max);
     for (hit, _) in candidates.iter_mut() {
-        if let Some(v) = &hit.vectors {
-            let cosine = semantic::cosine(question, &v.passage);
+        let words = if best > 0.0 { hit.words / best } else { 0.0 };
+        let (cosine, sentence) = match &hit.vectors {
+            Some(v) => (
+                semantic::cosine(question, &v.passage),
+                v.best_sentence(question),
+            ),
+            None => (0.0, 0.0),
+        };
+        if hit.vectors.is_some() {
             hit.similarity = Some(cosine);
-            hit.score +=
-                best * (TUNING.semantic * cosine + TUNING.sentence * v.best_sentence(question));
+            hit.sentence_similarity = Some(sentence);
         }
+        hit.score = TUNING.lexical * words
+            + TUNING.semantic * cosine
+            + TUNING.sentence * sentence
+            + TUNING.coverage * hit.coverage;
     }
+}
+
+/// What the calibrated confidence model reads of the ranked passages, when
+/// the best one was compared by meaning.
+fn signals(
+    hits: &[(Hit, Vec<Token>)],
+    scores: &[f32],
+    terms: &[TermWeight],
+) -> Option<confidence::Signals> {
+    let (best, _) = hits.first()?;
+    let similarity = best.similarity?;
+    let sentence = best.sentence_similarity.unwrap_or(similarity);
+    let others = || hits.iter().skip(1).map(|(h, _)| h);
+    let best_other = |f: fn(&Hit) -> Option<f32>| others().filter_map(f).fold(0.0f32, f32::max);
+    let best_words = hits.iter().map(|(h, _)| h.words).fold(0.0f32, f32::max);
+    // A passage with no runner-up leads by all of its score.
+    let margin = match scores {
+        [first, rest @ ..] if *first > 0.0 => {
+            (first - rest.first().copied().unwrap_or(0.0)) / first
+        }
+        _ => 0.0,
+    };
+    Some(confidence::Signals {
+        coverage: best.coverage,
+        similarity,
+        sentence,
+        margin,
+        similarity_gap: similarity - best_other(|h| h.similarity),
+        sentence_gap: sentence - best_other(|h| h.sentence_similarity),
+        unknown: confidence::unknown_share(terms),
+        words: if best_words > 0.0 {
+            best.words / best_words
+        } else {
+            0.0
+        },
+    })
 }
 
 /// Best first, without passages that overlap a better one (windows of the

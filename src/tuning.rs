@@ -24,6 +24,12 @@ pub struct Tuning {
     pub semantic: f32,
     /// Weight of the best sentence's meaning similarity, on the same scale.
     pub sentence: f32,
+    /// Weight of the word score, scaled to the best candidate's (0..1), when
+    /// meaning is compared.
+    pub lexical: f32,
+    /// Weight of the share of the question's weight a passage's words cover,
+    /// when meaning is compared.
+    pub coverage: f32,
     /// How many passages closest in meaning join the word matches as
     /// candidates (small indexes only, see [`crate::search`]).
     pub dense_recall: usize,
@@ -42,8 +48,10 @@ impl Default for Tuning {
             proximity: 1.0,
             half_distance: 2.0,
             candidates: 30,
-            semantic: 1.0,
-            sentence: 1.5,
+            semantic: 2.0,
+            sentence: 2.0,
+            lexical: 0.25,
+            coverage: 0.5,
             dense_recall: 10,
             decisive: 0.5,
         }
@@ -78,6 +86,8 @@ impl Tuning {
                 "candidates" => t.candidates = v.max(1.0) as usize,
                 "semantic" => t.semantic = v.max(0.0),
                 "sentence" => t.sentence = v.max(0.0),
+                "lexical" => t.lexical = v.max(0.0),
+                "coverage" => t.coverage = v.max(0.0),
                 "dense_recall" => t.dense_recall = v.max(0.0) as usize,
                 "decisive" => t.decisive = v.clamp(0.0, 1.0),
                 other => tracing::warn!("PASSAGEBOT_TUNING: unknown knob {other:?}"),

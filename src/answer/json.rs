@@ -16,6 +16,9 @@ struct Line<'a> {
     confidence: &'a Confidence,
     terms: &'a [TermWeight],
     handover: Handover,
+    /// For "who wrote …?": the author, from the document's metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    author: Option<&'a str>,
 }
 
 /// What the hand-over rule ([`crate::handoff`]) decided for the question.
@@ -41,6 +44,16 @@ struct PassageOut<'a> {
     /// Meaning similarity to the question (cosine), when the semantic stage ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     similarity: Option<f32>,
+    /// The best sentence's meaning similarity, when the semantic stage ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sentence_similarity: Option<f32>,
+    /// The score by words alone, before meaning was added.
+    words: f32,
+    /// The share of the question's weight this passage's words cover.
+    coverage: f32,
+    /// Byte range in `text` of the sentence that best answers the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer_sentence: Option<(usize, usize)>,
 }
 
 /// One JSON object on one line, no trailing newline.
@@ -53,17 +66,22 @@ pub fn line(answer: &Answer) -> String {
             .iter()
             .map(|h| PassageOut {
                 text: &h.text,
-                score: (h.score * 1000.0).round() / 1000.0,
+                score: round3(h.score),
                 source: &h.source,
                 title: &h.title,
                 paragraph: h.paragraph,
                 heading: h.heading.as_deref(),
                 highlights: &h.highlights,
-                similarity: h.similarity.map(|s| (s * 1000.0).round() / 1000.0),
+                similarity: h.similarity.map(round3),
+                sentence_similarity: h.sentence_similarity.map(round3),
+                words: round3(h.words),
+                coverage: round3(h.coverage),
+                answer_sentence: h.answer_sentence,
             })
             .collect(),
         confidence: &answer.confidence,
         terms: &answer.terms,
+        author: answer.author.as_deref(),
         handover: {
             let d = handoff::decide(&answer.question, answer);
             Handover {
@@ -79,4 +97,9 @@ pub fn line(answer: &Answer) -> String {
         serde_json::json!({"question": answer.question, "confident": false, "passages": [], "error": e.to_string()})
             .to_string()
     })
+}
+
+/// Scores are printed to three decimals: more is noise.
+fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
 }

@@ -67,6 +67,28 @@ pub fn passage_block(hit: &Hit) -> String {
     quote_block(&passage_html(hit), &citation_html(hit))
 }
 
+/// The top passage of an answer as a block: like [`passage_block`], with the
+/// sentence that answers the question in bold as well.
+pub fn top_passage_block(hit: &Hit) -> String {
+    let bold = with_sentence(&hit.highlights, hit.answer_sentence);
+    quote_block(&highlighted(&hit.text, &bold), &citation_html(hit))
+}
+
+/// The matched words' ranges with the answering sentence as one more run:
+/// words inside the sentence become part of it, those outside keep theirs.
+fn with_sentence(
+    highlights: &[(usize, usize)],
+    sentence: Option<(usize, usize)>,
+) -> Vec<(usize, usize)> {
+    let mut bold = highlights.to_vec();
+    if let Some((start, end)) = sentence {
+        bold.retain(|&(s, e)| e <= start || s >= end);
+        bold.push((start, end));
+        bold.sort_unstable();
+    }
+    bold
+}
+
 fn quote_block(quote_html: &str, citation_html: &str) -> String {
     format!("<blockquote>{quote_html}</blockquote>\n{citation_html}")
 }
@@ -86,12 +108,17 @@ pub fn answer_blocks(answer: &Answer, first: usize, max_question_chars: usize) -
     if answer.truncated {
         blocks.push(truncated_note(max_question_chars));
     }
+    if let Some(author) = answer.author.as_deref().filter(|_| first == 1) {
+        blocks.push(format!("Written by <b>{}</b>.", escape(author)));
+    }
     let numbered = first > 1 || answer.passages.len() > 1 || answer.more;
     for (i, hit) in answer.passages.iter().enumerate() {
-        blocks.push(numbered_block(
-            numbered.then_some(first + i),
-            &passage_block(hit),
-        ));
+        let block = if first == 1 && i == 0 {
+            top_passage_block(hit)
+        } else {
+            passage_block(hit)
+        };
+        blocks.push(numbered_block(numbered.then_some(first + i), &block));
     }
     blocks
 }
@@ -513,6 +540,18 @@ mod tests {
         quote_block(&highlighted(text, highlights), &citation(TITLE, None, 3))
     }
 
+    #[test]
+    fn the_answering_sentence_is_one_bold_run_and_words_outside_keep_theirs() {
+        let text = "Sales is direct. Marketing uses big data. Both matter.";
+        let bold = with_sentence(&[(0, 5), (27, 30), (46, 50)], Some((17, 41)));
+        assert_eq!(bold, vec![(0, 5), (17, 41), (46, 50)]);
+        assert_eq!(
+            highlighted(text, &bold),
+            "<b>Sales</b> is direct. <b>Marketing uses big data.</b> Both <b>matt</b>er."
+        );
+        assert_eq!(with_sentence(&[(0, 5)], None), vec![(0, 5)]);
+    }
+
     fn summary() -> IndexSummary {
         IndexSummary {
             documents: vec![DocSummary {
@@ -536,6 +575,7 @@ mod tests {
             terms: Vec::new(),
             truncated: false,
             more: false,
+            author: None,
         }
     }
 

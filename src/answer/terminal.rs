@@ -35,6 +35,9 @@ pub fn render(answer: &Answer, style: Style, first_number: usize) -> String {
             |s| s.yellow().to_string(),
         ));
     }
+    if let Some(author) = answer.author.as_deref().filter(|_| first_number == 1) {
+        out.push_str(&format!("Written by {author}.\n"));
+    }
     for (i, hit) in answer.passages.iter().enumerate() {
         out.push('\n');
         out.push_str(&header(hit, first_number + i, style));
@@ -62,22 +65,11 @@ fn header(hit: &Hit, number: usize, style: Style) -> String {
 }
 
 fn body(hit: &Hit, style: Style) -> String {
-    let mut text = String::new();
-    let mut at = 0;
-    for &(start, end) in &hit.highlights {
-        if start < at || end > hit.text.len() {
-            continue;
-        }
-        text.push_str(&hit.text[at..start]);
-        let word = &hit.text[start..end];
-        if style.color {
-            text.push_str(&word.bold().yellow().to_string());
-        } else {
-            text.push_str(word);
-        }
-        at = end;
-    }
-    text.push_str(&hit.text[at..]);
+    let text = if style.color {
+        styled(hit)
+    } else {
+        hit.text.clone()
+    };
     let options = textwrap::Options::new(style.width.max(20))
         .initial_indent("    ")
         .subsequent_indent("    ");
@@ -85,6 +77,39 @@ fn body(hit: &Hit, style: Style) -> String {
         .map(|line| textwrap::fill(line, &options))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The passage with its matched words in bold yellow and the answering
+/// sentence underlined (the two can overlap, so the text is cut at every
+/// edge of either).
+fn styled(hit: &Hit) -> String {
+    let len = hit.text.len();
+    let valid = |&(s, e): &(usize, usize)| {
+        s < e && e <= len && hit.text.is_char_boundary(s) && hit.text.is_char_boundary(e)
+    };
+    let words: Vec<(usize, usize)> = hit.highlights.iter().copied().filter(valid).collect();
+    let sentence = hit.answer_sentence.filter(valid);
+    let mut cuts: Vec<usize> = vec![0, len];
+    for &(s, e) in words.iter().chain(sentence.iter()) {
+        cuts.extend([s, e]);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = String::with_capacity(len * 2);
+    for pair in cuts.windows(2) {
+        let (s, e) = (pair[0], pair[1]);
+        let piece = &hit.text[s..e];
+        let bold = words.iter().any(|&(ws, we)| ws <= s && e <= we);
+        let under = sentence.is_some_and(|(ss, se)| ss <= s && e <= se);
+        let painted = match (bold, under) {
+            (true, true) => piece.bold().yellow().underline().to_string(),
+            (true, false) => piece.bold().yellow().to_string(),
+            (false, true) => piece.underline().to_string(),
+            (false, false) => piece.to_string(),
+        };
+        out.push_str(&painted);
+    }
+    out
 }
 
 fn paint(text: &str, style: Style, f: impl Fn(&str) -> String) -> String {

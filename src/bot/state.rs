@@ -123,6 +123,7 @@ mod tests {
             terms: Vec::new(),
             truncated: false,
             more: true,
+            author: None,
         }
     }
 

@@ -387,6 +387,7 @@ pub async fn human(
                 terms: Vec::new(),
                 truncated: false,
                 more: false,
+                author: None,
             },
         ),
     };
