@@ -58,9 +58,9 @@ fn hostile_input_never_errors_or_panics() {
             },
             1,
         );
-        let _ = passagebot::answer::json::line(&a);
+        let decision = passagebot::conversation::handoff::decide(q, &a);
+        let _ = passagebot::answer::json::line(&a, &decision);
         let _ = passagebot::answer::explain(&a);
-        let decision = passagebot::handoff::decide(q, &a);
         let _ = decision.sentence();
         let blocks = passagebot::answer::telegram::answer_blocks(&a, 1, 1000);
         let _ = passagebot::answer::telegram::split(&blocks, 4096);
@@ -376,8 +376,9 @@ fn random_unicode_questions_never_panic_anywhere() {
                 );
             }
         }
-        let _ = passagebot::answer::json::line(&a);
-        let _ = passagebot::handoff::decide(&q, &a).sentence();
+        let decision = passagebot::conversation::handoff::decide(&q, &a);
+        let _ = passagebot::answer::json::line(&a, &decision);
+        let _ = decision.sentence();
         let blocks = passagebot::answer::telegram::answer_blocks(&a, 1, 1000);
         let _ = passagebot::answer::telegram::split(&blocks, 4096);
         let _ = passagebot::answer::telegram::shorten(&q, next() % 50);

@@ -1,11 +1,15 @@
-//! What each subcommand does, on top of the engine. Kept out of `main.rs` so
-//! the binary only parses and dispatches.
+//! The command line: the flags as clap parses them (`args.rs`) and what each
+//! subcommand does, one file each. Kept out of `main.rs` so the binary only parses
+//! and dispatches.
 
+mod args;
 pub mod ask;
 pub mod chat;
 pub mod eval;
 pub mod index;
 pub mod report;
+
+pub use args::{AskArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, ReportArgs};
 
 use std::io::IsTerminal;
 
