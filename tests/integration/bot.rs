@@ -1,10 +1,8 @@
 //! End-to-end tests of the Telegram bot: the real bot code against a fake Bot API
-//! server on loopback (`support::fake_telegram`). No test touches the internet.
+//! server on loopback (`crate::support::fake_telegram`). No test touches the internet.
 
-mod support;
-
+use crate::support::fake_telegram::{self as tg, Failure, FakeTelegram};
 use serde_json::json;
-use support::fake_telegram::{self as tg, Failure, FakeTelegram};
 use teloxide::prelude::*;
 
 // ---------------------------------------------------------------------------------------
@@ -174,11 +172,11 @@ mod fake_server {
 
 use std::time::Duration;
 
-use passagebot::bot::{self, Settings, Updates, Webhook};
-use support::fake_telegram::Recorded;
-use support::harness::{
+use crate::support::fake_telegram::Recorded;
+use crate::support::harness::{
     RunningBot, article_engine, assert_html_ok, build_engine, button, message_id, settings,
 };
+use passagebot::bot::{self, Settings, Updates, Webhook};
 
 const ARTICLE: &str = "What’s the Difference Between Sales and Marketing?";
 

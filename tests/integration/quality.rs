@@ -2,9 +2,7 @@
 //! bot share: hostile input never errors, off-topic questions are never
 //! presented as answered, real ones are, and the right passage comes first.
 
-mod common;
-
-use common::{Scratch, questions};
+use crate::support::scratch::{Scratch, questions};
 use passagebot::eval;
 
 const HOSTILE: &[&str] = &[
