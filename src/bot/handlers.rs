@@ -123,7 +123,7 @@ pub async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>) -> Handler
         let effects = match ctx.handle(Event::Feedback { question, value }).await {
             Ok(effects) => effects,
             Err(err) => {
-                tracing::error!("could not store feedback: {err:#}");
+                tracing::error!("could not handle feedback: {err:#}");
                 Vec::new()
             }
         };

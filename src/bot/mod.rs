@@ -6,7 +6,7 @@
 //! - `mod.rs`: flags ([`BotArgs`]), start-up ([`run`]), the dispatcher and its handler
 //!   tree ([`serve`], `schema`);
 //! - `ctx.rs`: what handlers share (`Ctx`: the core, the rate limit, the operator chats);
-//! - `commands.rs`: the [`BotCommand`] enum (its doc comments are `/help`);
+//! - `commands.rs`: the `BotCommand` enum (its doc comments are `/help`);
 //! - `routing.rs`: what a message asks (private chat vs group mention/reply/`/ask`);
 //! - `handlers.rs`: messages and buttons into the core's events; `inline.rs`: inline mode;
 //! - `effects.rs`: the core's effects as Bot API calls (replies, posts, relays);
@@ -34,8 +34,8 @@ mod inline;
 mod ratelimit;
 mod reload;
 mod routing;
-pub mod token;
-pub mod webhook;
+mod token;
+mod webhook;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -50,7 +50,7 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use teloxide::utils::command::BotCommands;
 
-pub use commands::BotCommand;
+use commands::BotCommand;
 pub use webhook::Webhook;
 
 use crate::config::Paths;

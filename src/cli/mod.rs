@@ -19,12 +19,12 @@ use crate::search::Engine;
 
 /// Opens the engine, building the index first when needed; the reason for a
 /// build is one line on stderr.
-pub fn engine(paths: &Paths) -> crate::error::Result<Engine> {
+fn engine(paths: &Paths) -> crate::error::Result<Engine> {
     Engine::open_or_build_with(paths, &|line| eprintln!("passagebot: {line}"))
 }
 
 /// Colours and width for stdout.
-pub fn stdout_style() -> Style {
+fn stdout_style() -> Style {
     let tty = std::io::stdout().is_terminal();
     let width = std::env::var("COLUMNS")
         .ok()
