@@ -125,8 +125,15 @@ mod fake_server {
         bot.send_message(ChatId(1), "x")
             .await
             .expect("second call succeeds");
-        assert_eq!(fake.calls("sendmessage").len(), 2);
-        assert_eq!(fake.sent_to(1).len(), 1);
+        // teloxide pauses 10 s after a 5xx; this test runs beside the others.
+        fake.fail_next("sendMessage", Failure::ServerError);
+        let err = bot.send_message(ChatId(1), "x").await.expect_err("500");
+        assert!(err.to_string().contains("Internal Server Error"), "{err:?}");
+        bot.send_message(ChatId(1), "x")
+            .await
+            .expect("the call after the 5xx succeeds");
+        assert_eq!(fake.calls("sendmessage").len(), 4);
+        assert_eq!(fake.sent_to(1).len(), 2);
     }
 
     #[tokio::test]

@@ -78,7 +78,6 @@ pub enum Failure {
     /// 429 Too Many Requests with `parameters.retry_after` seconds.
     RetryAfter(u32),
     /// 500 Internal Server Error (teloxide waits 10 s after one: use sparingly).
-    #[allow(dead_code)] // no test uses it yet, for those 10 s
     ServerError,
     /// 400 Bad Request, as for a message Telegram refuses.
     BadRequest,
