@@ -127,7 +127,7 @@ pub async fn carry_out(bot: &TgBot, ctx: &Arc<Ctx>, origin: Option<Target>, even
                 });
                 Some(Event::Relayed { ticket, error })
             }
-            Effect::Continue(event) => Some(event),
+            Effect::Continue(resume) => Some(Event::Resume(resume)),
         };
     }
 }

@@ -4,7 +4,7 @@
 use super::Core;
 use super::ask::{self, Log};
 use super::effect::{Effect, Message};
-use super::event::{Button, Person};
+use super::event::{Button, Person, Resume, Step};
 use super::handoff::Decision;
 use crate::answer::{self, telegram};
 use crate::config::MAX_QUESTION_CHARS;
@@ -45,11 +45,11 @@ impl Core {
             return self.follow_up(&person, &ticket, &text, out);
         }
         out.push(Effect::Typing);
-        out.push(Effect::Continue(super::Event::Answer {
+        out.push(Effect::Continue(Resume(Step::Answer {
             chat,
             person,
             text,
-        }));
+        })));
         Ok(())
     }
 

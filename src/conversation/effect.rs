@@ -1,9 +1,9 @@
 //! What the conversation wants done, as plain data: messages to send (HTML, with
 //! buttons), posts to the operator chats, relays to a person. An adapter (the
 //! Telegram bot) carries them out in order and reports back what only it can see
-//! (which messages arrived) as new [`Event`]s.
+//! (which messages arrived) as new [`super::Event`]s.
 
-use super::event::{Button, Event, Purpose};
+use super::event::{Button, Purpose, Resume};
 
 /// A message: one or more HTML parts (each within Telegram's limit), the buttons on
 /// the last part.
@@ -59,7 +59,7 @@ pub enum Effect {
         chat: i64,
         parts: Vec<String>,
     },
-    /// Carry out the effects before this one, then handle `Event` (so "typing…" shows
-    /// while the search runs).
-    Continue(Event),
+    /// Carry out the effects before this one, then handle [`super::Event::Resume`] with
+    /// this (so "typing…" shows while the search runs).
+    Continue(Resume),
 }

@@ -54,12 +54,9 @@ pub enum Event {
         person: Person,
         text: String,
     },
-    /// The question after the typing indicator is out (see [`crate::conversation::Effect::Continue`]).
-    Answer {
-        chat: i64,
-        person: Person,
-        text: String,
-    },
+    /// Pick up where [`crate::conversation::Effect::Continue`] asked to, once the
+    /// effects before it are out.
+    Resume(Resume),
     Command {
         chat: i64,
         person: Person,
@@ -96,6 +93,22 @@ pub enum Event {
     Relayed { ticket: i64, error: Option<String> },
     /// A background rebuild of the index failed.
     RebuildFailed { error: String },
+}
+
+/// Where the core picks up after some effects are out (the answer to a question,
+/// after "typing…" shows). Opaque: only the core makes one, so an adapter cannot skip
+/// a rule (say, the check for an open ticket) by sending the later step itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resume(pub(super) Step);
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Step {
+    /// Answer the question (no ticket is open).
+    Answer {
+        chat: i64,
+        person: Person,
+        text: String,
+    },
 }
 
 /// Why something is posted to the operators; says what to tell the person after.

@@ -32,7 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use effect::{Effect, Message};
-pub use event::{Button, Command, Event, Person, PostedChat, Purpose};
+pub use event::{Button, Command, Event, Person, PostedChat, Purpose, Resume};
 pub use library::{Library, Live};
 
 use crate::store::{Store, Ticket};
@@ -120,7 +120,9 @@ impl Core {
     fn step(&self, event: Event, out: &mut Vec<Effect>) -> anyhow::Result<()> {
         match event {
             Event::Question { chat, person, text } => self.question(chat, person, text, out),
-            Event::Answer { chat, person, text } => self.answer(chat, &person, &text, out),
+            Event::Resume(event::Resume(event::Step::Answer { chat, person, text })) => {
+                self.answer(chat, &person, &text, out)
+            }
             Event::Command {
                 chat,
                 person,

@@ -73,7 +73,7 @@ impl Harness {
         let mut queue = std::collections::VecDeque::from(self.core.handle(event));
         while let Some(effect) = queue.pop_front() {
             let report = match &effect {
-                Effect::Continue(event) => Some(event.clone()),
+                Effect::Continue(resume) => Some(Event::Resume(resume.clone())),
                 Effect::Post {
                     ticket,
                     parts,
