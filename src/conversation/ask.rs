@@ -51,8 +51,8 @@ pub fn ask(
     Ok(asked)
 }
 
-/// Applies the hand-over rule to an answer already in hand (no search, no log).
-pub fn judge(answer: Answer) -> Asked {
+/// Applies the hand-over rule to an answer (no search, no log).
+fn judge(answer: Answer) -> Asked {
     let decision = handoff::decide(&answer.question, &answer);
     Asked {
         answer,
