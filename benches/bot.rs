@@ -12,9 +12,12 @@
 //! meets an idle bot, as sparse real traffic does. `BENCH_BOT_N` sets the count.
 //! Run: `cargo bench --bench bot`.
 
-#[path = "../tests/support/fake_telegram.rs"]
+// The integration tests' helpers; the bench uses only a part of them.
+#[allow(dead_code)]
+#[path = "../tests/integration/support/fake_telegram.rs"]
 mod fake_telegram;
-#[path = "../tests/support/harness.rs"]
+#[allow(dead_code)]
+#[path = "../tests/integration/support/harness.rs"]
 mod harness;
 
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 use std::io::BufRead;
 
 use passagebot::config::Paths;
-use passagebot::handoff;
+use passagebot::conversation::ask;
 use passagebot::search::Engine;
 
 fn main() -> anyhow::Result<()> {
@@ -20,8 +20,11 @@ fn main() -> anyhow::Result<()> {
     println!("|---|---|---|---|---|");
     for (i, line) in std::io::stdin().lock().lines().enumerate() {
         let q = line?;
-        let answer = engine.search(&q, 0, 2)?;
-        let d = handoff::decide(&q, &answer);
+        let ask::Asked {
+            answer,
+            decision: d,
+            ..
+        } = ask::ask(&engine, &q, 2, None)?;
         println!(
             "| {} | {} | {} ({:.0}%) | {} | {} |",
             i + 1,

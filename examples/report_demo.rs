@@ -5,7 +5,7 @@
 //!     cargo run --example report_demo -- DATA_DIR
 
 use passagebot::config::Paths;
-use passagebot::handoff;
+use passagebot::conversation::ask;
 use passagebot::report::parse_date;
 use passagebot::search::Engine;
 use passagebot::store::{self, NewQuestion, NewTicket, ShownPassage, Store};
@@ -41,11 +41,13 @@ fn main() -> anyhow::Result<()> {
     let start = parse_date("2025-03-03").map_err(anyhow::Error::msg)?;
     let mut n = 0usize;
     for (question, times) in QUESTIONS {
-        let answer = engine.search(question, 0, 2)?;
-        let decision = handoff::decide(question, &answer);
-        let covered = answer.confident && !answer.passages.is_empty();
+        // The bot's ask step without its log: the demo logs each question many times,
+        // on made-up days.
+        let asked = ask::ask(&engine, question, 2, None)?;
+        let (answer, decision) = (&asked.answer, &asked.decision);
+        let covered = asked.covered();
         let shown: Vec<ShownPassage> = if covered {
-            answer.passages.iter().map(ShownPassage::from_hit).collect()
+            answer.passages.iter().map(ask::shown).collect()
         } else {
             Vec::new()
         };

@@ -3,8 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use passagebot::cli::{Cli, Command};
-use passagebot::commands;
+use passagebot::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -13,7 +12,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("passagebot: {err:#}");
-            if err.downcast_ref::<commands::ask::UsageError>().is_some() {
+            if err.downcast_ref::<cli::ask::UsageError>().is_some() {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE
@@ -25,15 +24,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let paths = cli.paths();
     match cli.command {
-        Command::Index(args) => commands::index::run(&paths, &args),
-        Command::Ask(args) => commands::ask::run(&paths, &args),
-        Command::Chat(args) => commands::chat::run(&paths, &args),
-        Command::Eval(args) => commands::eval::run(&paths, &args),
+        Command::Index(args) => cli::index::run(&paths, &args),
+        Command::Ask(args) => cli::ask::run(&paths, &args),
+        Command::Chat(args) => cli::chat::run(&paths, &args),
+        Command::Eval(args) => cli::eval::run(&paths, &args),
         Command::Bot(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(passagebot::bot::run(paths, cli.data, args))
         }
-        Command::Report(args) => commands::report::run(&cli.data, &args),
+        Command::Report(args) => cli::report::run(&cli.data, &args),
     }
 }
 

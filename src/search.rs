@@ -28,6 +28,11 @@ use crate::rerank;
 use crate::semantic::{self, PassageVectors};
 use crate::tuning::TUNING;
 
+/// Added to the score of a passage that names the author asked about, so it
+/// leads whatever else the question's words or meaning match (the fused
+/// score is at most about 5).
+const AUTHOR_BONUS: f32 = 10.0;
+
 /// At most this many distinct terms of a question are searched.
 const MAX_TERMS: usize = 48;
 
@@ -420,6 +425,18 @@ impl Engine {
             // "Who wrote the pricing guide?": only that document's passages
             // answer it, the one naming its author first.
             candidates.retain(|(h, _)| h.source == doc.source);
+            let names: Vec<&str> = answer
+                .terms
+                .iter()
+                .filter(|t| t.corrected_from.as_deref() == Some("author"))
+                .map(|t| t.term.as_str())
+                .collect();
+            for (hit, tokens) in candidates.iter_mut() {
+                // A passage naming the author (the byline, a bio) comes first.
+                if tokens.iter().any(|t| names.contains(&t.term.as_str())) {
+                    hit.score += AUTHOR_BONUS;
+                }
+            }
             if candidates.is_empty() {
                 for address in self.passages_of(&searcher, &doc.source, 3)? {
                     candidates.push(self.candidate(
@@ -499,7 +516,7 @@ impl Engine {
                 (topical.iter().filter(|w| names.contains(w)).count(), d)
             })
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         match scored.as_slice() {
             [(best, doc), rest @ ..] if *best > 0 && rest.first().is_none_or(|r| r.0 < *best) => {
                 doc.author.as_ref().map(|_| *doc)

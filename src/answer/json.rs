@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::confidence::{Confidence, TermWeight};
-use crate::handoff;
+use crate::conversation::handoff::Decision;
 use crate::search::Answer;
 
 #[derive(Serialize)]
@@ -21,7 +21,7 @@ struct Line<'a> {
     author: Option<&'a str>,
 }
 
-/// What the hand-over rule ([`crate::handoff`]) decided for the question.
+/// What the hand-over rule ([`crate::conversation::handoff`]) decided for the question.
 #[derive(Serialize)]
 struct Handover {
     hand_over: bool,
@@ -56,8 +56,9 @@ struct PassageOut<'a> {
     answer_sentence: Option<(usize, usize)>,
 }
 
-/// One JSON object on one line, no trailing newline.
-pub fn line(answer: &Answer) -> String {
+/// One JSON object on one line, no trailing newline: `answer` and the hand-over
+/// `decision` on it (from the ask step, [`crate::conversation::ask`]).
+pub fn line(answer: &Answer, decision: &Decision) -> String {
     let out = Line {
         question: &answer.question,
         confident: answer.confident,
@@ -82,13 +83,10 @@ pub fn line(answer: &Answer) -> String {
         confidence: &answer.confidence,
         terms: &answer.terms,
         author: answer.author.as_deref(),
-        handover: {
-            let d = handoff::decide(&answer.question, answer);
-            Handover {
-                hand_over: d.hand_over(),
-                reasons: d.reasons.iter().map(|r| r.code()).collect(),
-                because: d.because(),
-            }
+        handover: Handover {
+            hand_over: decision.hand_over(),
+            reasons: decision.reasons.iter().map(|r| r.code()).collect(),
+            because: decision.because(),
         },
     };
     // Serialising these plain structs cannot fail (no maps with non-string

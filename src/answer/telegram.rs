@@ -6,7 +6,7 @@
 //! between passages first and, only for a passage too long on its own, between words,
 //! closing and reopening tags so no part has broken HTML.
 
-use crate::handoff::Decision;
+use crate::conversation::handoff::Decision;
 use crate::search::{Answer, Hit, IndexSummary};
 
 /// Telegram's limit on a message's text, in UTF-16 code units after entity parsing.
@@ -155,6 +155,12 @@ pub fn not_covered_body(answer: &Answer, summary: &IndexSummary, examples: &[Str
         _ => "the documents don't seem to cover it.",
     });
     out.push_str("\n\n");
+    if let Some(closest) = answer.passages.first() {
+        // Shown as the terminal does: marked, never as the answer.
+        out.push_str("<i>The closest passage, which is probably not an answer:</i>\n");
+        out.push_str(&passage_block(closest));
+        out.push_str("\n\n");
+    }
     out.push_str(&covers(summary, examples));
     out
 }
@@ -211,6 +217,82 @@ pub fn ticket_blocks(
         "<i>Reply to this message to answer the person; /close {ticket} when you're done.</i>"
     ));
     blocks
+}
+
+/// A person as the operators see them: "Ada Lovelace (@ada)", escaped.
+pub fn person_label(name: &str, username: Option<&str>) -> String {
+    match username {
+        Some(u) => format!("{} (@{})", escape(name), escape(u)),
+        None => escape(name),
+    }
+}
+
+/// A person's message while their ticket is open, for the operators.
+pub fn follow_up(ticket: i64, person_html: &str, text: &str) -> String {
+    format!(
+        "🎫 <b>#{ticket}</b> · {person_html} writes:\n\n{}",
+        escape(text)
+    )
+}
+
+/// An operator's reply, as the person receives it.
+pub fn relayed_reply(ticket: i64, text: &str) -> String {
+    format!(
+        "💬 <b>A person replies</b> (ticket #{ticket}):\n\n{}",
+        escape(text)
+    )
+}
+
+/// For the operators: the person closed their conversation.
+pub fn closed_by_person(ticket: i64, person_html: &str) -> String {
+    format!("🎫 <b>#{ticket}</b> · {person_html} closed the conversation.")
+}
+
+/// For the operators: an open ticket was erased by `/forget`.
+pub fn erased(ticket: i64) -> String {
+    format!(
+        "🎫 <b>#{ticket}</b> was erased at the person's request (/forget); replies to it go nowhere now."
+    )
+}
+
+/// One line of the `/tickets` list, in words.
+pub struct TicketLine<'a> {
+    pub id: i64,
+    /// How long ago it was opened ("just now", "5m").
+    pub age: String,
+    /// "answered", "waiting for a reply", "not delivered: …".
+    pub state: String,
+    pub question: &'a str,
+}
+
+/// `/tickets`: the open tickets, for operators.
+pub fn open_tickets(lines: &[TicketLine<'_>]) -> String {
+    if lines.is_empty() {
+        return "No open tickets.".to_owned();
+    }
+    let mut out = format!("<b>Open tickets</b> ({})", lines.len());
+    for t in lines {
+        out.push_str(&format!(
+            "\n• <b>#{}</b> · {} ago · {} · <i>{}</i>",
+            t.id,
+            t.age,
+            escape(&t.state),
+            escape(&shorten(t.question, 80))
+        ));
+    }
+    out.push_str("\n\nReply to a ticket's message to answer; /close N closes ticket N.");
+    out
+}
+
+/// An inline-mode result: the question and passage `index` of `answer`, as one message.
+pub fn passage_message(answer: &Answer, index: usize) -> Option<String> {
+    let hit = answer.passages.get(index)?;
+    let html = format!(
+        "<i>{}</i>\n\n{}",
+        escape(&shorten(&answer.question, 200)),
+        passage_block(hit)
+    );
+    split(&[html], MESSAGE_LIMIT).into_iter().next()
 }
 
 /// What the documents cover: titles and example questions.
@@ -543,8 +625,8 @@ mod tests {
     #[test]
     fn the_answering_sentence_is_one_bold_run_and_words_outside_keep_theirs() {
         let text = "Sales is direct. Marketing uses big data. Both matter.";
-        let bold = with_sentence(&[(0, 5), (27, 30), (46, 50)], Some((17, 41)));
-        assert_eq!(bold, vec![(0, 5), (17, 41), (46, 50)]);
+        let bold = with_sentence(&[(0, 5), (27, 30), (47, 51)], Some((17, 41)));
+        assert_eq!(bold, vec![(0, 5), (17, 41), (47, 51)]);
         assert_eq!(
             highlighted(text, &bold),
             "<b>Sales</b> is direct. <b>Marketing uses big data.</b> Both <b>matt</b>er."
@@ -649,6 +731,8 @@ mod tests {
         assert!(html.contains("doesn't seem to cover it"));
         assert!(html.contains("Sales &amp; Marketing"));
         assert!(html.contains("Is marketing data-driven?"));
+        // With no passage at all there is no closest one to show.
+        assert!(!html.contains("closest passage"));
         assert_valid_html(&html);
     }
 

@@ -8,11 +8,12 @@ use teloxide::types::{
     InputMessageContentText, ParseMode,
 };
 
-use super::handlers::passage_message;
+use anyhow::Context as _;
+
+use super::ctx::{Ctx, HandlerResult, TgBot};
 use super::ratelimit::Verdict;
-use super::telegram;
 use super::token::redact;
-use super::{Ctx, HandlerResult, TgBot};
+use crate::answer::telegram;
 
 /// Passages offered per inline query.
 const INLINE_RESULTS: usize = 5;
@@ -45,10 +46,14 @@ pub async fn on_inline(bot: TgBot, q: InlineQuery, ctx: Arc<Ctx>) -> HandlerResu
 }
 
 async fn results(ctx: &Arc<Ctx>, question: String) -> anyhow::Result<Vec<InlineQueryResult>> {
-    let answer = super::search(ctx, question, 0, INLINE_RESULTS).await?;
+    let library = ctx.core.library().clone();
+    let answer = tokio::task::spawn_blocking(move || library.search(&question, 0, INLINE_RESULTS))
+        .await
+        .context("the search task failed")??;
     if !answer.confident || answer.passages.is_empty() {
         // Honest, like the chat: no weak passage offered as an answer.
-        let html = telegram::not_covered(&answer, ctx.engine.current().summary(), &ctx.examples);
+        let summary = ctx.core.library().summary();
+        let html = telegram::not_covered(&answer, &summary, ctx.core.examples());
         let html = telegram::split(&[html], telegram::MESSAGE_LIMIT)
             .into_iter()
             .next()
@@ -65,7 +70,7 @@ async fn results(ctx: &Arc<Ctx>, question: String) -> anyhow::Result<Vec<InlineQ
     }
     let mut out = Vec::new();
     for (i, hit) in answer.passages.iter().enumerate() {
-        let Some(html) = passage_message(&answer, i) else {
+        let Some(html) = telegram::passage_message(&answer, i) else {
             continue;
         };
         let title = telegram::shorten(&format!("{}, paragraph {}", hit.title, hit.paragraph), 100);

@@ -1,16 +1,18 @@
-//! The Telegram bot (`passagebot bot`): a thin adapter from Telegram updates to the
-//! engine, on teloxide.
+//! The Telegram bot (`passagebot bot`): a thin adapter, on teloxide, from Telegram
+//! updates to the conversation core ([`crate::conversation`]) and from its effects to
+//! Bot API calls. No conversation rule lives here.
 //!
 //! # Layout
 //! - `mod.rs`: flags ([`BotArgs`]), start-up ([`run`]), the dispatcher and its handler
-//!   tree ([`serve`], `schema`), shared state (`Ctx`);
-//! - `commands.rs`: the [`BotCommand`] enum (its doc comments are `/help`);
+//!   tree ([`serve`], `schema`);
+//! - `ctx.rs`: what handlers share (`Ctx`: the core, the rate limit, the operator chats);
+//! - `commands.rs`: the `BotCommand` enum (its doc comments are `/help`);
 //! - `routing.rs`: what a message asks (private chat vs group mention/reply/`/ask`);
-//! - `handlers.rs`: messages, commands and buttons; `inline.rs`: inline mode;
-//! - `tickets.rs`: handing questions to a person: tickets, operator chats, the relay;
-//! - `state.rs`: recent answers per chat (for More / Why);
+//! - `handlers.rs`: messages and buttons into the core's events; `inline.rs`: inline mode;
+//! - `effects.rs`: the core's effects as Bot API calls (replies, posts, relays);
+//! - `buttons.rs`: the buttons' callback data;
 //! - `ratelimit.rs`: the per-person incoming limit;
-//! - `reload.rs`: the corpus watcher and `/reindex` (live reload without a restart);
+//! - `reload.rs`: the corpus watcher (live reload without a restart);
 //! - `token.rs`: reading, checking and redacting the token;
 //! - `webhook.rs`: webhook mode with `/healthz`.
 //!
@@ -23,16 +25,17 @@
 //! out before returning, and the dispatcher finishes what it has, so a restart neither
 //! loses nor repeats an update.
 
+mod buttons;
 mod commands;
+mod ctx;
+mod effects;
 mod handlers;
 mod inline;
 mod ratelimit;
 mod reload;
 mod routing;
-mod state;
-mod tickets;
-pub mod token;
-pub mod webhook;
+mod token;
+mod webhook;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -47,19 +50,15 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use teloxide::utils::command::BotCommands;
 
-pub use commands::BotCommand;
+use commands::BotCommand;
 pub use webhook::Webhook;
 
-use crate::answer::telegram;
 use crate::config::Paths;
+use crate::conversation::{Core, Live, Rules};
 use crate::live::EngineHandle;
-use crate::search::{Answer, Engine};
+use crate::search::Engine;
 use crate::store::{self, Store};
-
-/// The bot as handlers see it: every request throttled to Telegram's limits.
-pub type TgBot = Throttle<Bot>;
-type HandlerError = Box<dyn std::error::Error + Send + Sync>;
-type HandlerResult = Result<(), HandlerError>;
+use ctx::{Ctx, HandlerError};
 
 /// Flags of `passagebot bot`.
 #[derive(Debug, Clone, clap::Args)]
@@ -155,17 +154,6 @@ impl Default for Settings {
 pub enum Updates {
     Polling,
     Webhook(Webhook),
-}
-
-/// What every handler shares.
-pub(crate) struct Ctx {
-    engine: EngineHandle,
-    settings: Settings,
-    recent: state::Recent,
-    limiter: ratelimit::RateLimiter,
-    examples: Vec<String>,
-    store: Arc<Store>,
-    operators: Vec<ChatId>,
 }
 
 /// `passagebot bot`: reads the token, opens (building if needed) the index, and runs
@@ -300,14 +288,22 @@ pub async fn serve(
         .to_string(),
     );
 
+    let library = Arc::new(Live {
+        engine: engine.clone(),
+        reload: settings.reload.clone(),
+    });
+    let rules = Rules {
+        passages: settings.passages,
+        operators: settings.operators.clone(),
+        ticket_timeout: settings.ticket_timeout,
+    };
+    let help = BotCommand::descriptions().to_string();
     let ctx = Arc::new(Ctx {
-        examples: crate::answer::example_questions(summary),
-        recent: state::Recent::new(),
+        core: Arc::new(Core::new(library, Arc::new(store), rules, help)),
         limiter: ratelimit::RateLimiter::per_minute(settings.rate_limit),
-        engine,
-        settings: settings.clone(),
-        store: Arc::new(store),
         operators: settings.operators.iter().map(|&c| ChatId(c)).collect(),
+        engine,
+        reload: settings.reload.clone(),
     });
     if settings.operators.is_empty() {
         tracing::warn!(
@@ -392,20 +388,6 @@ fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
         .branch(Update::filter_edited_message().endpoint(handlers::on_message))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
         .branch(Update::filter_inline_query().endpoint(inline::on_inline))
-}
-
-/// Runs one search off the async threads.
-async fn search(
-    ctx: &Arc<Ctx>,
-    question: String,
-    skip: usize,
-    top: usize,
-) -> anyhow::Result<Answer> {
-    let engine = ctx.engine.current();
-    let answer = tokio::task::spawn_blocking(move || engine.search(&question, skip, top))
-        .await
-        .context("the search task failed")??;
-    Ok(answer)
 }
 
 /// Opens the database in the data folder (or in memory without one).

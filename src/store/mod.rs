@@ -16,7 +16,7 @@
 //! at open time that names the file and says what to do: never silently replaced.
 //!
 //! One connection behind a std mutex: every operation is a few small statements in WAL
-//! mode, far shorter than a Telegram round trip, so handlers call it directly.
+//! mode, far shorter than a network round trip, so the conversation calls it directly.
 
 mod schema;
 
@@ -72,7 +72,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// How to open the store.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// Store Telegram ids as they are instead of hashed.
+    /// Store people's ids as they are instead of hashed.
     pub plain_ids: bool,
     /// How long to wait for another process's lock before giving up.
     pub busy_timeout: Duration,
@@ -151,18 +151,6 @@ pub struct ShownPassage {
     pub preview: String,
 }
 
-impl ShownPassage {
-    pub fn from_hit(hit: &crate::search::Hit) -> ShownPassage {
-        let preview: String = hit.text.chars().take(160).collect();
-        ShownPassage {
-            source: hit.source.clone(),
-            title: hit.title.clone(),
-            paragraph: hit.paragraph,
-            preview,
-        }
-    }
-}
-
 /// A question to log.
 #[derive(Debug, Clone)]
 pub struct NewQuestion<'a> {
@@ -216,15 +204,6 @@ pub struct Forgotten {
     pub tickets: usize,
     /// Tickets that were still open (the operators are told).
     pub open_tickets: Vec<i64>,
-}
-
-/// The person's ticket, if they have one that routes their messages.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Active {
-    None,
-    Open(Ticket),
-    /// It was open but idle longer than the timeout: now closed.
-    TimedOut(Ticket),
 }
 
 /// The database. Cheap to share behind an `Arc`.
@@ -314,7 +293,8 @@ impl Store {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// How a Telegram user is stored: a keyed hash, or the plain id when turned on.
+    /// How a person is stored: a keyed hash of their id, or the plain id when turned on.
+    /// (The hash's `:telegram:` tag stays: it keeps existing keys valid.)
     pub fn person_key(&self, user_id: u64) -> String {
         if self.plain_ids {
             plain_key(user_id)
@@ -477,16 +457,10 @@ impl Store {
         }
     }
 
-    /// The ticket that routes `person`'s messages in `chat_id`, closing it first when it
-    /// has been idle for `timeout` seconds.
-    pub fn active_ticket(
-        &self,
-        person: &str,
-        chat_id: i64,
-        now: i64,
-        timeout: i64,
-    ) -> Result<Active> {
-        let found = self.with(|c| {
+    /// The ticket that routes `person`'s messages in `chat_id` (open or answered);
+    /// whether it has timed out is the conversation's rule, not the store's.
+    pub fn active_ticket(&self, person: &str, chat_id: i64) -> Result<Option<Ticket>> {
+        self.with(|c| {
             c.query_row(
                 &format!(
                     "{TICKET_COLUMNS} WHERE person = ?1 AND chat_id = ?2 AND status != 'closed' ORDER BY id DESC LIMIT 1"
@@ -495,15 +469,7 @@ impl Store {
                 ticket_row,
             )
             .optional()
-        })?;
-        let Some(ticket) = found else {
-            return Ok(Active::None);
-        };
-        if now - ticket.updated_at >= timeout {
-            self.close_ticket(ticket.id, "timeout", now)?;
-            return Ok(Active::TimedOut(ticket));
-        }
-        Ok(Active::Open(ticket))
+        })
     }
 
     /// Notes activity on a ticket (a follow-up), for the timeout.
@@ -565,7 +531,7 @@ impl Store {
         })
     }
 
-    /// Erases everything stored about Telegram user `user_id` (under its hashed and its
+    /// Erases everything stored about the person `user_id` (under its hashed and its
     /// plain key, whichever was in use when it was stored).
     pub fn forget(&self, user_id: u64) -> Result<Forgotten> {
         let keys = [self.hashed_key(user_id), plain_key(user_id)];
@@ -862,16 +828,14 @@ mod tests {
         assert_eq!(store.ticket_for_message(-5, 901).expect("none"), None);
         store.record_reply(t.id, None, 150).expect("reply");
         assert!(
-            matches!(store.active_ticket("h:a", 7, 200, 3600).expect("a"), Active::Open(t) if t.status == Status::Answered)
+            matches!(store.active_ticket("h:a", 7).expect("a"), Some(t) if t.status == Status::Answered)
         );
-        assert_eq!(
-            store.active_ticket("h:a", 8, 200, 3600).expect("a"),
-            Active::None
+        assert_eq!(store.active_ticket("h:a", 8).expect("a"), None);
+        assert!(
+            store
+                .close_ticket(t.id, "timeout", 150 + 3600)
+                .expect("close")
         );
-        assert!(matches!(
-            store.active_ticket("h:a", 7, 150 + 3600, 3600).expect("a"),
-            Active::TimedOut(_)
-        ));
         let closed = store.ticket(t.id).expect("t").expect("exists");
         assert_eq!(closed.status, Status::Closed);
         assert_eq!(closed.close_reason.as_deref(), Some("timeout"));

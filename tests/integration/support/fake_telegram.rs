@@ -8,8 +8,6 @@
 //! 4,096 characters). Method names are matched case-insensitively: teloxide sends
 //! `SendMessage`, Telegram's documentation says `sendMessage`.
 
-#![allow(dead_code)] // each test binary uses a different part of this helper
-
 use std::{
     collections::{HashMap, VecDeque},
     net::SocketAddr,

@@ -1,14 +1,12 @@
 //! Index builds: incremental updates with exact counts, dry runs, one build
 //! at a time, and an index that survives a killed build or damage.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::Scratch;
+use crate::support::scratch::Scratch;
 use fs4::fs_std::FileExt;
 use passagebot::index::{Changes, Mode, update};
 use predicates::prelude::*;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::cli::ReportArgs;
+use super::args::ReportArgs;
 use crate::report::{self, Report};
 use crate::store::{self, Store};
 

@@ -4,11 +4,11 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::Context;
 
+use super::args::AskArgs;
 use super::{engine, stdout_style};
 use crate::answer::{json, terminal};
-use crate::cli::AskArgs;
 use crate::config::Paths;
-use crate::handoff;
+use crate::conversation::ask;
 use crate::search::Engine;
 
 /// Raised for a usage mistake the parser cannot see (an empty question): exit code 2.
@@ -54,15 +54,14 @@ fn answer(
     args: &AskArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let result = engine.search(question, 0, args.top)?;
+    // The ask step the bot and chat share (no log: the command line keeps none).
+    let asked = ask::ask(engine, question, args.top, None)?;
     let text = if args.json {
-        json::line(&result)
+        json::line(&asked.answer, &asked.decision)
     } else {
-        let rendered = terminal::render(&result, stdout_style(), 1);
-        // The hand-over rule, as chat and the bot apply it.
-        let decision = handoff::decide(question, &result);
-        let person = if decision.hand_over() {
-            format!("\n\n→ {}", decision.sentence())
+        let rendered = terminal::render(&asked.answer, stdout_style(), 1);
+        let person = if asked.decision.hand_over() {
+            format!("\n\n→ {}", asked.decision.sentence())
         } else {
             String::new()
         };

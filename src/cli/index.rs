@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::IndexArgs;
+use super::args::IndexArgs;
 use crate::config::Paths;
 use crate::index::{BuildEvent, BuildReport, Mode, update};
 

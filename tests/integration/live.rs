@@ -1,13 +1,11 @@
 //! Live reload: questions keep being answered while the corpus changes and
 //! the index is rebuilt and swapped underneath them.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::Scratch;
+use crate::support::scratch::Scratch;
 use passagebot::live::{self, EngineHandle};
 
 /// Polls until `question` finds a passage containing `phrase`, or gives up.

@@ -1,7 +1,5 @@
 //! Running the real bot against the fake Bot API server, for the bot's end-to-end tests.
 
-#![allow(dead_code)] // each test binary uses a different part of this helper
-
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 

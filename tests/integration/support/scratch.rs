@@ -1,6 +1,5 @@
-//! Fixtures for the CLI and quality tests: a temporary corpus holding the
+//! Scratch folders for the CLI, index and quality tests: a temporary corpus holding the
 //! bundled article, and a temporary index folder beside it.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 

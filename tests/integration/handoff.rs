@@ -1,19 +1,17 @@
 //! Handing questions to a person, end to end: the real bot against the fake Bot API
-//! server (`support::fake_telegram`), with an operator chat. No test touches the
+//! server (`crate::support::fake_telegram`), with an operator chat. No test touches the
 //! internet, and none asserts on timing.
-
-mod support;
 
 use std::time::Duration;
 
+use crate::support::fake_telegram::{self as tg, FakeTelegram, Recorded};
+use crate::support::harness::{
+    RunningBot, article_engine, assert_html_ok, button, labels, message_id, settings,
+};
 use clap::Parser as _;
 use passagebot::bot::{self, Settings, Updates};
 use passagebot::report::Report;
 use passagebot::store::{self, Store};
-use support::fake_telegram::{self as tg, FakeTelegram, Recorded};
-use support::harness::{
-    RunningBot, article_engine, assert_html_ok, button, labels, message_id, settings,
-};
 
 /// The operator's private chat with the bot.
 const OP: i64 = 900;

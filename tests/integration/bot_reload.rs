@@ -2,16 +2,14 @@
 //! answerable without a restart, operators can `/reindex`, and a failed
 //! rebuild leaves the old index answering and tells the operators.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::fake_telegram::{self as tg, FakeTelegram};
+use crate::support::harness::{RunningBot, settings};
 use passagebot::bot::Settings;
 use passagebot::config::Paths;
 use passagebot::live::EngineHandle;
 use passagebot::search::Engine;
-use support::fake_telegram::{self as tg, FakeTelegram};
-use support::harness::{RunningBot, settings};
 
 const OP: i64 = 900;
 const PERSON: i64 = 77;

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 
+use super::args::EvalArgs;
 use super::engine;
-use crate::cli::EvalArgs;
 use crate::config::Paths;
 use crate::eval;
 

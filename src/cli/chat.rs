@@ -7,10 +7,10 @@ use std::io::{BufRead, IsTerminal, Write};
 use rustyline::DefaultEditor;
 use rustyline::error::ReadlineError;
 
+use super::args::ChatArgs;
 use super::{engine, stdout_style};
-use crate::chat::{Session, Step};
-use crate::cli::ChatArgs;
 use crate::config::Paths;
+use crate::conversation::session::{Session, Step};
 
 pub fn run(paths: &Paths, args: &ChatArgs) -> anyhow::Result<()> {
     let engine = engine(paths)?;

@@ -1,10 +1,8 @@
 //! End-to-end tests of the Telegram bot: the real bot code against a fake Bot API
-//! server on loopback (`support::fake_telegram`). No test touches the internet.
+//! server on loopback (`crate::support::fake_telegram`). No test touches the internet.
 
-mod support;
-
+use crate::support::fake_telegram::{self as tg, Failure, FakeTelegram};
 use serde_json::json;
-use support::fake_telegram::{self as tg, Failure, FakeTelegram};
 use teloxide::prelude::*;
 
 // ---------------------------------------------------------------------------------------
@@ -127,8 +125,15 @@ mod fake_server {
         bot.send_message(ChatId(1), "x")
             .await
             .expect("second call succeeds");
-        assert_eq!(fake.calls("sendmessage").len(), 2);
-        assert_eq!(fake.sent_to(1).len(), 1);
+        // teloxide pauses 10 s after a 5xx; this test runs beside the others.
+        fake.fail_next("sendMessage", Failure::ServerError);
+        let err = bot.send_message(ChatId(1), "x").await.expect_err("500");
+        assert!(err.to_string().contains("Internal Server Error"), "{err:?}");
+        bot.send_message(ChatId(1), "x")
+            .await
+            .expect("the call after the 5xx succeeds");
+        assert_eq!(fake.calls("sendmessage").len(), 4);
+        assert_eq!(fake.sent_to(1).len(), 2);
     }
 
     #[tokio::test]
@@ -174,11 +179,11 @@ mod fake_server {
 
 use std::time::Duration;
 
-use passagebot::bot::{self, Settings, Updates, Webhook};
-use support::fake_telegram::Recorded;
-use support::harness::{
+use crate::support::fake_telegram::Recorded;
+use crate::support::harness::{
     RunningBot, article_engine, assert_html_ok, build_engine, button, message_id, settings,
 };
+use passagebot::bot::{self, Settings, Updates, Webhook};
 
 const ARTICLE: &str = "What’s the Difference Between Sales and Marketing?";
 

@@ -1,4 +1,4 @@
-//! The command line as parsed by clap; `commands` does the work.
+//! The command line as clap parses it; the subcommands' files beside it do the work.
 
 use std::path::PathBuf;
 

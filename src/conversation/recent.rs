@@ -1,6 +1,6 @@
 //! Recent answers per chat, for "More", "Why this?", `/more` and `/why`.
 //!
-//! Buttons carry only a short id (callback data must stay under 64 bytes); the id
+//! Buttons carry only a short id (a chat app limits what a button holds); the id
 //! points here. Memory is bounded: a few answers per chat, a cap on chats. After a
 //! restart the ids are gone and the bot asks the person to ask again.
 
@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::handoff::Decision;
+use super::handoff::Decision;
 use crate::search::Answer;
 
 /// Answers kept per chat.

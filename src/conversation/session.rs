@@ -1,10 +1,12 @@
-//! The chat session: a loop over lines of input, each a question or a
-//! `:command`. Generic over reader and writer so tests drive it directly.
+//! The terminal chat session (`passagebot chat`): a loop over lines of input, each a
+//! question or a `:command`, answered through the same ask step as the bot. Generic over
+//! reader and writer so tests drive it directly.
 
 use std::io::{self, BufRead, Write};
 
+use super::ask;
+use super::handoff::Decision;
 use crate::answer::{self, terminal};
-use crate::handoff::{self, Decision};
 use crate::search::{Answer, Engine};
 
 const HELP: &str = "Type a question and press Enter. Commands:
@@ -110,16 +112,17 @@ impl<'a> Session<'a> {
     }
 
     fn ask(&mut self, question: &str) -> String {
-        match self.engine.search(question, 0, self.top) {
-            Ok(a) => {
-                let mut text = terminal::render(&a, self.style, 1);
-                // The same hand-over rule as the bot, said out loud for the class.
-                self.decision = handoff::decide(question, &a);
+        // The same ask step as the bot (no log: the terminal keeps none).
+        match ask::ask(self.engine, question, self.top, None) {
+            Ok(asked) => {
+                let mut text = terminal::render(&asked.answer, self.style, 1);
+                // The hand-over rule said out loud for the class.
+                self.decision = asked.decision;
                 if self.decision.hand_over() {
                     text = format!("{}\n\n→ {}", text.trim_end(), self.decision.sentence());
                 }
-                self.shown = a.passages.len();
-                self.last = Some(a);
+                self.shown = asked.answer.passages.len();
+                self.last = Some(asked.answer);
                 text
             }
             Err(e) => {

@@ -1,9 +1,7 @@
 //! The `passagebot` binary end to end: every command, and the bad input a
 //! newcomer will try, with the exact text and exit codes people see.
 
-mod common;
-
-use common::Scratch;
+use crate::support::scratch::Scratch;
 use predicates::prelude::*;
 use serde_json::Value;
 

@@ -1,9 +1,7 @@
 //! Every document format end to end: a phrase from each fixture is found by
 //! `ask`, and a file that cannot be read is skipped with the reason.
 
-mod common;
-
-use common::{Scratch, minimal_pdf};
+use crate::support::scratch::{Scratch, minimal_pdf};
 use predicates::prelude::*;
 
 fn corpus_with(files: &[(&str, &[u8])]) -> Scratch {

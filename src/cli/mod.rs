@@ -1,11 +1,15 @@
-//! What each subcommand does, on top of the engine. Kept out of `main.rs` so
-//! the binary only parses and dispatches.
+//! The command line: the flags as clap parses them (`args.rs`) and what each
+//! subcommand does, one file each. Kept out of `main.rs` so the binary only parses
+//! and dispatches.
 
+mod args;
 pub mod ask;
 pub mod chat;
 pub mod eval;
 pub mod index;
 pub mod report;
+
+pub use args::{AskArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, ReportArgs};
 
 use std::io::IsTerminal;
 
@@ -15,12 +19,12 @@ use crate::search::Engine;
 
 /// Opens the engine, building the index first when needed; the reason for a
 /// build is one line on stderr.
-pub fn engine(paths: &Paths) -> crate::error::Result<Engine> {
+fn engine(paths: &Paths) -> crate::error::Result<Engine> {
     Engine::open_or_build_with(paths, &|line| eprintln!("passagebot: {line}"))
 }
 
 /// Colours and width for stdout.
-pub fn stdout_style() -> Style {
+fn stdout_style() -> Style {
     let tty = std::io::stdout().is_terminal();
     let width = std::env::var("COLUMNS")
         .ok()

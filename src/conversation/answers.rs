@@ -1,0 +1,256 @@
+//! Answering: a question (or a follow-up for a person), "More", "Why this?", the
+//! greetings, feedback, and the replies to what the bot cannot read.
+
+use super::Core;
+use super::ask::{self, Log};
+use super::effect::{Effect, Message};
+use super::event::{Button, Person, Resume, Step};
+use super::handoff::Decision;
+use crate::answer::{self, telegram};
+use crate::config::MAX_QUESTION_CHARS;
+
+const NOT_TEXT: &str = "I can only read text questions. Please type your question.";
+const UNKNOWN_COMMAND: &str = "I don't know that command. /help lists the ones I know.";
+const TOO_OLD: &str = "I no longer remember that answer. Please ask the question again.";
+const NO_ANSWER_YET: &str = "Ask me a question first.";
+const NOTHING_MORE: &str = "That's all I have on this question.";
+const NOTHING_TO_CONTINUE: &str = "I had no answer to continue for that question. Try asking it differently, or see /start for examples.";
+const FEEDBACK_THANKS: &str = "Thanks for your feedback!";
+const FEEDBACK_FAILED: &str = super::APOLOGY;
+
+/// A reply of one escaped line of plain text.
+pub(super) fn say(text: &str) -> Effect {
+    Effect::Reply(Message::html(telegram::escape(text)))
+}
+
+pub(super) fn unknown_command(out: &mut Vec<Effect>) {
+    out.push(say(UNKNOWN_COMMAND));
+}
+
+pub(super) fn not_text(out: &mut Vec<Effect>) {
+    out.push(say(NOT_TEXT));
+}
+
+impl Core {
+    /// A person's text: to the operators while their ticket is open, otherwise a
+    /// question, answered after "typing…" is shown.
+    pub(super) fn question(
+        &self,
+        chat: i64,
+        person: Person,
+        text: String,
+        out: &mut Vec<Effect>,
+    ) -> anyhow::Result<()> {
+        if let Some(ticket) = self.active(chat, &person, out)? {
+            return self.follow_up(&person, &ticket, &text, out);
+        }
+        out.push(Effect::Typing);
+        out.push(Effect::Continue(Resume(Step::Answer {
+            chat,
+            person,
+            text,
+        })));
+        Ok(())
+    }
+
+    /// Answers a question: the best passages, or the honest "not covered" reply; with
+    /// the hand-over decision when a person would serve it better.
+    pub(super) fn answer(
+        &self,
+        chat: i64,
+        person: &Person,
+        question: &str,
+        out: &mut Vec<Effect>,
+    ) -> anyhow::Result<()> {
+        let key = self.store.person_key(person.id);
+        let log = Log {
+            store: &self.store,
+            person: &key,
+            surface: "telegram",
+        };
+        let asked = ask::ask(&*self.library, question, self.rules.passages, Some(log))?;
+        tracing::info!(
+            chat,
+            confident = asked.answer.confident,
+            passages = asked.answer.passages.len(),
+            coverage = asked.answer.confidence.coverage,
+            handover = %asked.decision.codes(),
+            "answered a question"
+        );
+        if asked.decision.requested() {
+            return self.hand_over(chat, person, question, &asked, out);
+        }
+        let covered = asked.covered();
+        let log_id = asked.log_id;
+        let ask::Asked {
+            answer, decision, ..
+        } = asked;
+        let operators = self.has_operators();
+        let note = decision
+            .hand_over()
+            .then(|| telegram::handover_note(&decision, operators));
+        let (blocks, shown, more) = if covered {
+            let mut blocks = telegram::answer_blocks(&answer, 1, MAX_QUESTION_CHARS);
+            blocks.extend(note);
+            (blocks, answer.passages.len(), answer.more)
+        } else {
+            let summary = self.library.summary();
+            let mut html = telegram::not_covered_body(&answer, &summary, &self.examples);
+            if let Some(note) = note {
+                html.push_str("\n\n");
+                html.push_str(&note);
+            }
+            (vec![html], 0, false)
+        };
+        let id = self.recent.insert(chat, answer, shown, decision);
+        out.push(Effect::Reply(Message {
+            parts: telegram::split(&blocks, telegram::MESSAGE_LIMIT),
+            buttons: buttons(id, more, log_id, operators),
+        }));
+        Ok(())
+    }
+
+    /// `/more`: the next passages of the chat's last answer.
+    pub(super) fn more_last(&self, chat: i64, out: &mut Vec<Effect>) -> anyhow::Result<()> {
+        match self.recent.last(chat) {
+            Some(entry) => self.more(chat, entry.id, out),
+            None => {
+                out.push(say(NO_ANSWER_YET));
+                Ok(())
+            }
+        }
+    }
+
+    /// The next passages of answer `id`.
+    pub(super) fn more(&self, chat: i64, id: u64, out: &mut Vec<Effect>) -> anyhow::Result<()> {
+        let Some(entry) = self.recent.get(chat, id) else {
+            out.push(say(TOO_OLD));
+            return Ok(());
+        };
+        if !entry.answer.confident {
+            out.push(say(NOTHING_TO_CONTINUE));
+            return Ok(());
+        }
+        let top = self.rules.passages;
+        let Some(skip) = self.recent.advance(chat, id, top) else {
+            out.push(say(TOO_OLD));
+            return Ok(());
+        };
+        let mut answer = self.library.search(&entry.question, skip, top)?;
+        if answer.passages.is_empty() {
+            out.push(say(NOTHING_MORE));
+            return Ok(());
+        }
+        answer.truncated = false; // already said with the first passages
+        let blocks = telegram::answer_blocks(&answer, skip + 1, MAX_QUESTION_CHARS);
+        out.push(Effect::Reply(Message {
+            parts: telegram::split(&blocks, telegram::MESSAGE_LIMIT),
+            buttons: buttons(id, answer.more, None, false),
+        }));
+        Ok(())
+    }
+
+    /// Explains answer `id` (or the chat's last answer).
+    pub(super) fn why(&self, chat: i64, id: Option<u64>, out: &mut Vec<Effect>) {
+        let entry = match id {
+            Some(id) => self.recent.get(chat, id),
+            None => self.recent.last(chat),
+        };
+        let html = match entry {
+            Some(entry) => telegram::why(
+                &entry.question,
+                &format!(
+                    "{}\n\n{}",
+                    answer::explain(&entry.answer),
+                    entry.decision.explain()
+                ),
+            ),
+            None if id.is_some() => telegram::escape(TOO_OLD),
+            None => telegram::escape(&format!("{NO_ANSWER_YET} Then /why explains my answer.")),
+        };
+        out.push(Effect::Reply(Message::parts(telegram::split(
+            &[html],
+            telegram::MESSAGE_LIMIT,
+        ))));
+    }
+
+    pub(super) fn start(&self, out: &mut Vec<Effect>) {
+        let summary = self.library.summary();
+        out.push(Effect::Reply(Message::html(telegram::greeting(
+            &summary,
+            &self.examples,
+        ))));
+    }
+
+    pub(super) fn help(&self, out: &mut Vec<Effect>) {
+        out.push(say(&self.help));
+    }
+
+    pub(super) fn about(&self, out: &mut Vec<Effect>) {
+        let summary = self.library.summary();
+        out.push(Effect::Reply(Message::html(telegram::about(&summary))));
+    }
+
+    /// 👍 / 👎: stored at once and thanked in the button's pop-up.
+    pub(super) fn feedback(&self, question: i64, value: i8, out: &mut Vec<Effect>) {
+        let text = match self.store.set_feedback(question, value) {
+            Ok(true) => FEEDBACK_THANKS,
+            Ok(false) => TOO_OLD,
+            Err(err) => {
+                tracing::error!("could not store feedback: {err}");
+                FEEDBACK_FAILED
+            }
+        };
+        out.push(Effect::Popup(text));
+    }
+
+    /// A bare mention in a group: say how to ask.
+    pub(super) fn empty_mention(&self, name: &str, out: &mut Vec<Effect>) {
+        let example = self
+            .examples
+            .first()
+            .map(String::as_str)
+            .unwrap_or("What is this about?");
+        out.push(say(&format!(
+            "Ask me something after the mention, for example: @{name} {example}"
+        )));
+    }
+}
+
+/// Buttons under an answer: "More" (when there are more passages) and "Why this?";
+/// 👍 / 👎 (when the question is logged); "Ask a person" (when an operator is there).
+fn buttons(
+    id: u64,
+    more: bool,
+    log_id: Option<i64>,
+    offer_person: bool,
+) -> Vec<Vec<(String, Button)>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    if more {
+        row.push(("More".to_owned(), Button::More(id)));
+    }
+    row.push(("Why this?".to_owned(), Button::Why(id)));
+    rows.push(row);
+    if let Some(log) = log_id {
+        rows.push(vec![
+            ("👍".to_owned(), Button::Feedback(log, 1)),
+            ("👎".to_owned(), Button::Feedback(log, -1)),
+        ]);
+        if offer_person {
+            rows.push(vec![("Ask a person".to_owned(), Button::Human(log))]);
+        }
+    }
+    rows
+}
+
+/// The decision a hand-over on request carries: the person asked, which is the
+/// reason that matters; the rest is context.
+pub(super) fn requested(mut decision: Decision) -> Decision {
+    use super::handoff::Reason;
+    decision
+        .reasons
+        .retain(|r| !matches!(r, Reason::AskedForPerson(_) | Reason::NotCovered { .. }));
+    decision.reasons.insert(0, Reason::AskedForPerson(None));
+    decision
+}

@@ -1,0 +1,65 @@
+//! What the conversation wants done, as plain data: messages to send (HTML, with
+//! buttons), posts to the operator chats, relays to a person. An adapter (the
+//! Telegram bot) carries them out in order and reports back what only it can see
+//! (which messages arrived) as new [`super::Event`]s.
+
+use super::event::{Button, Purpose, Resume};
+
+/// A message: one or more HTML parts (each within Telegram's limit), the buttons on
+/// the last part.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    pub parts: Vec<String>,
+    /// Rows of buttons with their labels.
+    pub buttons: Vec<Vec<(String, Button)>>,
+}
+
+impl Message {
+    /// A message of one HTML part, no buttons.
+    pub fn html(html: String) -> Message {
+        Message {
+            parts: vec![html],
+            buttons: Vec::new(),
+        }
+    }
+
+    /// A message of several parts, no buttons.
+    pub fn parts(parts: Vec<String>) -> Message {
+        Message {
+            parts,
+            buttons: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Reply where the event came from. If this fails, the rest of the batch is
+    /// dropped and the adapter apologises.
+    Reply(Message),
+    /// Show "typing…" where the event came from (failure does not matter).
+    Typing,
+    /// A little pop-up on the pressed button (feedback thanks).
+    Popup(&'static str),
+    /// Send to another chat (the person behind a ticket); a failure is only logged.
+    Tell { chat: i64, message: Message },
+    /// Send to every operator chat; a chat that fails is only logged.
+    Notify { html: String },
+    /// Post ticket `ticket`'s `parts` to every operator chat, then report with
+    /// [`Event::Posted`].
+    Post {
+        ticket: i64,
+        parts: Vec<String>,
+        purpose: Purpose,
+    },
+    /// Relay an operator's reply to the person's chat, then report with
+    /// [`Event::Relayed`] (the adapter knows why Telegram refused).
+    Relay {
+        ticket: i64,
+        chat: i64,
+        parts: Vec<String>,
+    },
+    /// Carry out the effects before this one, then handle [`super::Event::Resume`] with
+    /// this (so "typing…" shows while the search runs).
+    Continue(Resume),
+}

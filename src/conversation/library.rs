@@ -1,0 +1,51 @@
+//! What the conversation needs from the engine: search, what the index holds, and a
+//! rebuild on request. A trait, so the conversation's rules are unit-tested with a
+//! canned library instead of a real index.
+
+use crate::config::Paths;
+use crate::index::Changes;
+use crate::live::{self, EngineHandle};
+use crate::search::{Answer, Engine, IndexSummary};
+
+/// The documents the conversation answers from.
+pub trait Library: Send + Sync {
+    /// The passages after the first `skip`, at most `top` of them.
+    fn search(&self, question: &str, skip: usize, top: usize) -> crate::Result<Answer>;
+    /// What the index holds now.
+    fn summary(&self) -> IndexSummary;
+    /// Rebuilds the index from the corpus now (blocking); `None` when this library
+    /// serves a fixed index.
+    fn rebuild(&self) -> Option<crate::Result<Changes>>;
+}
+
+impl Library for Engine {
+    fn search(&self, question: &str, skip: usize, top: usize) -> crate::Result<Answer> {
+        Engine::search(self, question, skip, top)
+    }
+    fn summary(&self) -> IndexSummary {
+        Engine::summary(self).clone()
+    }
+    fn rebuild(&self) -> Option<crate::Result<Changes>> {
+        None
+    }
+}
+
+/// The swappable engine of a long-running bot, and the corpus it follows (if any).
+pub struct Live {
+    pub engine: EngineHandle,
+    /// The corpus and index to rebuild from; `None` serves a fixed engine.
+    pub reload: Option<Paths>,
+}
+
+impl Library for Live {
+    fn search(&self, question: &str, skip: usize, top: usize) -> crate::Result<Answer> {
+        self.engine.current().search(question, skip, top)
+    }
+    fn summary(&self) -> IndexSummary {
+        self.engine.current().summary().clone()
+    }
+    fn rebuild(&self) -> Option<crate::Result<Changes>> {
+        let paths = self.reload.as_ref()?;
+        Some(live::reload(paths, &self.engine))
+    }
+}

@@ -1,0 +1,212 @@
+//! The conversation: asking, hand-over to a person, tickets and the relay, feedback,
+//! `/forget`. I/O-free in the sense of quinn-proto: events in ([`Event`]), effects out
+//! ([`Effect`]), so every rule is a fast unit test; the Telegram bot
+//! ([`crate::bot`]) only moves updates in and messages out.
+//!
+//! # Layout
+//! - `mod.rs`: [`Core`] (what a conversation shares) and the event dispatch;
+//! - `event.rs` / `effect.rs`: the inputs and outputs, as plain data;
+//! - [`ask`]: the ask step every surface shares (search, hand-over rule, log);
+//! - [`handoff`]: the hand-over rule itself;
+//! - `answers.rs`: questions, "More", "Why this?", greetings, feedback;
+//! - `tickets.rs`: hand-over, the operators' tickets, the relay, `/close`, `/forget`;
+//! - `recent.rs`: the answers each chat can still press buttons under;
+//! - `library.rs`: what the conversation needs from the engine (a trait);
+//! - [`session`]: the terminal chat (`passagebot chat`) over the same ask step.
+//!
+//! The store (SQLite, synchronous and local) is called directly: its writes are part
+//! of the rules. Messages are Telegram HTML made by [`crate::answer::telegram`]; the
+//! terminal session renders with [`crate::answer::terminal`].
+
+mod answers;
+pub mod ask;
+mod effect;
+mod event;
+pub mod handoff;
+mod library;
+mod recent;
+pub mod session;
+mod tickets;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use effect::{Effect, Message};
+pub use event::{Button, Command, Event, Person, PostedChat, Purpose, Resume};
+pub use library::{Library, Live};
+
+use crate::store::{Store, Ticket};
+
+/// Sorry, with no detail: Telegram users never see internal errors.
+const APOLOGY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
+/// Said to someone who is not an operator using an operator's command.
+const OPERATORS_ONLY: &str = "That command is for operators.";
+
+/// The rules' settings.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    /// Passages per answer (and per "More").
+    pub passages: usize,
+    /// Chats that receive handed-over questions; empty: no person available.
+    pub operators: Vec<i64>,
+    /// A ticket idle this long closes.
+    pub ticket_timeout: Duration,
+}
+
+/// What every conversation shares: the documents, the store, the answers chats can
+/// still press buttons under, and the rules.
+pub struct Core {
+    library: Arc<dyn Library>,
+    store: Arc<Store>,
+    recent: recent::Recent,
+    rules: Rules,
+    examples: Vec<String>,
+    /// The `/help` text (plain), which the surface's command list owns.
+    help: String,
+}
+
+impl Core {
+    pub fn new(library: Arc<dyn Library>, store: Arc<Store>, rules: Rules, help: String) -> Core {
+        let examples = crate::answer::example_questions(&library.summary());
+        Core {
+            library,
+            store,
+            recent: recent::Recent::new(),
+            rules,
+            examples,
+            help,
+        }
+    }
+
+    /// The documents this core answers from.
+    pub fn library(&self) -> &Arc<dyn Library> {
+        &self.library
+    }
+
+    /// Example questions for greetings.
+    pub fn examples(&self) -> &[String] {
+        &self.examples
+    }
+
+    /// Whether `chat` is an operator chat (its replies go to people; no rate limit).
+    pub fn is_operator(&self, chat: i64) -> bool {
+        self.rules.operators.contains(&chat)
+    }
+
+    /// Whether anyone answers hand-overs.
+    fn has_operators(&self) -> bool {
+        !self.rules.operators.is_empty()
+    }
+
+    /// The ticket-timeout rule, in one place: a ticket idle this long is over.
+    fn expired(&self, ticket: &Ticket, now: i64) -> bool {
+        let timeout = i64::try_from(self.rules.ticket_timeout.as_secs()).unwrap_or(i64::MAX);
+        now - ticket.updated_at >= timeout
+    }
+
+    /// Handles one event. Blocking (a search, the database): async callers run it on
+    /// a blocking thread. A failure becomes an apology to the person and a log line.
+    pub fn handle(&self, event: Event) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if let Err(err) = self.step(event, &mut out) {
+            tracing::error!("could not handle an event: {err:#}");
+            out.push(Effect::Reply(Message::html(
+                crate::answer::telegram::escape(APOLOGY),
+            )));
+        }
+        out
+    }
+
+    fn step(&self, event: Event, out: &mut Vec<Effect>) -> anyhow::Result<()> {
+        match event {
+            Event::Question { chat, person, text } => self.question(chat, person, text, out),
+            Event::Resume(event::Resume(event::Step::Answer { chat, person, text })) => {
+                self.answer(chat, &person, &text, out)
+            }
+            Event::Command {
+                chat,
+                person,
+                command,
+            } => self.command(chat, &person, command, out),
+            Event::Pressed {
+                chat,
+                person,
+                button,
+            } => self.pressed(chat, &person, button, out),
+            Event::Feedback { question, value } => {
+                self.feedback(question, value, out);
+                Ok(())
+            }
+            Event::UnknownCommand => {
+                answers::unknown_command(out);
+                Ok(())
+            }
+            Event::NotText => {
+                answers::not_text(out);
+                Ok(())
+            }
+            Event::EmptyMention { name } => {
+                self.empty_mention(&name, out);
+                Ok(())
+            }
+            Event::OperatorReply {
+                chat,
+                replied_to,
+                text,
+            } => self.operator_reply(chat, replied_to, text, out),
+            Event::Posted {
+                ticket,
+                purpose,
+                chats,
+            } => self.posted(ticket, purpose, &chats, out),
+            Event::Relayed { ticket, error } => self.relayed(ticket, error, out),
+            Event::RebuildFailed { error } => {
+                tickets::rebuild_failed(&error, out);
+                Ok(())
+            }
+        }
+    }
+
+    fn command(
+        &self,
+        chat: i64,
+        person: &Person,
+        command: Command,
+        out: &mut Vec<Effect>,
+    ) -> anyhow::Result<()> {
+        match command {
+            Command::Start => self.start(out),
+            Command::Help => self.help(out),
+            Command::About => self.about(out),
+            Command::Why => self.why(chat, None, out),
+            Command::More => return self.more_last(chat, out),
+            Command::Human(q) => return self.human(chat, person, Some(q), None, out),
+            Command::Close { arg, replied_to } => {
+                return self.close(chat, person, &arg, replied_to, out);
+            }
+            Command::Tickets => return self.list(chat, out),
+            Command::Reindex => self.reindex(chat, out),
+            Command::Forget => return self.forget(person, out),
+        }
+        Ok(())
+    }
+
+    fn pressed(
+        &self,
+        chat: i64,
+        person: &Person,
+        button: Button,
+        out: &mut Vec<Effect>,
+    ) -> anyhow::Result<()> {
+        match button {
+            Button::More(id) => return self.more(chat, id, out),
+            Button::Why(id) => self.why(chat, Some(id), out),
+            Button::Feedback(id, value) => self.feedback(id, value, out),
+            Button::Human(id) => return self.human_button(chat, person, id, out),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,473 @@
+//! The conversation's rules, driven by events without Telegram or an index: a canned
+//! library that never covers a question, an in-memory store, and a little adapter
+//! ([`Harness::send`]) that delivers every post and relay at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::*;
+use crate::index::Changes;
+use crate::search::{Answer, IndexSummary};
+use crate::store::{self, Status};
+
+const OPERATOR: i64 = -100;
+const CHAT: i64 = 7;
+
+/// Answers nothing: every question is "not covered".
+struct Nothing;
+
+impl Library for Nothing {
+    fn search(&self, question: &str, _skip: usize, _top: usize) -> crate::Result<Answer> {
+        Ok(ask::nothing(question))
+    }
+    fn summary(&self) -> IndexSummary {
+        IndexSummary {
+            documents: Vec::new(),
+            passages: 0,
+            built_at: "today".into(),
+            version: "test".into(),
+        }
+    }
+    fn rebuild(&self) -> Option<crate::Result<Changes>> {
+        None
+    }
+}
+
+struct Harness {
+    core: Core,
+    store: Arc<Store>,
+    /// The next message id an operator chat gives a post.
+    next_message: i64,
+    /// Every effect carried out, in order (posts and relays reported back at once).
+    done: Vec<Effect>,
+}
+
+fn person(id: u64) -> Person {
+    Person {
+        id,
+        name: format!("Person {id}"),
+        username: None,
+    }
+}
+
+fn harness(operators: &[i64], timeout: Duration) -> Harness {
+    let store = Arc::new(Store::in_memory(&store::Options::default()).expect("store"));
+    let rules = Rules {
+        passages: 2,
+        operators: operators.to_vec(),
+        ticket_timeout: timeout,
+    };
+    Harness {
+        core: Core::new(Arc::new(Nothing), store.clone(), rules, "help".into()),
+        store,
+        next_message: 1000,
+        done: Vec::new(),
+    }
+}
+
+impl Harness {
+    /// Handles `event` the way an adapter would, delivering everything; returns the
+    /// effects it led to (the reports' effects included, `Continue` resolved).
+    fn send(&mut self, event: Event) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let mut queue = std::collections::VecDeque::from(self.core.handle(event));
+        while let Some(effect) = queue.pop_front() {
+            let report = match &effect {
+                Effect::Continue(resume) => Some(Event::Resume(resume.clone())),
+                Effect::Post {
+                    ticket,
+                    parts,
+                    purpose,
+                } => {
+                    let chats = self
+                        .core
+                        .rules
+                        .operators
+                        .iter()
+                        .map(|&chat| PostedChat {
+                            chat,
+                            messages: parts
+                                .iter()
+                                .map(|_| {
+                                    self.next_message += 1;
+                                    self.next_message
+                                })
+                                .collect(),
+                            complete: true,
+                        })
+                        .collect();
+                    Some(Event::Posted {
+                        ticket: *ticket,
+                        purpose: purpose.clone(),
+                        chats,
+                    })
+                }
+                Effect::Relay { ticket, .. } => Some(Event::Relayed {
+                    ticket: *ticket,
+                    error: None,
+                }),
+                _ => None,
+            };
+            if !matches!(effect, Effect::Continue(_)) {
+                out.push(effect);
+            }
+            if let Some(event) = report {
+                for e in self.core.handle(event).into_iter().rev() {
+                    queue.push_front(e);
+                }
+            }
+        }
+        self.done.extend(out.clone());
+        out
+    }
+
+    fn ask(&mut self, who: u64, text: &str) -> Vec<Effect> {
+        self.send(Event::Question {
+            chat: CHAT,
+            person: person(who),
+            text: text.into(),
+        })
+    }
+
+    fn command(&mut self, chat: i64, who: u64, command: Command) -> Vec<Effect> {
+        self.send(Event::Command {
+            chat,
+            person: person(who),
+            command,
+        })
+    }
+
+    /// The message id of the last post to the operator chat.
+    fn last_post(&self) -> i64 {
+        self.next_message
+    }
+}
+
+/// The replies' text, parts joined.
+fn replies(effects: &[Effect]) -> String {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Reply(m) => Some(m.parts.join("\n")),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+fn notices(effects: &[Effect]) -> Vec<&str> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Notify { html } => Some(html.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_question_shows_typing_then_the_honest_not_covered_reply_with_feedback_buttons() {
+    let mut h = harness(&[], Duration::from_secs(3600));
+    let first = h.core.handle(Event::Question {
+        chat: CHAT,
+        person: person(1),
+        text: "What is the capital of France?".into(),
+    });
+    assert!(matches!(
+        first.as_slice(),
+        [Effect::Typing, Effect::Continue(_)]
+    ));
+    let effects = h.ask(1, "What is the capital of France?");
+    let reply = replies(&effects);
+    assert!(reply.contains("I couldn't find an answer"), "{reply}");
+    let Some(Effect::Reply(message)) = effects.last() else {
+        panic!("a reply: {effects:?}");
+    };
+    let buttons: Vec<Button> = message.buttons.iter().flatten().map(|b| b.1).collect();
+    assert!(matches!(
+        buttons.as_slice(),
+        [
+            Button::Why(_),
+            Button::Feedback(_, 1),
+            Button::Feedback(_, -1)
+        ]
+    ));
+    let logged = h.store.questions(None).expect("log");
+    assert_eq!(logged.len(), 1, "the question is logged");
+    assert_eq!(logged[0].handover, "not_covered");
+}
+
+#[test]
+fn with_an_operator_the_answer_offers_a_person() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let effects = h.ask(1, "What is the capital of France?");
+    let Some(Effect::Reply(message)) = effects.last() else {
+        panic!("a reply: {effects:?}");
+    };
+    assert!(
+        message
+            .buttons
+            .iter()
+            .flatten()
+            .any(|b| matches!(b.1, Button::Human(_)))
+    );
+    assert!(replies(&effects).contains("Ask a person"));
+}
+
+#[test]
+fn asking_for_a_person_opens_a_ticket_relays_both_ways_and_closes() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let effects = h.ask(1, "Can I talk to a person?");
+    let post = effects.iter().find_map(|e| match e {
+        Effect::Post { ticket, parts, .. } => Some((*ticket, parts.join("\n"))),
+        _ => None,
+    });
+    let (ticket, html) = post.expect("the ticket goes to the operators");
+    assert!(html.contains(&format!("Ticket #{ticket}")), "{html}");
+    assert!(replies(&effects).contains("I've passed your question to a person"));
+    let ticket_message = h.last_post();
+
+    // While the ticket is open, the person's messages go to the operators.
+    let effects = h.ask(1, "It is about my contract");
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Post {
+            purpose: Purpose::FollowUp,
+            ..
+        }
+    )));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Typing)));
+    assert!(replies(&effects).contains("Passed on to the person"));
+
+    // The operator's reply to the ticket message is relayed to the person's chat.
+    let effects = h.send(Event::OperatorReply {
+        chat: OPERATOR,
+        replied_to: ticket_message,
+        text: Some("Happy to help".into()),
+    });
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Relay { chat: CHAT, parts, .. } if parts.join("").contains("Happy to help")
+    )));
+    assert!(replies(&effects).contains("Sent to the person"));
+    let t = h.store.ticket(ticket).expect("db").expect("ticket");
+    assert_eq!(t.status, Status::Answered);
+
+    // The person closes; the operators hear of it; questions are answered again.
+    let effects = h.command(
+        CHAT,
+        1,
+        Command::Close {
+            arg: String::new(),
+            replied_to: None,
+        },
+    );
+    assert_eq!(notices(&effects).len(), 1);
+    assert!(replies(&effects).contains(&format!("Closed (ticket #{ticket})")));
+    assert!(h.store.ticket(ticket).expect("db").expect("t").is_closed());
+    let effects = h.ask(1, "What is the capital of France?");
+    assert!(replies(&effects).contains("I couldn't find an answer"));
+}
+
+#[test]
+fn when_no_operator_chat_is_reached_the_ticket_closes_and_the_person_is_told() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let effects = h.core.handle(Event::Command {
+        chat: CHAT,
+        person: person(1),
+        command: Command::Human("my contract".into()),
+    });
+    let Some(Effect::Post {
+        ticket, purpose, ..
+    }) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::Post { .. }))
+    else {
+        panic!("a post");
+    };
+    let effects = h.send(Event::Posted {
+        ticket,
+        purpose,
+        chats: vec![PostedChat {
+            chat: OPERATOR,
+            messages: Vec::new(),
+            complete: false,
+        }],
+    });
+    assert!(replies(&effects).contains("I couldn't reach a person just now"));
+    let t = h.store.ticket(ticket).expect("db").expect("ticket");
+    assert_eq!(t.close_reason.as_deref(), Some("operators unreachable"));
+}
+
+#[test]
+fn without_operators_a_hand_over_is_recorded_and_no_person_is_promised() {
+    let mut h = harness(&[], Duration::from_secs(3600));
+    let effects = h.command(CHAT, 1, Command::Human(String::new()));
+    assert!(replies(&effects).contains("No person is available right now"));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Post { .. })));
+    let tickets = h.store.tickets(None).expect("db");
+    assert_eq!(tickets.len(), 1);
+    assert!(tickets[0].no_operator);
+    assert_eq!(
+        tickets[0].question,
+        "(asked for a person before asking a question)"
+    );
+}
+
+#[test]
+fn an_idle_ticket_times_out_and_the_question_is_answered_again() {
+    let mut h = harness(&[OPERATOR], Duration::ZERO);
+    h.command(CHAT, 1, Command::Human("my contract".into()));
+    let effects = h.ask(1, "Hello again");
+    let reply = replies(&effects);
+    assert!(reply.contains("ended after"), "{reply}");
+    assert!(reply.contains("I couldn't find an answer"), "{reply}");
+    let t = &h.store.tickets(None).expect("db")[0];
+    assert_eq!(t.close_reason.as_deref(), Some("timeout"));
+}
+
+#[test]
+fn operators_close_by_number_and_the_person_is_told_once() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.command(CHAT, 1, Command::Human("my contract".into()));
+    let close = |n: &str| Command::Close {
+        arg: n.into(),
+        replied_to: None,
+    };
+    let effects = h.command(OPERATOR, 9, close("#1"));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Tell { chat: CHAT, .. }))
+    );
+    assert!(replies(&effects).contains("Ticket #1 closed."));
+    let effects = h.command(OPERATOR, 9, close("1"));
+    assert!(replies(&effects).contains("already closed"));
+    let effects = h.command(OPERATOR, 9, close(""));
+    assert!(replies(&effects).contains("Which ticket?"));
+    let effects = h.command(OPERATOR, 9, close("99"));
+    assert!(replies(&effects).contains("no such ticket"));
+}
+
+#[test]
+fn operator_commands_are_refused_elsewhere_and_tickets_lists_the_open_ones() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    for command in [Command::Tickets, Command::Reindex] {
+        let effects = h.command(CHAT, 1, command);
+        assert_eq!(replies(&effects), "That command is for operators.");
+    }
+    assert!(replies(&h.command(OPERATOR, 9, Command::Tickets)).contains("No open tickets."));
+    h.command(CHAT, 1, Command::Human("my <contract>".into()));
+    let list = replies(&h.command(OPERATOR, 9, Command::Tickets));
+    assert!(list.contains("<b>Open tickets</b> (1)"), "{list}");
+    assert!(list.contains("my &lt;contract&gt;"), "{list}");
+    let effects = h.command(OPERATOR, 9, Command::Reindex);
+    assert!(replies(&effects).contains("reindexing is not enabled"));
+}
+
+#[test]
+fn operator_replies_that_are_not_text_or_not_to_a_ticket_go_nowhere() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let effects = h.send(Event::OperatorReply {
+        chat: OPERATOR,
+        replied_to: 1,
+        text: Some("hello".into()),
+    });
+    assert!(replies(&effects).contains("isn't a ticket"));
+    let effects = h.send(Event::OperatorReply {
+        chat: OPERATOR,
+        replied_to: 1,
+        text: None,
+    });
+    assert!(replies(&effects).contains("only pass on text"));
+}
+
+#[test]
+fn an_undeliverable_reply_is_noted_on_the_ticket() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.command(CHAT, 1, Command::Human("my contract".into()));
+    let effects = h.core.handle(Event::Relayed {
+        ticket: 1,
+        error: Some("the person has blocked the bot or left".into()),
+    });
+    assert!(replies(&effects).contains("Could not deliver your reply to ticket #1"));
+    let t = h.store.ticket(1).expect("db").expect("ticket");
+    assert_eq!(
+        t.delivery_error.as_deref(),
+        Some("the person has blocked the bot or left")
+    );
+}
+
+#[test]
+fn feedback_is_stored_and_thanked_and_an_unknown_question_is_too_old() {
+    let mut h = harness(&[], Duration::from_secs(3600));
+    h.ask(1, "What is the capital of France?");
+    let id = h.store.questions(None).expect("log")[0].id;
+    let effects = h.send(Event::Feedback {
+        question: id,
+        value: -1,
+    });
+    assert_eq!(effects, vec![Effect::Popup("Thanks for your feedback!")]);
+    assert_eq!(h.store.questions(None).expect("log")[0].feedback, Some(-1));
+    let effects = h.send(Event::Feedback {
+        question: id + 1,
+        value: 1,
+    });
+    assert!(matches!(effects.as_slice(), [Effect::Popup(t)] if t.contains("no longer remember")));
+}
+
+#[test]
+fn forget_erases_the_persons_questions_and_tickets_and_tells_the_operators() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.ask(1, "What is the capital of France?");
+    h.command(CHAT, 1, Command::Human(String::new()));
+    h.ask(2, "Someone else's question");
+    let effects = h.command(CHAT, 1, Command::Forget);
+    assert!(
+        replies(&effects).contains("1 question and 1 ticket."),
+        "{}",
+        replies(&effects)
+    );
+    assert_eq!(notices(&effects).len(), 1, "the open ticket is announced");
+    assert!(notices(&effects)[0].contains("erased"));
+    let left = h.store.questions(None).expect("log");
+    assert_eq!(left.len(), 1, "only the other person's question is left");
+    assert!(h.store.tickets(None).expect("db").is_empty());
+}
+
+#[test]
+fn the_ask_a_person_button_hands_over_the_logged_question_or_says_it_is_gone() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.ask(1, "What is the capital of France?");
+    let id = h.store.questions(None).expect("log")[0].id;
+    let press = |button| Event::Pressed {
+        chat: CHAT,
+        person: person(1),
+        button,
+    };
+    let effects = h.send(press(Button::Human(id + 5)));
+    assert!(replies(&effects).contains("I no longer have that question"));
+    let effects = h.send(press(Button::Human(id)));
+    let ticket = &h.store.tickets(None).expect("db")[0];
+    assert_eq!(ticket.question, "What is the capital of France?");
+    assert_eq!(ticket.reasons.split(',').next(), Some("asked"));
+    assert!(replies(&effects).contains("passed your question to a person"));
+    let effects = h.send(press(Button::Human(id)));
+    assert!(replies(&effects).contains("already talking with a person"));
+}
+
+#[test]
+fn more_and_why_need_a_remembered_answer() {
+    let mut h = harness(&[], Duration::from_secs(3600));
+    assert!(replies(&h.command(CHAT, 1, Command::More)).contains("Ask me a question first."));
+    assert!(replies(&h.command(CHAT, 1, Command::Why)).contains("Then /why explains"));
+    h.ask(1, "What is the capital of France?");
+    assert!(replies(&h.command(CHAT, 1, Command::More)).contains("no answer to continue"));
+    assert!(replies(&h.command(CHAT, 1, Command::Why)).contains("Why this answer?"));
+    let effects = h.send(Event::Pressed {
+        chat: CHAT,
+        person: person(1),
+        button: Button::Why(999),
+    });
+    assert!(replies(&effects).contains("no longer remember"));
+}

@@ -1,0 +1,17 @@
+//! passagebot's integration tests, compiled as one binary (like ripgrep's): the
+//! library, candle, tantivy, teloxide and SQLite are linked once, not once per file.
+//!
+//! One module per topic; `support/` holds what they share (scratch corpora, the fake
+//! Bot API server, the running-bot harness). Run one topic with
+//! `cargo test --test integration bot::`.
+
+mod bot;
+mod bot_reload;
+mod cli;
+mod formats;
+mod handoff;
+mod index;
+mod live;
+mod quality;
+mod report;
+mod support;

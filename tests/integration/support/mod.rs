@@ -1,0 +1,5 @@
+//! Helpers shared by the integration tests' topic modules.
+
+pub mod fake_telegram;
+pub mod harness;
+pub mod scratch;

@@ -1,4 +1,0 @@
-//! Helpers shared by the integration test binaries.
-
-pub mod fake_telegram;
-pub mod harness;
