@@ -70,7 +70,13 @@ pub fn passage_block(hit: &Hit) -> String {
 /// The top passage of an answer as a block: like [`passage_block`], with the
 /// sentence that answers the question in bold as well.
 pub fn top_passage_block(hit: &Hit) -> String {
-    let bold = with_sentence(&hit.highlights, hit.answer_sentence);
+    // A passage of one sentence is all answer: marking it would only hide
+    // which words matched.
+    let sentence = hit.answer_sentence.filter(|&(s, e)| {
+        hit.text.get(..s).is_some_and(|t| !t.trim().is_empty())
+            || hit.text.get(e..).is_some_and(|t| !t.trim().is_empty())
+    });
+    let bold = with_sentence(&hit.highlights, sentence);
     quote_block(&highlighted(&hit.text, &bold), &citation_html(hit))
 }
 

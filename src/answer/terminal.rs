@@ -88,7 +88,10 @@ fn styled(hit: &Hit) -> String {
         s < e && e <= len && hit.text.is_char_boundary(s) && hit.text.is_char_boundary(e)
     };
     let words: Vec<(usize, usize)> = hit.highlights.iter().copied().filter(valid).collect();
-    let sentence = hit.answer_sentence.filter(valid);
+    // A passage of one sentence is all answer: nothing to underline.
+    let sentence = hit.answer_sentence.filter(valid).filter(|&(s, e)| {
+        !hit.text[..s].trim().is_empty() || !hit.text[e..].trim().is_empty()
+    });
     let mut cuts: Vec<usize> = vec![0, len];
     for &(s, e) in words.iter().chain(sentence.iter()) {
         cuts.extend([s, e]);
