@@ -6,8 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(
-        "corpus folder {} does not exist; create it and put .md or .txt documents in it, or pass --corpus DIR",
-        path.display()
+        "corpus folder {} does not exist; create it and put documents in it ({}), or pass --corpus DIR",
+        path.display(),
+        crate::corpus::format::DOCUMENT_KINDS
     )]
     CorpusMissing { path: PathBuf },
 
@@ -15,9 +16,10 @@ pub enum Error {
     CorpusNotAFolder { path: PathBuf },
 
     #[error(
-        "corpus folder {} has no document passagebot can read{}; add a .md or .txt file",
+        "corpus folder {} has no document passagebot can read{}; add a {} file",
         path.display(),
-        if *skipped > 0 { format!(" ({skipped} file(s) skipped, see the warnings above)") } else { String::new() }
+        if *skipped > 0 { format!(" ({skipped} file(s) skipped, see the warnings above)") } else { String::new() },
+        crate::corpus::format::DOCUMENT_KINDS
     )]
     CorpusEmpty { path: PathBuf, skipped: usize },
 

@@ -2,11 +2,22 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use passagebot::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let (text, code) = cli::parse_failure(&err);
+            if code == ExitCode::SUCCESS {
+                print!("{text}");
+            } else {
+                eprint!("{text}");
+            }
+            return code;
+        }
+    };
     init_logging(matches!(cli.command, Command::Bot(_)));
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

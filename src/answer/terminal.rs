@@ -13,6 +13,19 @@ pub struct Style {
     pub width: usize,
 }
 
+/// Longest question echoed in full on the `Q:` line, in characters.
+pub const QUESTION_ECHO_CHARS: usize = 300;
+
+/// The `Q:` line that heads an answer on the terminal: the question, cut
+/// with an ellipsis after [`QUESTION_ECHO_CHARS`] characters (a pasted
+/// 20,000-character question used to be echoed in full).
+pub fn question_line(question: &str) -> String {
+    format!(
+        "Q: {}",
+        crate::answer::telegram::shorten(question, QUESTION_ECHO_CHARS)
+    )
+}
+
 /// The whole answer. `first_number` numbers the passages (1 for a new question,
 /// higher after `:more`).
 pub fn render(answer: &Answer, style: Style, first_number: usize) -> String {
@@ -120,5 +133,26 @@ fn paint(text: &str, style: Style, f: impl Fn(&str) -> String) -> String {
         f(text)
     } else {
         text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_question_line_cuts_long_questions_with_an_ellipsis() {
+        assert_eq!(
+            question_line("Is sales data-driven?"),
+            "Q: Is sales data-driven?"
+        );
+        let long = "word ".repeat(4_000);
+        let line = question_line(&long);
+        assert!(line.ends_with('…'), "{line}");
+        assert!(
+            line.chars().count() <= QUESTION_ECHO_CHARS + 3,
+            "{}",
+            line.len()
+        );
     }
 }

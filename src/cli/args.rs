@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use std::process::ExitCode;
+
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DEFAULT_TOP, Paths};
@@ -20,7 +23,7 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "passagebot", version, about, after_help = EXAMPLES)]
 pub struct Cli {
-    /// Folder of documents (.md, .txt) to answer from.
+    /// Folder of documents to answer from (.md/.markdown, .txt/.text, .html/.htm, .pdf).
     #[arg(
         long,
         global = true,
@@ -56,6 +59,25 @@ impl Cli {
         Paths {
             corpus: self.corpus.clone(),
             index: self.index.clone(),
+        }
+    }
+}
+
+/// What a command-line parse failure prints, and the exit code: help and
+/// the version as clap writes them (to stdout, code 0); an error on stderr
+/// as `passagebot: …` like every other error of the program, code 2.
+pub fn parse_failure(err: &clap::Error) -> (String, ExitCode) {
+    match err.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => (
+            err.render().to_string(),
+            ExitCode::from(err.exit_code() as u8),
+        ),
+        _ => {
+            let text = err.render().to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            (format!("passagebot: {text}"), ExitCode::from(2))
         }
     }
 }
@@ -122,14 +144,14 @@ pub struct AskArgs {
     /// How many passages to show.
     #[arg(long, default_value_t = DEFAULT_TOP, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100))]
     pub top: usize,
-    /// One JSON object per question, one per line (the contract in DESIGN.md).
+    /// One JSON object per question, one per line (fields: see the README, `ask`).
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Question file (JSON Lines, as in shared/eval/seed-public.jsonl).
+    /// Question file (JSON Lines, as in tests/fixtures/article-questions.jsonl).
     #[arg(value_name = "FILE.jsonl")]
     pub file: PathBuf,
     /// How many passages count for hit@k and MRR.
@@ -142,4 +164,46 @@ pub struct ChatArgs {
     /// How many passages each answer (and each :more) shows.
     #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=20))]
     pub top: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+    use crate::corpus::format::FORMATS;
+
+    #[test]
+    fn help_names_every_document_format() {
+        let help = Cli::command().render_long_help().to_string();
+        for ext in FORMATS.iter().flat_map(|f| f.extensions()) {
+            assert!(help.contains(&format!(".{ext}")), "{ext} missing:\n{help}");
+        }
+    }
+
+    #[test]
+    fn parse_errors_start_with_the_program_name_and_help_does_not() {
+        let err = Cli::try_parse_from(["passagebot", "--bogus"]).expect_err("bad flag");
+        let (text, _) = parse_failure(&err);
+        assert!(
+            text.starts_with("passagebot: unexpected argument '--bogus'"),
+            "{text}"
+        );
+        let err = Cli::try_parse_from(["passagebot", "--help"]).expect_err("help");
+        let (text, _) = parse_failure(&err);
+        assert!(text.starts_with("Ask a document questions"), "{text}");
+    }
+
+    #[test]
+    fn help_points_only_inside_the_repository() {
+        let mut texts = vec![Cli::command().render_long_help().to_string()];
+        for sub in Cli::command().get_subcommands_mut() {
+            texts.push(sub.render_long_help().to_string());
+        }
+        for text in texts {
+            for outside in ["../", "shared/", "DESIGN.md"] {
+                assert!(!text.contains(outside), "{outside} in:\n{text}");
+            }
+        }
+    }
 }

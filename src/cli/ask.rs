@@ -65,7 +65,11 @@ fn answer(
         } else {
             String::new()
         };
-        format!("Q: {question}\n{}{person}\n", rendered.trim_end())
+        format!(
+            "{}\n{}{person}\n",
+            terminal::question_line(question),
+            rendered.trim_end()
+        )
     };
     match writeln!(out, "{text}").and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is the reader's choice, not an error.

@@ -9,7 +9,7 @@ pub mod eval;
 pub mod index;
 pub mod report;
 
-pub use args::{AskArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, ReportArgs};
+pub use args::{AskArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, ReportArgs, parse_failure};
 
 use std::io::IsTerminal;
 

@@ -5,9 +5,12 @@
 //! [`MAX_CHARS`]); neighbouring windows share one sentence so an answer that
 //! straddles them is whole in one of them. Only a single sentence longer than
 //! [`MAX_CHARS`] is ever cut, at a clause or, failing that, a word boundary.
+//! Each passage carries its paragraph as context, bounded by
+//! [`MAX_CONTEXT_BYTES`], so a paragraph's cost is linear in its length.
 
 use std::ops::Range;
 
+use super::limits::MAX_CONTEXT_BYTES;
 use super::sentence::sentences;
 use super::{BlockKind, Document};
 
@@ -32,7 +35,8 @@ pub struct Passage {
     /// 1-based paragraph number in the document.
     pub paragraph: u32,
     pub text: String,
-    /// The whole paragraph the passage comes from (its context when scoring).
+    /// The paragraph the passage comes from (its context when scoring): the
+    /// whole paragraph, or at most [`MAX_CONTEXT_BYTES`] of it around the passage.
     pub context: String,
     /// Byte range of the passage inside its paragraph's clean text.
     pub in_paragraph: Range<usize>,
@@ -62,7 +66,7 @@ pub fn chunk(doc_index: usize, doc: &Document) -> Vec<Passage> {
                         heading: heading.clone(),
                         paragraph,
                         text: block.text[range.clone()].to_string(),
-                        context: block.text.clone(),
+                        context: block.text[context(&block.text, &range)].to_string(),
                         in_paragraph: range,
                         span: block.span.clone(),
                     });
@@ -99,6 +103,53 @@ pub fn windows(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// How many passages the paragraph blocks of `doc` make, counting no
+/// further than `stop` (the caller's limit) so an oversized file is
+/// recognised without windowing all of it.
+pub fn count(doc_blocks: &[super::Block], stop: usize) -> usize {
+    let mut n = 0;
+    for block in doc_blocks.iter().filter(|b| b.kind == BlockKind::Paragraph) {
+        n += windows(&block.text).len();
+        if n > stop {
+            break;
+        }
+    }
+    n
+}
+
+/// The part of a paragraph's `text` kept as the context of the passage at
+/// `range`: all of it when it is at most [`MAX_CONTEXT_BYTES`] long, else that
+/// many bytes around the passage, widened equally on both sides where the
+/// paragraph allows and trimmed to whole words.
+pub fn context(text: &str, range: &Range<usize>) -> Range<usize> {
+    if text.len() <= MAX_CONTEXT_BYTES {
+        return 0..text.len();
+    }
+    let spare = MAX_CONTEXT_BYTES.saturating_sub(range.len());
+    let before = (spare / 2).min(range.start);
+    let after = (spare - before).min(text.len() - range.end);
+    let before = (spare - after).min(range.start);
+    let mut start = ceil_char_boundary(text, range.start - before);
+    let mut end = floor_char_boundary(text, range.end + after);
+    // Whole words only: a cut word would index a word the text does not have.
+    let mid_word = |at: usize| {
+        !text[..at].ends_with(char::is_whitespace) && !text[at..].starts_with(char::is_whitespace)
+    };
+    if start < range.start
+        && mid_word(start)
+        && let Some(at) = text[start..range.start].find(char::is_whitespace)
+    {
+        start += at;
+    }
+    if end > range.end
+        && mid_word(end)
+        && let Some(at) = text[range.end..end].rfind(char::is_whitespace)
+    {
+        end = range.end + at;
+    }
+    start..end
+}
+
 /// Cuts a sentence longer than [`MAX_CHARS`] at clause boundaries, else at spaces.
 fn split_long(text: &str, sentence: Range<usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
@@ -130,6 +181,13 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
+}
+
+fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at.min(text.len())
 }
 
 #[cfg(test)]
@@ -237,6 +295,72 @@ mod tests {
             );
             assert!(piece.ends_with("done.") || piece.ends_with("”"), "{piece}");
         }
+    }
+
+    #[test]
+    fn a_short_paragraph_is_the_whole_context_of_each_of_its_passages() {
+        let text: Vec<String> = (0..20).map(sentence).collect();
+        let text = text.join(" ");
+        assert!(text.len() <= MAX_CONTEXT_BYTES);
+        let d = doc(vec![(BlockKind::Paragraph, &text)]);
+        let ps = chunk(0, &d);
+        assert!(ps.len() > 2);
+        assert!(ps.iter().all(|p| p.context == text));
+    }
+
+    /// Issue 14, item 1: every window used to copy its whole paragraph, so a
+    /// 1 MB paragraph cost gigabytes. Now each context is bounded and holds
+    /// its passage, and the total is linear in the paragraph's length.
+    #[test]
+    fn a_long_paragraph_gives_each_passage_a_bounded_context_around_it() {
+        let text: Vec<String> = (0..4_000).map(sentence).collect();
+        let text = text.join(" ");
+        let d = doc(vec![(BlockKind::Paragraph, &text)]);
+        let ps = chunk(0, &d);
+        let total: usize = ps.iter().map(|p| p.context.len()).sum();
+        assert!(
+            total <= ps.len() * MAX_CONTEXT_BYTES,
+            "{total} bytes of context"
+        );
+        for p in &ps {
+            assert!(p.context.len() <= MAX_CONTEXT_BYTES, "{}", p.context.len());
+            assert!(
+                p.context.len() >= MAX_CONTEXT_BYTES - 200,
+                "{}",
+                p.context.len()
+            );
+            assert!(p.context.contains(&p.text));
+            let words: Vec<&str> = p.context.split_whitespace().collect();
+            let (first, last) = (words[0], words[words.len() - 1]);
+            assert!(text.contains(&format!(" {first} ")) || text.starts_with(first));
+            assert!(text.contains(&format!(" {last} ")) || text.ends_with(last));
+        }
+    }
+
+    #[test]
+    fn context_stays_inside_the_paragraph_at_both_ends_and_on_char_boundaries() {
+        let text = "é ".repeat(5_000);
+        let text = text.trim_end();
+        for r in windows(text) {
+            let c = context(text, &r);
+            assert!(c.start <= r.start && r.end <= c.end && c.end <= text.len());
+            assert!(c.len() <= MAX_CONTEXT_BYTES);
+            assert!(text.is_char_boundary(c.start) && text.is_char_boundary(c.end));
+        }
+    }
+
+    #[test]
+    fn count_stops_past_the_limit() {
+        let text: Vec<String> = (0..400).map(sentence).collect();
+        let text = text.join(" ");
+        let d = doc(vec![
+            (BlockKind::Paragraph, text.as_str()),
+            (BlockKind::Paragraph, text.as_str()),
+        ]);
+        let all = chunk(0, &d).len();
+        assert_eq!(count(&d.blocks, usize::MAX), all);
+        assert!(count(&d.blocks, 3) < all);
+        assert!(count(&d.blocks, 3) > 3);
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub static FORMATS: &[&dyn Format] = &[
     &super::pdf::Pdf,
 ];
 
+/// The document kinds passagebot reads, for help texts and error messages.
+/// A unit test checks it names every extension in [`FORMATS`].
+pub const DOCUMENT_KINDS: &str = ".md/.markdown, .txt/.text, .html/.htm or .pdf";
+
 /// The bytes of a text format as UTF-8, or why they are not.
 pub fn utf8(bytes: &[u8]) -> Result<&str, String> {
     if bytes.iter().take(8192).any(|&b| b == 0) {
@@ -47,11 +51,17 @@ pub fn for_path(path: &Path) -> Option<&'static dyn Format> {
         .find(|f| f.extensions().contains(&ext.as_str()))
 }
 
-/// The extensions of every known format, for messages ("md, markdown, txt").
-pub fn known_extensions() -> String {
-    FORMATS
-        .iter()
-        .flat_map(|f| f.extensions().iter().copied())
-        .collect::<Vec<_>>()
-        .join(", ")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn document_kinds_names_every_known_extension() {
+        for ext in FORMATS.iter().flat_map(|f| f.extensions()) {
+            assert!(
+                DOCUMENT_KINDS.contains(&format!(".{ext}")),
+                "{ext} missing from {DOCUMENT_KINDS}"
+            );
+        }
+    }
 }

@@ -1,13 +1,16 @@
 //! Walking a corpus folder: every file of a known format is read and parsed;
-//! one that cannot be (binary, not UTF-8, empty, unknown format) is skipped
-//! with the reason, and the rest is still loaded.
+//! one that cannot be (binary, not UTF-8, empty, unknown format, over a
+//! [`limits`](super::limits) limit) is skipped with the reason, and the rest
+//! is still loaded.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::{BlockKind, Document, format, frontmatter};
+use super::limits::{MAX_FILE_BYTES, MAX_PASSAGES_PER_FILE, too_big, too_many_passages};
+use super::{BlockKind, Document, chunk, format, frontmatter};
 use crate::error::{Error, Result};
 
 /// A file left out of the corpus, and why, in words a person can act on.
@@ -119,14 +122,19 @@ pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
     let Some(format) = format::for_path(path) else {
         return Err(format!(
             "not a format passagebot reads (it reads {})",
-            format::known_extensions()
+            format::DOCUMENT_KINDS
         ));
     };
-    let bytes = fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let bytes = read_capped(path)?;
     let hash = hex(&Sha256::digest(&bytes));
     let mut parsed = format.parse(path, &bytes)?;
+    drop(bytes);
     if !parsed.blocks.iter().any(|b| b.kind == BlockKind::Paragraph) {
         return Err("empty: no text to index".into());
+    }
+    let passages = chunk::count(&parsed.blocks, MAX_PASSAGES_PER_FILE);
+    if passages > MAX_PASSAGES_PER_FILE {
+        return Err(too_many_passages(passages));
     }
     if parsed.author.is_none() {
         parsed.author = parsed
@@ -149,6 +157,30 @@ pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
         blocks: parsed.blocks,
         hash,
     })
+}
+
+/// The file's bytes, unless it is over [`MAX_FILE_BYTES`] (checked before
+/// reading, and again while reading in case it grows meanwhile).
+fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+    let cannot = |e: std::io::Error| format!("cannot read it: {e}");
+    let file = fs::File::open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        // A FIFO or device would block or never end.
+        return Err("not a regular file (a pipe or a device); remove it from the corpus".into());
+    }
+    let size = meta.len();
+    if size > MAX_FILE_BYTES {
+        return Err(too_big(size));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// Lower-case hex of a digest.
@@ -215,6 +247,46 @@ mod tests {
         assert!(err.to_string().contains("nope"));
         let err = load_corpus(dir.path()).expect_err("empty");
         assert!(err.to_string().contains("no document"));
+    }
+
+    /// Issue 14, item 1: there was no limit on a file's size, and a file
+    /// with one huge paragraph made hours of encoder work.
+    #[test]
+    fn files_over_the_size_or_passage_limits_are_skipped_with_the_numbers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        fs::write(d.join("good.txt"), "Real text.\n").expect("write");
+        let big = fs::File::create(d.join("big.txt")).expect("create");
+        big.set_len(MAX_FILE_BYTES + 1).expect("sparse file");
+        let sentence = "Sales and marketing share one goal, and a sentence says so here. ";
+        let many = sentence.repeat(MAX_PASSAGES_PER_FILE * 12);
+        fs::write(d.join("long.txt"), &many).expect("write");
+        let report = load_corpus(d).expect("loads");
+        assert_eq!(report.documents.len(), 1);
+        let reason = |name: &str| {
+            report
+                .skipped
+                .iter()
+                .find(|s| s.source.ends_with(name))
+                .map(|s| s.reason.clone())
+                .unwrap_or_default()
+        };
+        let r = reason("big.txt");
+        assert!(
+            r.contains("16.0 MiB") && r.contains("16777217 bytes"),
+            "{r}"
+        );
+        let r = reason("long.txt");
+        assert!(r.contains("passages") && r.contains("5000"), "{r}");
+        // Just under the limits is indexed.
+        let fits = sentence.repeat(MAX_PASSAGES_PER_FILE * 5);
+        fs::write(d.join("long.txt"), &fits).expect("write");
+        let doc = load_file(&d.join("long.txt"), "long.txt").expect("fits");
+        let n = chunk::chunk(0, &doc).len();
+        assert!(
+            n > MAX_PASSAGES_PER_FILE / 2 && n <= MAX_PASSAGES_PER_FILE,
+            "{n}"
+        );
     }
 
     #[test]

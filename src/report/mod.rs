@@ -284,6 +284,12 @@ pub fn parse_date(s: &str) -> Result<i64, String> {
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
         return Err(bad());
     }
+    // Beyond four digits the day arithmetic below would overflow.
+    if !(1..=9999).contains(&y) {
+        return Err(format!(
+            "{s:?}: the year must be between 0001 and 9999 (YYYY-MM-DD)"
+        ));
+    }
     Ok(days_from_civil(y, m, d) * 86_400)
 }
 
@@ -343,6 +349,29 @@ mod tests {
             let err = parse_date(bad).expect_err(bad);
             assert!(err.contains("YYYY-MM-DD"), "{err}");
         }
+    }
+
+    /// Issue 14, item 10: a huge year overflowed the day arithmetic.
+    #[test]
+    fn huge_and_negative_years_are_refused_not_overflowed() {
+        for bad in [
+            "9223372036854775807-01-01",
+            "99999999999-01-01",
+            "10000-01-01",
+            "-5-01-01",
+            "0000-01-01",
+        ] {
+            let err = parse_date(bad).expect_err(bad);
+            assert!(err.contains("YYYY-MM-DD"), "{bad}: {err}");
+        }
+        assert_eq!(
+            format_date(parse_date("9999-12-31").expect("max")),
+            "9999-12-31"
+        );
+        assert_eq!(
+            format_date(parse_date("0001-01-01").expect("min")),
+            "0001-01-01"
+        );
     }
 
     #[test]

@@ -46,9 +46,9 @@ pub fn render(r: &Report) -> String {
                 p.up,
                 p.down,
                 p.shown,
-                p.title,
+                printable(&p.title),
                 p.paragraph,
-                crate::answer::telegram::shorten(&p.preview, 60)
+                printable(&crate::answer::telegram::shorten(&p.preview, 60))
             );
         }
     }
@@ -61,8 +61,24 @@ fn section(out: &mut String, title: &str, rows: &[Counted]) {
         let _ = writeln!(out, "  (none)");
     }
     for c in rows {
-        let _ = writeln!(out, "  {:>4}×  {}", c.count, c.question);
+        let _ = writeln!(out, "  {:>4}×  {}", c.count, printable(&c.question));
     }
+}
+
+/// Text from the question log made safe for a terminal: control characters
+/// (escape sequences, bells, carriage returns, line breaks) and bidirectional
+/// overrides are shown as `\u{1b}`-style escapes instead of acting on it.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A reason code in words.
@@ -76,5 +92,33 @@ pub fn reason_label(code: &str) -> &str {
         "pricing" => "their own prices or costs",
         "complaint" => "a complaint",
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14, item 10: stored questions reached the terminal raw, so a
+    /// question could clear the screen or rewrite lines of the report.
+    #[test]
+    fn stored_questions_cannot_drive_the_terminal() {
+        let mut r = Report::from_parts(&[], &[], None, 10);
+        r.frequent.push(Counted {
+            question: "clear\u{1b}[2J\u{7}me\rnow\nfake line \u{202e}desrever".into(),
+            count: 3,
+        });
+        let text = render(&r);
+        assert!(
+            !text
+                .chars()
+                .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}'),
+            "{text:?}"
+        );
+        assert!(text.contains("clear\\u{1b}[2J\\u{7}me\\u{d}now\\u{a}fake line \\u{202e}desrever"));
+        assert_eq!(
+            printable("Is marketing data-driven? é ✓"),
+            "Is marketing data-driven? é ✓"
+        );
     }
 }

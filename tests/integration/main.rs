@@ -13,5 +13,6 @@ mod handoff;
 mod index;
 mod live;
 mod quality;
+mod reliability;
 mod report;
 mod support;
