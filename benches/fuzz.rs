@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use passagebot::Answer;
 use passagebot::answer::{json, telegram, terminal};
+use passagebot::conversation::handoff;
 use passagebot::corpus::format::Format;
 use passagebot::corpus::limits::MAX_CONTEXT_BYTES;
 use passagebot::corpus::{
@@ -33,7 +34,9 @@ use passagebot::corpus::{
     plain::Plain, sentence,
 };
 
-#[path = "../tests/common/mod.rs"]
+// The integration tests' scratch folders; the bench uses only some of them.
+#[path = "../tests/integration/support/scratch.rs"]
+#[allow(dead_code)]
 mod common;
 
 /// splitmix64: small, fast, and good enough to drive generators.
@@ -579,7 +582,8 @@ fn targets<'a>(base: &'a Answer, pdf_seeds: &'a [Vec<u8>]) -> Vec<(&'static str,
             "json",
             Box::new(move |rng: &mut Rng| {
                 let a = answer_like(rng, base);
-                let line = json::line(&a);
+                let decision = handoff::decide(&a.question, &a);
+                let line = json::line(&a, &decision);
                 check(!line.contains('\n'), "one line");
                 check(
                     serde_json::from_str::<serde_json::Value>(&line).is_ok(),

@@ -102,9 +102,10 @@ fn styled(hit: &Hit) -> String {
     };
     let words: Vec<(usize, usize)> = hit.highlights.iter().copied().filter(valid).collect();
     // A passage of one sentence is all answer: nothing to underline.
-    let sentence = hit.answer_sentence.filter(valid).filter(|&(s, e)| {
-        !hit.text[..s].trim().is_empty() || !hit.text[e..].trim().is_empty()
-    });
+    let sentence = hit
+        .answer_sentence
+        .filter(valid)
+        .filter(|&(s, e)| !hit.text[..s].trim().is_empty() || !hit.text[e..].trim().is_empty());
     let mut cuts: Vec<usize> = vec![0, len];
     for &(s, e) in words.iter().chain(sentence.iter()) {
         cuts.extend([s, e]);
