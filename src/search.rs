@@ -33,6 +33,10 @@ use crate::tuning::TUNING;
 /// score is at most about 5).
 const AUTHOR_BONUS: f32 = 10.0;
 
+/// At most this many word matches are read for one question, however far
+/// "More" pages: about 60 pages of 3, far more than anyone reads.
+const MAX_CANDIDATES: usize = 200;
+
 /// At most this many distinct terms of a question are searched.
 const MAX_TERMS: usize = 48;
 
@@ -372,7 +376,13 @@ impl Engine {
             Vec::new()
         } else {
             let query = self.query(&searchable);
-            let limit = ((skip + top) * 2 + 8).max(TUNING.candidates);
+            // "More" asks for later pages; past MAX_CANDIDATES there are none,
+            // so a press costs no more than the last real page did.
+            let limit = skip
+                .saturating_add(top)
+                .saturating_mul(2)
+                .saturating_add(8)
+                .clamp(TUNING.candidates, MAX_CANDIDATES);
             searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?
         };
         // Each candidate is analysed once; its tokens serve the rerank, the
@@ -468,7 +478,7 @@ impl Engine {
             answer.author = Some(author);
         }
         answer.confident = answer.confidence.confident;
-        answer.more = hits.len() > skip + top;
+        answer.more = hits.len() > skip.saturating_add(top);
         let wanted: Vec<&str> = answer.terms.iter().map(|t| t.term.as_str()).collect();
         answer.passages = hits
             .into_iter()

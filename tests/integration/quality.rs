@@ -378,6 +378,18 @@ fn more_continues_where_the_answer_stopped_without_repeats() {
             p.text
         );
     }
+    // Paging ends: the article has 12 passages, so a page far past them is
+    // empty and offers no more, however far a client asks.
+    for skip in [12, 1_000, usize::MAX] {
+        let past = engine
+            .search("sales marketing customer", skip, 3)
+            .expect("search");
+        assert!(past.passages.is_empty() && !past.more, "skip {skip}");
+    }
+    let last = engine
+        .search("sales marketing customer", 9, 3)
+        .expect("search");
+    assert!(!last.more, "the last page offers no more");
 }
 
 #[test]
