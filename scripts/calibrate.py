@@ -14,7 +14,7 @@ the article's questions are used. The labelled set:
   (direct, paraphrased, misspelled; off-topic ones, many sharing the article's
   words); weighted x6, as the product's own case;
 - each SQuAD article as its own one-document corpus, asked 40 of its own questions
-  and 40 taken from other articles (as ../tools/abstain_eval.py does).
+  and 40 taken from other articles (as the project's abstention evaluation does).
 
 A question is labelled right when it is answerable and the top passage holds a gold
 phrase (an answer string for SQuAD). Every question is asked with the words-settle

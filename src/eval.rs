@@ -1,5 +1,5 @@
-//! Scoring the engine on a question file, with the same definitions as
-//! `../shared/tools/score_qa.py`, so operators can check the bot on their
+//! Scoring the engine on a question file (hit@1 counts only a confident
+//! first passage, hit@3, off-topic abstention), so operators can check the bot on their
 //! own document with their own questions (`passagebot eval FILE.jsonl`).
 //!
 //! A line is `{"q": …, "gold": [phrases]}` (answerable: a passage hits when
