@@ -221,24 +221,29 @@ fn benches(c: &mut Criterion) {
     let root = tempfile::tempdir().expect("tempdir");
     // With the sentence encoder, a build encodes every passage (tens a
     // second): the 13,520-passage corpus is built only on request.
-    let semantic = passagebot::tuning::TUNING.semantic_enabled();
+    // A bench is a program of its own: it reads the knobs as the command line does.
+    let tuning: passagebot::tuning::Tuning = std::env::var("PASSAGEBOT_TUNING")
+        .unwrap_or_default()
+        .parse()
+        .expect("PASSAGEBOT_TUNING");
+    let semantic = tuning.semantic_enabled();
     let large_wanted = !semantic || std::env::var_os("PASSAGEBOT_BENCH_LARGE").is_some();
 
     let article = article_paths(root.path());
-    let engine = Engine::open_or_build(&article).expect("article engine");
+    let engine = Engine::open_or_build(&article, tuning).expect("article engine");
     bench_queries(c, "query/article (warm)", &engine, &article_questions());
 
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
     // Full rebuilds: an incremental run with nothing changed would measure nothing.
     let full = |p: &Paths| {
-        passagebot::index::update(&p.corpus, &p.index, Mode::Full, &|_| {}).expect("build")
+        passagebot::index::update(&p.corpus, &p.index, &tuning, Mode::Full, &|_| {}).expect("build")
     };
     group.bench_function("article (full)", |b| b.iter(|| full(&article)));
     let (large, large_questions) = large_paths(root.path());
     if large_wanted {
-        let report =
-            passagebot::index::build(&large.corpus, &large.index, &|_| {}).expect("large build");
+        let report = passagebot::index::build(&large.corpus, &large.index, &tuning, &|_| {})
+            .expect("large build");
         eprintln!(
             "large corpus: {} documents, {} passages",
             report.manifest.documents.len(),
@@ -250,7 +255,7 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     if large_wanted {
-        let engine = Engine::open(&large.index).expect("large engine");
+        let engine = Engine::open(&large.index, tuning).expect("large engine");
         bench_both(c, "query/large corpus (warm)", &engine, &large_questions);
     }
 
@@ -268,14 +273,14 @@ fn benches(c: &mut Criterion) {
         }
     }
     let started = Instant::now();
-    let report =
-        passagebot::index::build(&small.corpus, &small.index, &|_| {}).expect("small build");
+    let report = passagebot::index::build(&small.corpus, &small.index, &tuning, &|_| {})
+        .expect("small build");
     eprintln!(
         "2k corpus: {} passages, full build {:?}",
         report.manifest.passages,
         started.elapsed()
     );
-    let engine = Engine::open(&small.index).expect("small engine");
+    let engine = Engine::open(&small.index, tuning).expect("small engine");
     bench_both(c, "query/2k corpus (warm)", &engine, &large_questions);
 }
 

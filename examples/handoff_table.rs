@@ -15,7 +15,7 @@ fn main() -> anyhow::Result<()> {
         corpus: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")),
         index: scratch.path().join("index"),
     };
-    let engine = Engine::open_or_build(&paths)?;
+    let engine = Engine::open_or_build(&paths, Default::default())?;
     println!("| # | question | confident (coverage) | hand over? | reasons that fired |");
     println!("|---|---|---|---|---|");
     for (i, line) in std::io::stdin().lock().lines().enumerate() {

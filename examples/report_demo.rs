@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
         corpus: std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/corpus")),
         index: scratch.path().join("index"),
     };
-    let engine = Engine::open_or_build(&paths)?;
+    let engine = Engine::open_or_build(&paths, Default::default())?;
     let store = Store::open(std::path::Path::new(&data), &store::Options::default())?;
     let start = parse_date("2025-03-03").map_err(anyhow::Error::msg)?;
     let mut n = 0usize;

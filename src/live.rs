@@ -50,11 +50,13 @@ impl From<Arc<Engine>> for EngineHandle {
 }
 
 /// Rebuilds the index incrementally and, when anything changed, swaps the
-/// new engine in. On failure the current engine keeps serving.
+/// new engine in, with the current engine's tuning. On failure the current
+/// engine keeps serving.
 pub fn reload(paths: &Paths, handle: &EngineHandle) -> crate::Result<Changes> {
-    let report = index::build(&paths.corpus, &paths.index, &|_| {})?;
+    let tuning = *handle.current().tuning();
+    let report = index::build(&paths.corpus, &paths.index, &tuning, &|_| {})?;
     if !report.changes.is_empty() || report.changes.full_rebuild.is_some() {
-        handle.replace(Engine::open(&paths.index)?);
+        handle.replace(Engine::open(&paths.index, tuning)?);
     }
     Ok(report.changes)
 }

@@ -35,13 +35,13 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let paths = cli.paths();
     match cli.command {
-        Command::Index(args) => cli::index::run(&paths, &args),
-        Command::Ask(args) => cli::ask::run(&paths, &args),
-        Command::Chat(args) => cli::chat::run(&paths, &args),
-        Command::Eval(args) => cli::eval::run(&paths, &args),
+        Command::Index(args) => cli::index::run(&paths, cli.tuning, &args),
+        Command::Ask(args) => cli::ask::run(&paths, cli.tuning, &args),
+        Command::Chat(args) => cli::chat::run(&paths, cli.tuning, &args),
+        Command::Eval(args) => cli::eval::run(&paths, cli.tuning, &args),
         Command::Bot(args) => {
             let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(passagebot::bot::run(paths, cli.data, args))
+            runtime.block_on(passagebot::bot::run(paths, cli.tuning, cli.data, args))
         }
         Command::Report(args) => cli::report::run(&cli.data, &args),
     }

@@ -26,7 +26,7 @@ use crate::index::{self, Freshness, Manifest};
 use crate::intent;
 use crate::rerank;
 use crate::semantic::{self, PassageVectors};
-use crate::tuning::TUNING;
+use crate::tuning::Tuning;
 
 /// Added to the score of a passage that names the author asked about, so it
 /// leads whatever else the question's words or meaning match (the fused
@@ -170,6 +170,8 @@ pub struct Engine {
     summary: IndexSummary,
     location: PathBuf,
     dense: DenseIndex,
+    /// The ranking knobs this engine was opened with.
+    tuning: Tuning,
 }
 
 /// Every passage's embedding, for recall by meaning, when the index is small
@@ -184,8 +186,8 @@ struct DenseIndex {
 const DENSE_MAX_PASSAGES: u64 = 10_000;
 
 impl DenseIndex {
-    fn read(searcher: &Searcher, fields: &Fields) -> Result<DenseIndex> {
-        if !TUNING.semantic_enabled() || searcher.num_docs() > DENSE_MAX_PASSAGES {
+    fn read(searcher: &Searcher, fields: &Fields, tuning: &Tuning) -> Result<DenseIndex> {
+        if !tuning.semantic_enabled() || searcher.num_docs() > DENSE_MAX_PASSAGES {
             return Ok(DenseIndex::default());
         }
         let mut passages = Vec::new();
@@ -227,10 +229,10 @@ impl DenseIndex {
 }
 
 impl Engine {
-    /// Opens the live index in `index_dir`.
-    pub fn open(index_dir: &Path) -> Result<Engine> {
-        let opened = index::open(index_dir)?;
-        Engine::from_index(opened)
+    /// Opens the live index in `index_dir`, to rank with `tuning`.
+    pub fn open(index_dir: &Path, tuning: Tuning) -> Result<Engine> {
+        let opened = index::open(index_dir, &tuning)?;
+        Engine::from_index(opened, tuning)
     }
 
     /// Opens the index, first (re)building it when it is missing, stale or
@@ -238,10 +240,14 @@ impl Engine {
     ///
     /// When a rebuild fails but a previous index is still usable (say the
     /// index folder became read-only), that index serves and `notify` says so.
-    pub fn open_or_build_with(paths: &Paths, notify: &dyn Fn(&str)) -> Result<Engine> {
-        let freshness = index::freshness(&paths.corpus, &paths.index)?;
+    pub fn open_or_build_with(
+        paths: &Paths,
+        tuning: Tuning,
+        notify: &dyn Fn(&str),
+    ) -> Result<Engine> {
+        let freshness = index::freshness(&paths.corpus, &paths.index, &tuning)?;
         if freshness == Freshness::Fresh {
-            match Engine::open(&paths.index) {
+            match Engine::open(&paths.index, tuning) {
                 Ok(engine) => return Ok(engine),
                 Err(e) => notify(&format!("rebuilding the index: {e}")),
             }
@@ -252,27 +258,29 @@ impl Engine {
                 freshness.reason()
             ));
         }
-        match index::build(&paths.corpus, &paths.index, &|_| {}) {
-            Ok(_) => Engine::open(&paths.index),
-            Err(build_err) if freshness == Freshness::Stale => match Engine::open(&paths.index) {
-                Ok(engine) => {
-                    notify(&format!(
-                        "could not rebuild the index ({build_err}); answering from the previous one"
-                    ));
-                    Ok(engine)
+        match index::build(&paths.corpus, &paths.index, &tuning, &|_| {}) {
+            Ok(_) => Engine::open(&paths.index, tuning),
+            Err(build_err) if freshness == Freshness::Stale => {
+                match Engine::open(&paths.index, tuning) {
+                    Ok(engine) => {
+                        notify(&format!(
+                            "could not rebuild the index ({build_err}); answering from the previous one"
+                        ));
+                        Ok(engine)
+                    }
+                    Err(_) => Err(build_err),
                 }
-                Err(_) => Err(build_err),
-            },
+            }
             Err(e) => Err(e),
         }
     }
 
     /// [`Engine::open_or_build_with`], reporting through the log.
-    pub fn open_or_build(paths: &Paths) -> Result<Engine> {
-        Engine::open_or_build_with(paths, &|line| tracing::info!("{line}"))
+    pub fn open_or_build(paths: &Paths, tuning: Tuning) -> Result<Engine> {
+        Engine::open_or_build_with(paths, tuning, &|line| tracing::info!("{line}"))
     }
 
-    fn from_index(opened: index::Opened) -> Result<Engine> {
+    fn from_index(opened: index::Opened, tuning: Tuning) -> Result<Engine> {
         let index::Opened {
             index,
             fields,
@@ -284,7 +292,7 @@ impl Engine {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let vocabulary = Vocabulary::read(&reader.searcher(), &fields)?;
-        let dense = DenseIndex::read(&reader.searcher(), &fields)?;
+        let dense = DenseIndex::read(&reader.searcher(), &fields, &tuning)?;
         let summary = IndexSummary {
             documents: manifest
                 .documents
@@ -309,7 +317,13 @@ impl Engine {
             summary,
             location,
             dense,
+            tuning,
         })
+    }
+
+    /// The ranking knobs this engine was opened with (a rebuild keeps them).
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
     }
 
     pub fn summary(&self) -> &IndexSummary {
@@ -382,7 +396,7 @@ impl Engine {
                 .saturating_add(top)
                 .saturating_mul(2)
                 .saturating_add(8)
-                .clamp(TUNING.candidates, MAX_CANDIDATES);
+                .clamp(self.tuning.candidates, MAX_CANDIDATES);
             searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?
         };
         // Each candidate is analysed once; its tokens serve the rerank, the
@@ -397,9 +411,9 @@ impl Engine {
                 address,
             )?);
         }
-        let decided_by_words = TUNING.semantic_enabled()
+        let decided_by_words = self.tuning.semantic_enabled()
             && self.words_decide(&mut analyzer, &mut answer.terms, num_docs, &candidates);
-        let meaning = if TUNING.semantic_enabled()
+        let meaning = if self.tuning.semantic_enabled()
             && !decided_by_words
             && !(candidates.is_empty() && self.dense.is_empty())
         {
@@ -418,7 +432,7 @@ impl Engine {
             } else {
                 f32::MIN
             };
-            for (similarity, address) in self.dense.nearest(q, TUNING.dense_recall) {
+            for (similarity, address) in self.dense.nearest(q, self.tuning.dense_recall) {
                 if similarity >= floor && !candidates.iter().any(|(h, _)| h.address == address) {
                     candidates.push(self.candidate(
                         &searcher,
@@ -429,7 +443,7 @@ impl Engine {
                     )?);
                 }
             }
-            add_meaning(q, &mut candidates);
+            add_meaning(&self.tuning, q, &mut candidates);
         }
         if let Some(doc) = author_doc {
             // "Who wrote the pricing guide?": only that document's passages
@@ -588,9 +602,9 @@ impl Engine {
             };
             for (field, boost) in [
                 (f.text, 1.0),
-                (f.context, TUNING.context),
-                (f.heading, TUNING.heading),
-                (f.title, TUNING.title),
+                (f.context, self.tuning.context),
+                (f.heading, self.tuning.heading),
+                (f.title, self.tuning.title),
             ] {
                 let q = TermQuery::new(
                     Term::from_field_text(field, &t.term),
@@ -617,8 +631,8 @@ impl Engine {
     ) -> Result<(Hit, Vec<Token>)> {
         let hit = self.hit(searcher, score, address)?;
         let tokens = analysis::tokens(analyzer, &hit.text);
-        let bonus = rerank::proximity(&tokens, terms, TUNING.half_distance);
-        let score = hit.score + TUNING.proximity * bonus;
+        let bonus = rerank::proximity(&tokens, terms, self.tuning.half_distance);
+        let score = hit.score + self.tuning.proximity * bonus;
         let mut marked = terms.to_vec();
         mark_matched(analyzer, &mut marked, &hit, &tokens);
         let coverage = confidence::coverage(&marked);
@@ -646,7 +660,7 @@ impl Engine {
         num_docs: u64,
         candidates: &[(Hit, Vec<Token>)],
     ) -> bool {
-        if TUNING.decisive <= 0.0 {
+        if self.tuning.decisive <= 0.0 {
             return false;
         }
         // A word the documents never use, or one corrected to a near word
@@ -670,7 +684,7 @@ impl Engine {
             // no alternative: meaning cannot tell the two apart either.
             .find(|(h, _)| !overlaps(h, best) && h.text != best.text)
             .map_or(0.0, |(h, _)| h.score);
-        if best.score <= 0.0 || runner_up >= TUNING.decisive * best.score {
+        if best.score <= 0.0 || runner_up >= self.tuning.decisive * best.score {
             return false;
         }
         mark_matched(analyzer, terms, best, tokens);
@@ -725,7 +739,7 @@ impl Engine {
 /// what meaning does: people ask in their own words, and a passage that
 /// repeats the question's common words is not the one that answers it
 /// (QUALITY.md, step 19, measured on the article sets and SQuAD).
-fn add_meaning(question: &[f32], candidates: &mut [(Hit, Vec<Token>)]) {
+fn add_meaning(tuning: &Tuning, question: &[f32], candidates: &mut [(Hit, Vec<Token>)]) {
     let best = candidates
         .iter()
         .map(|(h, _)| h.words)
@@ -743,10 +757,10 @@ fn add_meaning(question: &[f32], candidates: &mut [(Hit, Vec<Token>)]) {
             hit.similarity = Some(cosine);
             hit.sentence_similarity = Some(sentence);
         }
-        hit.score = TUNING.lexical * words
-            + TUNING.semantic * cosine
-            + TUNING.sentence * sentence
-            + TUNING.coverage * hit.coverage;
+        hit.score = tuning.lexical * words
+            + tuning.semantic * cosine
+            + tuning.sentence * sentence
+            + tuning.coverage * hit.coverage;
     }
 }
 

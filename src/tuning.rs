@@ -1,10 +1,12 @@
 //! Ranking knobs, with defaults measured in QUALITY.md.
 //!
-//! They can be overridden for experiments with
-//! `PASSAGEBOT_TUNING="proximity=0.5,context=0.3"`, read once per process, so
-//! the evaluation tools can compare settings without rebuilding.
+//! An [`crate::Engine`] is opened with its own [`Tuning`], so two engines with
+//! different knobs can live in one process (tests, evaluation). The command line
+//! reads overrides for experiments from `--tuning` or `PASSAGEBOT_TUNING`
+//! (`"proximity=0.5,context=0.3"`), so the evaluation tools can compare settings
+//! without rebuilding; nothing below the command line reads the environment.
 
-use once_cell::sync::Lazy;
+use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tuning {
@@ -63,57 +65,67 @@ impl Tuning {
     pub fn semantic_enabled(&self) -> bool {
         self.semantic > 0.0 || self.sentence > 0.0
     }
+}
 
-    /// Defaults with `key=value` overrides applied; unknown keys and bad
-    /// values are reported through the log and ignored.
-    pub fn parse(spec: &str) -> Tuning {
+/// The knobs' names, for error messages.
+const KNOBS: &str = "context, heading, title, proximity, half_distance, candidates, \
+semantic, sentence, lexical, coverage, dense_recall, decisive";
+
+/// Defaults with `key=value,key=value` overrides applied (an empty string is the
+/// defaults). Out-of-range values are clamped to the knob's range.
+impl FromStr for Tuning {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Tuning, String> {
         let mut t = Tuning::default();
         for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let Some((key, value)) = pair.split_once('=') else {
-                tracing::warn!("PASSAGEBOT_TUNING: ignoring {pair:?} (expected key=value)");
-                continue;
+                return Err(format!("{pair:?} is not key=value (e.g. proximity=0.5)"));
             };
-            let Ok(v) = value.trim().parse::<f32>() else {
-                tracing::warn!("PASSAGEBOT_TUNING: ignoring {pair:?} (not a number)");
-                continue;
-            };
+            let v = value
+                .trim()
+                .parse::<f32>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("{pair:?}: {:?} is not a number", value.trim()))?;
             match key.trim() {
                 "context" => t.context = v,
                 "heading" => t.heading = v,
                 "title" => t.title = v,
                 "proximity" => t.proximity = v,
                 "half_distance" => t.half_distance = v.max(0.1),
-                "candidates" => t.candidates = v.max(1.0) as usize,
+                "candidates" => t.candidates = v.clamp(1.0, 10_000.0) as usize,
                 "semantic" => t.semantic = v.max(0.0),
                 "sentence" => t.sentence = v.max(0.0),
                 "lexical" => t.lexical = v.max(0.0),
                 "coverage" => t.coverage = v.max(0.0),
-                "dense_recall" => t.dense_recall = v.max(0.0) as usize,
+                "dense_recall" => t.dense_recall = v.clamp(0.0, 10_000.0) as usize,
                 "decisive" => t.decisive = v.clamp(0.0, 1.0),
-                other => tracing::warn!("PASSAGEBOT_TUNING: unknown knob {other:?}"),
+                other => return Err(format!("unknown knob {other:?} (knobs: {KNOBS})")),
             }
         }
-        t
+        Ok(t)
     }
 }
-
-/// The process's tuning: defaults, or `PASSAGEBOT_TUNING` when set.
-pub static TUNING: Lazy<Tuning> = Lazy::new(|| {
-    std::env::var("PASSAGEBOT_TUNING")
-        .map(|s| Tuning::parse(&s))
-        .unwrap_or_default()
-});
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn overrides_apply_and_junk_is_ignored() {
-        let t = Tuning::parse("proximity=0.5, title=x, bogus=1, context");
+    fn overrides_apply_and_junk_is_refused() {
+        let t: Tuning = "proximity=0.5, title=0.1".parse().unwrap();
         assert_eq!(t.proximity, 0.5);
-        assert_eq!(t.title, Tuning::default().title);
-        assert_eq!(Tuning::parse("decisive=3").decisive, 1.0);
-        assert_eq!(Tuning::parse("decisive=-1").decisive, 0.0);
+        assert_eq!(t.title, 0.1);
+        assert_eq!(t.context, Tuning::default().context);
+        assert_eq!("".parse::<Tuning>().unwrap(), Tuning::default());
+        assert_eq!("decisive=3".parse::<Tuning>().unwrap().decisive, 1.0);
+        assert_eq!("decisive=-1".parse::<Tuning>().unwrap().decisive, 0.0);
+        let bad = "title=x".parse::<Tuning>().unwrap_err();
+        assert!(bad.contains("not a number"), "{bad}");
+        let unknown = "bogus=1".parse::<Tuning>().unwrap_err();
+        assert!(unknown.contains("unknown knob \"bogus\""), "{unknown}");
+        assert!("context".parse::<Tuning>().is_err());
+        assert!("title=NaN".parse::<Tuning>().is_err());
     }
 }

@@ -58,6 +58,7 @@ use crate::conversation::{Core, Live, Rules};
 use crate::live::EngineHandle;
 use crate::search::Engine;
 use crate::store::{self, Store};
+use crate::tuning::Tuning;
 use ctx::{Ctx, HandlerError};
 
 /// Flags of `passagebot bot`.
@@ -158,7 +159,7 @@ pub enum Updates {
 
 /// `passagebot bot`: reads the token, opens (building if needed) the index, and runs
 /// until SIGINT or SIGTERM.
-pub async fn run(paths: Paths, data: PathBuf, args: BotArgs) -> anyhow::Result<()> {
+pub async fn run(paths: Paths, tuning: Tuning, data: PathBuf, args: BotArgs) -> anyhow::Result<()> {
     let token = token::from_env()?;
     token::remember(&token);
     let mut bot = Bot::with_client(token, teloxide::net::client_from_env());
@@ -169,7 +170,7 @@ pub async fn run(paths: Paths, data: PathBuf, args: BotArgs) -> anyhow::Result<(
     }
 
     let reload = Some(paths.clone());
-    let engine = tokio::task::spawn_blocking(move || Engine::open_or_build(&paths))
+    let engine = tokio::task::spawn_blocking(move || Engine::open_or_build(&paths, tuning))
         .await
         .context("opening the index")??;
 

@@ -8,6 +8,7 @@ use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DEFAULT_TOP, Paths};
+use crate::tuning::Tuning;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -50,6 +51,17 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub data: PathBuf,
+    /// Ranking knobs for experiments, as key=value pairs (e.g. proximity=0.5,context=0.3);
+    /// the knobs and their measured defaults are in src/tuning.rs and QUALITY.md.
+    #[arg(
+        long,
+        global = true,
+        env = "PASSAGEBOT_TUNING",
+        value_name = "KNOBS",
+        default_value = "",
+        hide_default_value = true
+    )]
+    pub tuning: Tuning,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -10,13 +10,14 @@ use crate::answer::{json, terminal};
 use crate::config::Paths;
 use crate::conversation::ask;
 use crate::search::Engine;
+use crate::tuning::Tuning;
 
 /// Raised for a usage mistake the parser cannot see (an empty question): exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-pub fn run(paths: &Paths, args: &AskArgs) -> anyhow::Result<()> {
+pub fn run(paths: &Paths, tuning: Tuning, args: &AskArgs) -> anyhow::Result<()> {
     let question = args.question.join(" ");
     if !args.question.is_empty() && question.trim().is_empty() && !args.json {
         return Err(UsageError(
@@ -24,7 +25,7 @@ pub fn run(paths: &Paths, args: &AskArgs) -> anyhow::Result<()> {
         )
         .into());
     }
-    let engine = engine(paths)?;
+    let engine = engine(paths, tuning)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if !args.question.is_empty() {

@@ -11,9 +11,10 @@ use super::args::ChatArgs;
 use super::{engine, stdout_style};
 use crate::config::Paths;
 use crate::conversation::session::{Session, Step};
+use crate::tuning::Tuning;
 
-pub fn run(paths: &Paths, args: &ChatArgs) -> anyhow::Result<()> {
-    let engine = engine(paths)?;
+pub fn run(paths: &Paths, tuning: Tuning, args: &ChatArgs) -> anyhow::Result<()> {
+    let engine = engine(paths, tuning)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let mut session = Session::new(&engine, args.top, stdout_style(), interactive);
     if interactive && let Ok(editor) = DefaultEditor::new() {

@@ -6,13 +6,14 @@ use super::args::EvalArgs;
 use super::engine;
 use crate::config::Paths;
 use crate::eval;
+use crate::tuning::Tuning;
 
-pub fn run(paths: &Paths, args: &EvalArgs) -> anyhow::Result<()> {
+pub fn run(paths: &Paths, tuning: Tuning, args: &EvalArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read the question file {}", args.file.display()))?;
     let questions =
         eval::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-    let engine = engine(paths)?;
+    let engine = engine(paths, tuning)?;
     let mut outcomes = Vec::with_capacity(questions.len());
     for q in &questions {
         let answer = engine.search(&q.q, 0, args.top)?;

@@ -9,8 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::args::IndexArgs;
 use crate::config::Paths;
 use crate::index::{BuildEvent, BuildReport, Mode, update};
+use crate::tuning::Tuning;
 
-pub fn run(paths: &Paths, args: &IndexArgs) -> anyhow::Result<()> {
+pub fn run(paths: &Paths, tuning: Tuning, args: &IndexArgs) -> anyhow::Result<()> {
     let mode = match (args.full, args.check) {
         (_, true) => Mode::Check,
         (true, _) => Mode::Full,
@@ -34,7 +35,7 @@ pub fn run(paths: &Paths, args: &IndexArgs) -> anyhow::Result<()> {
         BuildEvent::Done(n) => bar.set_position(n as u64),
         BuildEvent::Committing => bar.set_message("writing"),
     };
-    let report = update(&paths.corpus, &paths.index, mode, &on_event);
+    let report = update(&paths.corpus, &paths.index, &tuning, mode, &on_event);
     bar.finish_and_clear();
     print!("{}", summary(&report?, mode, paths));
     Ok(())

@@ -16,11 +16,12 @@ use std::io::IsTerminal;
 use crate::answer::terminal::Style;
 use crate::config::Paths;
 use crate::search::Engine;
+use crate::tuning::Tuning;
 
 /// Opens the engine, building the index first when needed; the reason for a
 /// build is one line on stderr.
-fn engine(paths: &Paths) -> crate::error::Result<Engine> {
-    Engine::open_or_build_with(paths, &|line| eprintln!("passagebot: {line}"))
+fn engine(paths: &Paths, tuning: Tuning) -> crate::error::Result<Engine> {
+    Engine::open_or_build_with(paths, tuning, &|line| eprintln!("passagebot: {line}"))
 }
 
 /// Colours and width for stdout.

@@ -26,7 +26,7 @@ use crate::corpus::load::{display_source, document_files, load_file};
 use crate::corpus::{Passage, chunk};
 use crate::error::{Error, Result};
 use crate::semantic::{self, PassageVectors};
-use crate::tuning::TUNING;
+use crate::tuning::Tuning;
 
 /// How to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,15 +90,17 @@ const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 pub fn build(
     corpus_dir: &Path,
     index_dir: &Path,
+    tuning: &Tuning,
     progress: &dyn Fn(BuildEvent),
 ) -> Result<BuildReport> {
-    update(corpus_dir, index_dir, Mode::Incremental, progress)
+    update(corpus_dir, index_dir, tuning, Mode::Incremental, progress)
 }
 
 /// Builds, updates or checks the index in `index_dir` from `corpus_dir`.
 pub fn update(
     corpus_dir: &Path,
     index_dir: &Path,
+    tuning: &Tuning,
     mode: Mode,
     progress: &dyn Fn(BuildEvent),
 ) -> Result<BuildReport> {
@@ -120,7 +122,7 @@ pub fn update(
 
     let previous = match mode {
         Mode::Full => Err("asked for a full rebuild".to_string()),
-        _ => usable_previous(index_dir),
+        _ => usable_previous(index_dir, tuning),
     };
     let mut changes = Changes {
         full_rebuild: previous.as_ref().err().cloned(),
@@ -190,7 +192,7 @@ pub fn update(
                         if old.is_some() {
                             w.delete_term(Term::from_field_text(fields.source, &source));
                         }
-                        let embeddings = embed(&passages)?;
+                        let embeddings = embed(&passages, tuning)?;
                         for (i, p) in passages.iter().enumerate() {
                             w.add_document(document(fields, p, embeddings.get(i)))?;
                         }
@@ -235,7 +237,7 @@ pub fn update(
     let manifest = Manifest {
         layout: manifest::LAYOUT_VERSION,
         program_version: env!("CARGO_PKG_VERSION").into(),
-        settings: manifest::settings(),
+        settings: manifest::settings(tuning),
         corpus_fingerprint: fingerprint,
         built_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         passages: documents.iter().map(|d| d.passages).sum(),
@@ -276,8 +278,8 @@ pub fn update(
 
 /// The live generation and its manifest, when an incremental build can start
 /// from it; otherwise why not (that becomes the reason for a full rebuild).
-fn usable_previous(index_dir: &Path) -> Result<(PathBuf, Manifest), String> {
-    match super::open(index_dir) {
+fn usable_previous(index_dir: &Path, tuning: &Tuning) -> Result<(PathBuf, Manifest), String> {
+    match super::open(index_dir, tuning) {
         Ok(opened) => Ok((opened.location, opened.manifest)),
         Err(Error::IndexUnusable { reason, .. }) => Err(reason),
         Err(e) => Err(e.to_string()),
@@ -317,8 +319,8 @@ fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
 }
 
 /// The passages' sentence embeddings, or none when the semantic stage is off.
-fn embed(passages: &[Passage]) -> Result<Vec<PassageVectors>> {
-    if !TUNING.semantic_enabled() || passages.is_empty() {
+fn embed(passages: &[Passage], tuning: &Tuning) -> Result<Vec<PassageVectors>> {
+    if !tuning.semantic_enabled() || passages.is_empty() {
         return Ok(Vec::new());
     }
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();

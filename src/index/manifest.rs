@@ -13,6 +13,7 @@ use crate::analysis::ANALYZER_VERSION;
 use crate::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
 use crate::corpus::load::{document_files, hex};
 use crate::error::Result;
+use crate::tuning::Tuning;
 
 pub const FILE_NAME: &str = "manifest.json";
 
@@ -55,14 +56,14 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Why this index cannot serve the current program, if it cannot.
-    pub fn incompatibility(&self) -> Option<String> {
+    /// Why this index cannot serve the current program with `tuning`, if it cannot.
+    pub fn incompatibility(&self, tuning: &Tuning) -> Option<String> {
         if self.layout != LAYOUT_VERSION {
             Some(format!(
                 "index layout {} (this program uses {LAYOUT_VERSION})",
                 self.layout
             ))
-        } else if self.settings != settings() {
+        } else if self.settings != settings(tuning) {
             Some("built with other analysis settings".into())
         } else if self.program_version != env!("CARGO_PKG_VERSION") {
             Some(format!("built by passagebot {}", self.program_version))
@@ -98,10 +99,9 @@ pub fn stamp(meta: &fs::Metadata) -> (u64, u64) {
 
 /// The analysis, chunking and embedding settings an index depends on, as one
 /// string. Passages carry embeddings unless the semantic stage is switched
-/// off (`PASSAGEBOT_TUNING=semantic=0,sentence=0`), so switching it rebuilds
-/// the index.
-pub fn settings() -> String {
-    let model = if crate::tuning::TUNING.semantic_enabled() {
+/// off (tuning `semantic=0,sentence=0`), so switching it rebuilds the index.
+pub fn settings(tuning: &Tuning) -> String {
+    let model = if tuning.semantic_enabled() {
         crate::semantic::MODEL_ID
     } else {
         "none"

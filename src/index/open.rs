@@ -9,6 +9,7 @@ use super::CURRENT;
 use super::manifest::{self, Manifest};
 use super::schema::{Fields, register_analyzer};
 use crate::error::{Error, Result};
+use crate::tuning::Tuning;
 
 /// An opened index and what it was built from.
 pub struct Opened {
@@ -48,8 +49,8 @@ fn live_generation(index_dir: &Path) -> Option<PathBuf> {
     (!name.is_empty() && !name.contains('/')).then(|| index_dir.join(name))
 }
 
-/// Opens the live generation of `index_dir`.
-pub fn open(index_dir: &Path) -> Result<Opened> {
+/// Opens the live generation of `index_dir`, if it was built for `tuning`.
+pub fn open(index_dir: &Path, tuning: &Tuning) -> Result<Opened> {
     let unusable = |reason: String| Error::IndexUnusable {
         path: index_dir.into(),
         reason,
@@ -58,7 +59,7 @@ pub fn open(index_dir: &Path) -> Result<Opened> {
         live_generation(index_dir).ok_or_else(|| unusable("no index built yet".into()))?;
     let manifest = Manifest::read(&location)
         .map_err(|e| unusable(format!("its manifest cannot be read: {e}")))?;
-    if let Some(reason) = manifest.incompatibility() {
+    if let Some(reason) = manifest.incompatibility(tuning) {
         return Err(unusable(reason));
     }
     let index = Index::open_in_dir(&location).map_err(|e| unusable(e.to_string()))?;
@@ -75,7 +76,7 @@ pub fn open(index_dir: &Path) -> Result<Opened> {
 /// Compares the index with the corpus without opening tantivy. A missing
 /// corpus folder is an error even when there is no index yet: it is the first
 /// thing a person has to fix.
-pub fn freshness(corpus_dir: &Path, index_dir: &Path) -> Result<Freshness> {
+pub fn freshness(corpus_dir: &Path, index_dir: &Path, tuning: &Tuning) -> Result<Freshness> {
     let fingerprint = manifest::fingerprint(corpus_dir, index_dir)?;
     let Some(location) = live_generation(index_dir) else {
         return Ok(Freshness::Missing);
@@ -84,7 +85,7 @@ pub fn freshness(corpus_dir: &Path, index_dir: &Path) -> Result<Freshness> {
         Ok(m) => m,
         Err(e) => return Ok(Freshness::Unusable(format!("the index is damaged ({e})"))),
     };
-    if let Some(reason) = manifest.incompatibility() {
+    if let Some(reason) = manifest.incompatibility(tuning) {
         return Ok(Freshness::Unusable(format!("the index was {reason}")));
     }
     if manifest.corpus_fingerprint != fingerprint {

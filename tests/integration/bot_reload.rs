@@ -33,7 +33,8 @@ async fn start(fake: &FakeTelegram) -> Running {
         paths.corpus.join("sales-vs-marketing.md"),
     )
     .expect("copy");
-    let handle = EngineHandle::new(Engine::open_or_build(&paths).expect("engine"));
+    let handle =
+        EngineHandle::new(Engine::open_or_build(&paths, Default::default()).expect("engine"));
     let settings = Settings {
         operators: vec![OP],
         reload: Some(paths),

@@ -140,6 +140,18 @@ fn bad_flags_are_usage_errors() {
     let s = Scratch::with_article();
     s.cmd().args(["ask", "--top", "0", "x"]).assert().code(2);
     s.cmd().args(["frobnicate"]).assert().code(2);
+    // A mistyped knob is named, whether from the flag or the environment.
+    s.cmd()
+        .args(["--tuning", "proximty=0.5", "ask", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown knob \"proximty\""));
+    s.cmd()
+        .env("PASSAGEBOT_TUNING", "proximity=lots")
+        .args(["ask", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("\"lots\" is not a number"));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use passagebot::index::{Changes, Mode, update};
 use predicates::prelude::*;
 
 fn run(s: &Scratch, mode: Mode) -> Changes {
-    update(&s.corpus(), &s.index(), mode, &|_| {})
+    update(&s.corpus(), &s.index(), &Default::default(), mode, &|_| {})
         .expect("build")
         .changes
 }
@@ -269,7 +269,8 @@ fn a_killed_indexer_leaves_the_previous_index_usable() {
     child.wait().expect("wait");
     let still = fs::read_to_string(s.index().join("CURRENT")).expect("CURRENT");
     assert_eq!(still, live, "the live index was switched by a killed build");
-    let engine = passagebot::Engine::open(&s.index()).expect("previous index opens");
+    let engine =
+        passagebot::Engine::open(&s.index(), Default::default()).expect("previous index opens");
     let a = engine
         .search("Is marketing data driven?", 0, 1)
         .expect("search");

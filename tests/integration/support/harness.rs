@@ -24,7 +24,7 @@ pub fn build_engine(files: &[(&str, &str)]) -> Arc<Engine> {
         corpus,
         index: dir.path().join("index"),
     };
-    let engine = Engine::open_or_build(&paths).expect("build the test index");
+    let engine = Engine::open_or_build(&paths, Default::default()).expect("build the test index");
     std::mem::forget(dir); // keep the index for the whole test run
     Arc::new(engine)
 }

@@ -49,7 +49,7 @@ impl Scratch {
     }
 
     pub fn engine(&self) -> Engine {
-        Engine::open_or_build(&self.paths()).expect("engine opens")
+        Engine::open_or_build(&self.paths(), Default::default()).expect("engine opens")
     }
 
     /// The binary, run from inside the scratch folder (so `corpus`/`index` resolve here).
