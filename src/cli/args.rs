@@ -183,7 +183,7 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
-    use crate::corpus::format::FORMATS;
+    use crate::corpus::formats::FORMATS;
 
     #[test]
     fn help_names_every_document_format() {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::limits::{MAX_FILE_BYTES, MAX_PASSAGES_PER_FILE, too_big, too_many_passages};
-use super::{BlockKind, Document, chunk, format, frontmatter};
+use super::{BlockKind, Document, chunk, formats, frontmatter};
 use crate::error::{Error, Result};
 
 /// A file left out of the corpus, and why, in words a person can act on.
@@ -119,10 +119,10 @@ pub fn load_corpus(dir: &Path) -> Result<LoadReport> {
 
 /// Reads and parses one file; the error is the reason it was skipped.
 pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
-    let Some(format) = format::for_path(path) else {
+    let Some(format) = formats::for_path(path) else {
         return Err(format!(
             "not a format passagebot reads (it reads {})",
-            format::DOCUMENT_KINDS
+            formats::DOCUMENT_KINDS
         ));
     };
     let bytes = read_capped(path)?;

@@ -1,7 +1,7 @@
 //! The corpus: documents loaded from a folder, cleaned of markup, and cut into
 //! passages.
 //!
-//! - [`format`]: the [`format::Format`] trait and the list of known formats;
+//! - [`format`]: the [`format::Format`] trait; [`formats`]: the list of known ones;
 //!   one file per format ([`markdown`], [`plain`], [`html`], [`pdf`]), so a new
 //!   format is a new file.
 //! - [`frontmatter`]: `title:` / `author:` / `url:` metadata shared by formats.
@@ -12,6 +12,7 @@
 
 pub mod chunk;
 pub mod format;
+pub mod formats;
 pub mod frontmatter;
 pub mod html;
 pub mod limits;
