@@ -432,7 +432,18 @@ impl Engine {
             } else {
                 f32::MIN
             };
-            for (similarity, address) in self.dense.nearest(q, self.tuning.dense_recall) {
+            let nearest = self.dense.nearest(q, self.tuning.dense_recall);
+            // When none is that close, the plausible ones still come back,
+            // shown as "probably not an answer": a question the words miss
+            // entirely ("Does a salesperson meet clients individually?", 0.41)
+            // may find its passage there, while one about something else
+            // (bread, the weather: under 0.25) still shows nothing.
+            let floor = if nearest.iter().all(|(similarity, _)| *similarity < floor) {
+                floor.min(self.tuning.recall_floor)
+            } else {
+                floor
+            };
+            for (similarity, address) in nearest {
                 if similarity >= floor && !candidates.iter().any(|(h, _)| h.address == address) {
                     candidates.push(self.candidate(
                         &searcher,

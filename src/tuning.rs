@@ -35,6 +35,10 @@ pub struct Tuning {
     /// How many passages closest in meaning join the word matches as
     /// candidates (small indexes only, see [`crate::search`]).
     pub dense_recall: usize,
+    /// When no word of the question is in the documents and no passage is close
+    /// enough in meaning to answer, how close (cosine) one must be to be shown
+    /// as the closest, probably not an answer.
+    pub recall_floor: f32,
     /// The question is not encoded when the best word match is a confident
     /// answer by words and the runner-up scores below this share of it
     /// (0 encodes every question).
@@ -55,6 +59,7 @@ impl Default for Tuning {
             lexical: 0.25,
             coverage: 0.5,
             dense_recall: 10,
+            recall_floor: 0.3,
             decisive: 0.5,
         }
     }
@@ -69,7 +74,7 @@ impl Tuning {
 
 /// The knobs' names, for error messages.
 const KNOBS: &str = "context, heading, title, proximity, half_distance, candidates, \
-semantic, sentence, lexical, coverage, dense_recall, decisive";
+semantic, sentence, lexical, coverage, dense_recall, recall_floor, decisive";
 
 /// Defaults with `key=value,key=value` overrides applied (an empty string is the
 /// defaults). Out-of-range values are clamped to the knob's range.
@@ -100,6 +105,7 @@ impl FromStr for Tuning {
                 "lexical" => t.lexical = v.max(0.0),
                 "coverage" => t.coverage = v.max(0.0),
                 "dense_recall" => t.dense_recall = v.clamp(0.0, 10_000.0) as usize,
+                "recall_floor" => t.recall_floor = v.clamp(-1.0, 1.0),
                 "decisive" => t.decisive = v.clamp(0.0, 1.0),
                 other => return Err(format!("unknown knob {other:?} (knobs: {KNOBS})")),
             }

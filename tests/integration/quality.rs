@@ -271,6 +271,21 @@ fn a_paraphrase_sharing_no_word_is_answered_by_meaning() {
     );
     let p = a.confidence.probability.expect("compared by meaning");
     assert!(p >= a.confidence.answered_from, "{p}");
+    // No word in common and no passage close enough to answer it: the plausible
+    // ones still come back, so the reader sees the closest passage.
+    let near = engine
+        .search("Does a salesperson meet clients individually?", 0, 3)
+        .expect("search");
+    assert!(
+        near.terms.iter().all(|t| t.passages == 0),
+        "{:?}",
+        near.terms
+    );
+    assert!(
+        near.passages.iter().any(|p| p.text.contains("one-to-one")),
+        "{:?}",
+        near.passages
+    );
     // No word and no meaning in common: nothing to show.
     let off = engine
         .search("Who won the football world cup in 2014?", 0, 3)
