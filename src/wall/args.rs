@@ -20,7 +20,7 @@ pub struct WallArgs {
         value_parser = parse_addr
     )]
     pub wall: Option<SocketAddr>,
-    /// Show askers' names on the wall (hidden unless given)
+    /// Show askers' names on the wall (hidden unless given; nothing from operator chats is ever shown)
     #[arg(long, requires = "wall")]
     pub wall_names: bool,
     /// Secret the wall's page and stream require (open /?token=TOKEN); required for any address other than 127.0.0.1
