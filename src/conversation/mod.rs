@@ -16,7 +16,9 @@
 //!
 //! The store (SQLite, synchronous and local) is called directly: its writes are part
 //! of the rules. Messages are Telegram HTML made by [`crate::answer::telegram`]; the
-//! terminal session renders with [`crate::answer::terminal`].
+//! terminal session renders with [`crate::answer::terminal`]. With a live wall
+//! ([`Core::with_wall`]), each answered question from a chat that is not an operator
+//! chat is also published to it as a plain [`crate::wall::WallEvent`].
 
 mod answers;
 pub mod ask;

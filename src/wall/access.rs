@@ -57,6 +57,11 @@ impl Access {
         }
     }
 
+    /// Whether the page and stream ask for a token.
+    pub fn needs_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// The page's address, with the token when one is needed.
     pub fn url(&self) -> String {
         let mut url = format!("http://{}/", self.addr);

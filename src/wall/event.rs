@@ -98,6 +98,24 @@ pub struct WallEvent {
 }
 
 impl WallEvent {
+    /// A question with its outcome, the reason in words (empty when answered) and
+    /// the calibrated confidence; no passage, no asker.
+    pub fn new(question: &str, outcome: Outcome, because: &str, confidence: f32) -> WallEvent {
+        WallEvent {
+            seq: 0,
+            at: 0,
+            question: telegram::shorten(question.trim(), QUESTION_CHARS),
+            asker: None,
+            outcome,
+            headline: outcome.headline(),
+            because: because.to_owned(),
+            confidence: confidence.clamp(0.0, 1.0),
+            calibrated: true,
+            answers_from: crate::confidence::ANSWERED_FROM,
+            passage: None,
+        }
+    }
+
     /// The wall's view of a question the ask step answered and judged.
     pub fn from_asked(asked: &Asked, asker: Option<&str>) -> WallEvent {
         let covered = asked.covered();
@@ -114,17 +132,16 @@ impl WallEvent {
             .filter(|_| covered)
             .map(|hit| Passage::new(&hit.text, &hit.highlights, &hit.title, hit.paragraph));
         WallEvent {
-            seq: 0,
-            at: 0,
-            question: telegram::shorten(asked.answer.question.trim(), QUESTION_CHARS),
             asker: asker.map(str::to_owned),
-            outcome,
-            headline: outcome.headline(),
-            because: because(&asked.decision),
-            confidence: confidence.clamp(0.0, 1.0),
             calibrated: c.probability.is_some(),
             answers_from: answers_from.clamp(0.0, 1.0),
             passage,
+            ..WallEvent::new(
+                &asked.answer.question,
+                outcome,
+                &because(&asked.decision),
+                confidence,
+            )
         }
     }
 }

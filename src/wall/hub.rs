@@ -137,17 +137,8 @@ mod tests {
 
     fn event(question: &str, outcome: Outcome) -> WallEvent {
         WallEvent {
-            seq: 0,
-            at: 0,
-            question: question.into(),
             asker: Some("Ada".into()),
-            outcome,
-            headline: outcome.headline(),
-            because: String::new(),
-            confidence: 0.5,
-            calibrated: true,
-            answers_from: 0.5,
-            passage: None,
+            ..WallEvent::new(question, outcome, "", 0.5)
         }
     }
 

@@ -80,6 +80,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             }
         }
     });
-    tracing::info!(url = %access.url(), "the wall is up");
+    // The address without the token: logs are kept, the token is not for them.
+    tracing::info!(address = %access.addr(), token = access.needs_token(), "the wall is up");
     Ok(Running { wall, access, task })
 }

@@ -15,6 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use futures_util::StreamExt as _;
 use futures_util::stream::{self, Stream};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -88,7 +89,8 @@ async fn events(State(s): State<Shared>, Query(q): Query<Token>) -> Response {
     if !s.access.allows(q.token.as_deref()) {
         return refused();
     }
-    Sse::new(stream_of(s.wall))
+    let events = stream_of(s.wall).map(|message| Ok::<_, Infallible>(message.event()));
+    Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
@@ -101,35 +103,44 @@ fn refused() -> Response {
         .into_response()
 }
 
-/// The snapshot, then each update; a page that fell behind gets a fresh snapshot.
-fn stream_of(wall: Wall) -> impl Stream<Item = Result<Event, Infallible>> {
-    let (snapshot, rx) = wall.subscribe();
-    let first = Some(snapshot_event(&snapshot));
-    stream::unfold((wall, rx, first), |(wall, mut rx, first)| async move {
-        if let Some(event) = first {
-            return Some((Ok(event), (wall, rx, None)));
+/// What a page is sent.
+#[derive(Debug)]
+enum Message {
+    /// Start over from this state.
+    Snapshot(Snapshot),
+    Question(Arc<Update>),
+}
+
+impl Message {
+    fn event(self) -> Event {
+        match self {
+            Message::Snapshot(snapshot) => json_event("snapshot", &snapshot),
+            Message::Question(update) => json_event("question", update.as_ref()),
         }
-        let event = match rx.recv().await {
-            Ok(update) => question_event(&update),
+    }
+}
+
+/// The snapshot, then each update; a page that fell behind gets a fresh snapshot.
+fn stream_of(wall: Wall) -> impl Stream<Item = Message> {
+    let (snapshot, rx) = wall.subscribe();
+    let first = Some(Message::Snapshot(snapshot));
+    stream::unfold((wall, rx, first), |(wall, mut rx, first)| async move {
+        if let Some(message) = first {
+            return Some((message, (wall, rx, None)));
+        }
+        let message = match rx.recv().await {
+            Ok(update) => Message::Question(update),
             Err(RecvError::Lagged(missed)) => {
                 tracing::debug!(missed, "a wall page fell behind; sending it the state");
                 // Resubscribing takes the snapshot and the new position together.
                 let (snapshot, fresh) = wall.subscribe();
                 rx = fresh;
-                snapshot_event(&snapshot)
+                Message::Snapshot(snapshot)
             }
             Err(RecvError::Closed) => return None,
         };
-        Some((Ok(event), (wall, rx, None)))
+        Some((message, (wall, rx, None)))
     })
-}
-
-fn snapshot_event(snapshot: &Snapshot) -> Event {
-    json_event("snapshot", snapshot)
-}
-
-fn question_event(update: &Arc<Update>) -> Event {
-    json_event("question", update.as_ref())
 }
 
 fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
@@ -137,4 +148,55 @@ fn json_event(name: &str, data: &impl serde::Serialize) -> Event {
     // harmless fallback the page ignores.
     let json = serde_json::to_string(data).unwrap_or_else(|_| "{}".into());
     Event::default().event(name).data(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt as _;
+
+    use super::*;
+    use crate::wall::event::{Outcome, WallEvent};
+
+    fn event(question: &str) -> WallEvent {
+        WallEvent::new(question, Outcome::Answered, "", 0.9)
+    }
+
+    #[tokio::test]
+    async fn a_page_gets_the_state_then_each_question() {
+        let wall = Wall::new(false);
+        wall.publish(event("one"));
+        let mut stream = Box::pin(stream_of(wall.clone()));
+        let Some(Message::Snapshot(s)) = stream.next().await else {
+            panic!("a snapshot first");
+        };
+        assert_eq!(s.events.len(), 1);
+        wall.publish(event("two"));
+        let Some(Message::Question(u)) = stream.next().await else {
+            panic!("then the question");
+        };
+        assert_eq!((u.event.seq, u.event.question.as_str()), (2, "two"));
+    }
+
+    #[tokio::test]
+    async fn a_page_that_fell_behind_skips_to_the_whole_state_and_goes_on() {
+        let wall = Wall::new(false);
+        let mut stream = Box::pin(stream_of(wall.clone()));
+        assert!(matches!(stream.next().await, Some(Message::Snapshot(_))));
+        // The page reads nothing while a whole class asks.
+        let many = 500;
+        for i in 0..many {
+            wall.publish(event(&format!("q{i}")));
+        }
+        let Some(Message::Snapshot(s)) = stream.next().await else {
+            panic!("the state again, not the missed questions one by one");
+        };
+        assert_eq!(s.tally.total(), many);
+        assert_eq!(s.events.len(), crate::wall::KEEP);
+        assert_eq!(s.events.last().map(|e| e.seq), Some(many));
+        wall.publish(event("next"));
+        let Some(Message::Question(u)) = stream.next().await else {
+            panic!("then on as before");
+        };
+        assert_eq!(u.event.seq, many + 1);
+    }
 }

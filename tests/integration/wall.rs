@@ -210,19 +210,12 @@ async fn the_bot_shows_peoples_questions_but_nothing_from_operator_chats_and_nam
 }
 
 fn event(question: &str) -> WallEvent {
-    WallEvent {
-        seq: 0,
-        at: 0,
-        question: question.into(),
-        asker: None,
-        outcome: Outcome::NotCovered,
-        headline: Outcome::NotCovered.headline(),
-        because: "the text doesn't seem to cover it".into(),
-        confidence: 0.1,
-        calibrated: true,
-        answers_from: 0.5,
-        passage: None,
-    }
+    WallEvent::new(
+        question,
+        Outcome::NotCovered,
+        "the text doesn't seem to cover it",
+        0.1,
+    )
 }
 
 #[tokio::test]
