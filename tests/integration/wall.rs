@@ -177,7 +177,60 @@ async fn a_question_asked_in_telegram_appears_on_the_wall_in_chromium_within_a_s
         browser.eval("return document.title").await,
         "passagebot · live wall"
     );
+
+    // A reload shows the session so far.
+    browser.goto(&format!("http://127.0.0.1:{port}/")).await;
+    let (page, _) = browser
+        .wait_for("the session after a reload", PAGE_STATE, tg::WAIT, |v| {
+            v["state"] == "live" && v["total"] == 2
+        })
+        .await;
+    assert_eq!(page["question"], html, "{page}");
+    assert_eq!(page["bars"], 2, "{page}");
     browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wall_with_a_token_works_in_chromium_opened_with_it_and_only_then() {
+    let browser = Browser::start().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let access = Access::new(
+        listener.local_addr().expect("address"),
+        Some("tea & biscuits".into()),
+    )
+    .expect("a good token");
+    let url = access.url();
+    let wall = Wall::new(false);
+    wall.publish(event("Is this on?"));
+    let server = tokio::spawn(wall::serve(listener, wall.clone(), access));
+
+    let without = url.split('?').next().unwrap_or_default().to_owned();
+    browser.goto(&without).await;
+    let text = browser.eval("return document.body.innerText").await;
+    assert!(
+        text.as_str()
+            .unwrap_or_default()
+            .contains("needs its token"),
+        "{text}"
+    );
+
+    browser.goto(&url).await;
+    let (page, _) = browser
+        .wait_for("the stream, with the token", PAGE_STATE, tg::WAIT, |v| {
+            v["state"] == "live"
+        })
+        .await;
+    assert_eq!(page["question"], "Is this on?", "{page}");
+    wall.publish(event("And now?"));
+    browser
+        .wait_for("a new question", PAGE_STATE, tg::WAIT, |v| {
+            v["question"] == "And now?" && v["not_covered"] == 2
+        })
+        .await;
+    browser.close().await;
+    server.abort();
 }
 
 const OPERATOR: i64 = 77;
