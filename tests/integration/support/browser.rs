@@ -63,7 +63,12 @@ impl Browser {
         let chromium = program("chromium");
         let chromedriver = program("chromedriver");
         let port = free_port();
-        let driver = Command::new(&chromedriver)
+        let mut command = Command::new(&chromedriver);
+        // A process group of its own: whatever chromedriver and Chromium signal
+        // when they shut down stays among them, away from the test binary.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
