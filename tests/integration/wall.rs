@@ -70,37 +70,47 @@ async fn wait_for_wall(port: u16, process: &mut Running) {
     }
 }
 
-/// The first SSE event of `url`: its name and its JSON data.
-async fn first_event(url: &str) -> (String, Value) {
-    let mut resp = reqwest::get(url).await.expect("the stream answers");
-    assert!(resp.status().is_success(), "{url}: {}", resp.status());
-    let mut text = String::new();
-    while !text.contains("\n\n") {
-        let chunk = tokio::time::timeout(tg::WAIT, resp.chunk())
-            .await
-            .expect("an event within the wait")
-            .expect("the stream reads")
-            .expect("the stream stays open");
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    parse_event(&text)
+/// A Server-Sent Events stream, read event by event.
+struct Events {
+    resp: reqwest::Response,
+    buf: String,
 }
 
-fn parse_event(text: &str) -> (String, Value) {
-    let block = text.split("\n\n").next().unwrap_or_default();
-    let mut name = String::new();
-    let mut data = String::new();
-    for line in block.lines() {
-        if let Some(n) = line.strip_prefix("event: ") {
-            name = n.to_owned();
-        } else if let Some(d) = line.strip_prefix("data: ") {
-            data.push_str(d);
+impl Events {
+    async fn open(url: &str) -> Events {
+        let resp = reqwest::get(url).await.expect("the stream answers");
+        assert!(resp.status().is_success(), "{url}: {}", resp.status());
+        assert_eq!(resp.headers()["content-type"], "text/event-stream");
+        Events {
+            resp,
+            buf: String::new(),
         }
     }
-    (
-        name,
-        serde_json::from_str(&data).unwrap_or_else(|e| panic!("{e}: {data}")),
-    )
+
+    /// The next event: its name and its JSON data.
+    async fn next(&mut self) -> (String, Value) {
+        while !self.buf.contains("\n\n") {
+            let chunk = tokio::time::timeout(tg::WAIT, self.resp.chunk())
+                .await
+                .expect("an event within the wait")
+                .expect("the stream reads")
+                .expect("the stream stays open");
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        let end = self.buf.find("\n\n").unwrap_or_default();
+        let block: String = self.buf.drain(..end + 2).collect();
+        let mut name = String::new();
+        let mut data = String::new();
+        for line in block.lines() {
+            if let Some(n) = line.strip_prefix("event: ") {
+                name = n.to_owned();
+            } else if let Some(d) = line.strip_prefix("data: ") {
+                data.push_str(d);
+            }
+        }
+        let json = serde_json::from_str(&data).unwrap_or_else(|e| panic!("{e}: {data}"));
+        (name, json)
+    }
 }
 
 #[cfg(unix)]
@@ -317,29 +327,12 @@ async fn with_a_token_the_page_and_the_stream_are_refused_without_it() {
     );
 
     // The stream: the state so far, then each new question.
-    let mut resp = reqwest::get(format!("{base}/events?token={token}"))
-        .await
-        .expect("answers");
-    assert_eq!(resp.headers()["content-type"], "text/event-stream");
-    let mut text = String::new();
-    let mut published = false;
-    while text.matches("\n\n").count() < 2 {
-        let chunk = tokio::time::timeout(tg::WAIT, resp.chunk())
-            .await
-            .expect("within the wait")
-            .expect("reads")
-            .expect("open");
-        text.push_str(&String::from_utf8_lossy(&chunk));
-        if !published && text.contains("\n\n") {
-            wall.publish(event("After?"));
-            published = true;
-        }
-    }
-    let mut blocks = text.split("\n\n");
-    let (name, snapshot) = parse_event(blocks.next().unwrap_or_default());
+    let mut events = Events::open(&format!("{base}/events?token={token}")).await;
+    let (name, snapshot) = events.next().await;
     assert_eq!(name, "snapshot");
     assert_eq!(snapshot["events"][0]["question"], "Before the page opened?");
-    let (name, update) = parse_event(blocks.next().unwrap_or_default());
+    wall.publish(event("After?"));
+    let (name, update) = events.next().await;
     assert_eq!(name, "question");
     assert_eq!(update["event"]["question"], "After?");
     assert_eq!(update["event"]["seq"], 2);
@@ -394,7 +387,7 @@ async fn chat_with_a_wall_runs_the_classroom_demo_without_telegram() {
     let url = format!("http://127.0.0.1:{port}/events");
     let deadline = Instant::now() + tg::WAIT;
     let snapshot = loop {
-        let (name, snapshot) = first_event(&url).await;
+        let (name, snapshot) = Events::open(&url).await.next().await;
         assert_eq!(name, "snapshot");
         if snapshot["events"].as_array().map_or(0, Vec::len) == 10 {
             break snapshot;
