@@ -68,7 +68,9 @@ fn answer(
     log: Option<Log<'_>>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // The ask step the bot and chat share (logged with --log).
+    // The ask step the bot and chat share (logged with --log; a blank line is
+    // answered for --json's sake but is not a question to log).
+    let log = log.filter(|_| !question.trim().is_empty());
     let asked = ask::ask(engine, question, args.top, log)?;
     let text = if args.json {
         json::line(&asked.answer, &asked.decision)

@@ -429,7 +429,12 @@ fn report_after_chat_log_and_ask_log_shows_the_demos_questions() {
         .assert()
         .success();
     let extra = "Are sales and marketing complementary?";
-    s.cmd().args(["ask", "--log", extra]).assert().success();
+    // A blank line gets its JSON object, but is no question to log.
+    s.cmd()
+        .args(["ask", "--json", "--log"])
+        .write_stdin(format!("{extra}\n\n"))
+        .assert()
+        .success();
     let before = report(&s);
     assert!(before.contains("Questions asked: 11"), "{before}");
     for question in DEMO.lines().chain([extra]) {
