@@ -23,14 +23,7 @@ if [[ -z "$html" ]]; then
   html="$demo/report.html"
 fi
 
-browser=""
-for b in chromium chromium-browser google-chrome; do
-  if command -v "$b" >/dev/null 2>&1; then browser="$b"; break; fi
-done
-if [[ -z "$browser" ]]; then
-  echo "screenshot-report: no chromium found; install it (apt-get install -y chromium)" >&2
-  exit 1
-fi
+source scripts/chromium.sh
 
 profile="$(mktemp -d)"
 trap 'rm -rf "$profile"' EXIT

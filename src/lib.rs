@@ -8,7 +8,9 @@
 //! - [`cli`]: the command line (clap flags, one file per subcommand);
 //! - [`bot`]: the Telegram bot, a thin adapter: updates into [`conversation`] events,
 //!   its effects into Bot API calls;
-//! - [`report`]: the classroom report (text and HTML with inline SVG charts).
+//! - [`report`]: the classroom report (text and HTML with inline SVG charts);
+//! - [`wall`]: the live wall for a projector (a page and its event stream); the
+//!   conversation and the terminal chat publish plain events to it.
 //!
 //! **The conversation** (the rules, no I/O of its own but the database):
 //! - [`conversation`]: the ask step every surface shares (search, the hand-over rule,
@@ -48,6 +50,7 @@ pub mod search;
 pub mod semantic;
 pub mod store;
 pub mod tuning;
+pub mod wall;
 
 pub use config::Paths;
 pub use error::{Error, Result};

@@ -36,8 +36,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let paths = cli.paths();
     match cli.command {
         Command::Index(args) => cli::index::run(&paths, cli.tuning, &args),
-        Command::Ask(args) => cli::ask::run(&paths, cli.tuning, &args),
-        Command::Chat(args) => cli::chat::run(&paths, cli.tuning, &args),
+        Command::Ask(args) => cli::ask::run(&paths, cli.tuning, &cli.data, &args),
+        Command::Chat(args) => cli::chat::run(&paths, cli.tuning, &cli.data, &args),
         Command::Eval(args) => cli::eval::run(&paths, cli.tuning, &args),
         Command::Bot(args) => {
             let runtime = tokio::runtime::Runtime::new()?;

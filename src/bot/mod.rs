@@ -109,6 +109,8 @@ pub struct BotArgs {
     /// Store people's Telegram ids as they are instead of hashed
     #[arg(long, env = "PASSAGEBOT_PLAIN_IDS")]
     pub plain_ids: bool,
+    #[command(flatten)]
+    pub wall: crate::wall::WallArgs,
 }
 
 /// Resolved bot settings (tests and benchmarks build these directly).
@@ -133,6 +135,8 @@ pub struct Settings {
     /// The corpus and index to keep the engine in step with (a watcher and
     /// `/reindex`); `None` serves a fixed engine.
     pub reload: Option<Paths>,
+    /// The live wall questions from non-operator chats are shown on (`--wall`).
+    pub wall: Option<crate::wall::Wall>,
 }
 
 impl Default for Settings {
@@ -147,6 +151,7 @@ impl Default for Settings {
             data: None,
             plain_ids: false,
             reload: None,
+            wall: None,
         }
     }
 }
@@ -160,6 +165,7 @@ pub enum Updates {
 /// `passagebot bot`: reads the token, opens (building if needed) the index, and runs
 /// until SIGINT or SIGTERM.
 pub async fn run(paths: Paths, tuning: Tuning, data: PathBuf, args: BotArgs) -> anyhow::Result<()> {
+    let wall = args.wall.resolve()?;
     let token = token::from_env()?;
     token::remember(&token);
     let mut bot = Bot::with_client(token, teloxide::net::client_from_env());
@@ -187,7 +193,13 @@ pub async fn run(paths: Paths, tuning: Tuning, data: PathBuf, args: BotArgs) -> 
             })
         }
     };
+    // Served as long as the bot runs (dropping it stops the server).
+    let wall = match wall {
+        Some(config) => Some(crate::wall::start(config).await?),
+        None => None,
+    };
     let settings = Settings {
+        wall: wall.as_ref().map(|w| w.wall().clone()),
         passages: usize::from(args.passages),
         rate_limit: args.rate_limit,
         operators: args.operator_chats,
@@ -299,8 +311,12 @@ pub async fn serve(
         ticket_timeout: settings.ticket_timeout,
     };
     let help = BotCommand::descriptions().to_string();
+    let mut core = Core::new(library, Arc::new(store), rules, help);
+    if let Some(wall) = settings.wall.clone() {
+        core = core.with_wall(wall);
+    }
     let ctx = Arc::new(Ctx {
-        core: Arc::new(Core::new(library, Arc::new(store), rules, help)),
+        core: Arc::new(core),
         limiter: ratelimit::RateLimiter::per_minute(settings.rate_limit),
         operators: settings.operators.iter().map(|&c| ChatId(c)).collect(),
         engine,

@@ -16,8 +16,10 @@ Examples:
   passagebot ask --json --top 5 \"Is marketing data-driven?\"
   printf 'Who should negotiate?\\nWhat is big data?\\n' | passagebot ask --json
   passagebot chat
+  passagebot chat --wall --log
   passagebot --corpus ~/handouts --index ~/.cache/handouts-index index
   TELOXIDE_TOKEN=123:abc passagebot bot
+  TELOXIDE_TOKEN=123:abc passagebot bot --wall 8088
   passagebot report --html report.html";
 
 /// Ask a document questions: the most relevant passages, quoted verbatim.
@@ -108,7 +110,7 @@ pub enum Command {
     Ask(AskArgs),
     /// An interactive session for demos: ask, then :more, :why, :quit.
     #[command(
-        after_help = "Example:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why"
+        after_help = "Examples:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why\n  passagebot chat --wall --log     (a demo without Telegram: open http://127.0.0.1:8088/ on the projector; `passagebot report` afterwards)\n  passagebot chat --wall 0.0.0.0:8088 --wall-token \"$(openssl rand -hex 12)\""
     )]
     Chat(ChatArgs),
     /// Score answers on a question file: hit@1, hit@3, MRR, abstention, misses.
@@ -159,6 +161,9 @@ pub struct AskArgs {
     /// One JSON object per question, one per line (fields: see the README, `ask`).
     #[arg(long)]
     pub json: bool,
+    /// Log each question to the data folder (--data), as the bot does, so `passagebot report` counts it.
+    #[arg(long)]
+    pub log: bool,
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +181,11 @@ pub struct ChatArgs {
     /// How many passages each answer (and each :more) shows.
     #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=20))]
     pub top: usize,
+    /// Log each question to the data folder (--data), as the bot does, so `passagebot report` counts it.
+    #[arg(long)]
+    pub log: bool,
+    #[command(flatten)]
+    pub wall: crate::wall::WallArgs,
 }
 
 #[cfg(test)]

@@ -5,10 +5,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use anyhow::Context;
 
 use super::args::AskArgs;
-use super::{engine, stdout_style};
+use super::{engine, log_store, stdout_style};
 use crate::answer::{json, terminal};
 use crate::config::Paths;
-use crate::conversation::ask;
+use crate::conversation::ask::{self, Log};
+use crate::conversation::session::TERMINAL_PERSON;
 use crate::search::Engine;
 use crate::tuning::Tuning;
 
@@ -17,7 +18,12 @@ use crate::tuning::Tuning;
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-pub fn run(paths: &Paths, tuning: Tuning, args: &AskArgs) -> anyhow::Result<()> {
+pub fn run(
+    paths: &Paths,
+    tuning: Tuning,
+    data: &std::path::Path,
+    args: &AskArgs,
+) -> anyhow::Result<()> {
     let question = args.question.join(" ");
     if !args.question.is_empty() && question.trim().is_empty() && !args.json {
         return Err(UsageError(
@@ -25,11 +31,17 @@ pub fn run(paths: &Paths, tuning: Tuning, args: &AskArgs) -> anyhow::Result<()> 
         )
         .into());
     }
+    let store = log_store(data, args.log)?;
+    let log = store.as_ref().map(|store| Log {
+        store,
+        person: TERMINAL_PERSON,
+        surface: "ask",
+    });
     let engine = engine(paths, tuning)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if !args.question.is_empty() {
-        return answer(&engine, &question, args, &mut out);
+        return answer(&engine, &question, args, log, &mut out);
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -44,7 +56,7 @@ pub fn run(paths: &Paths, tuning: Tuning, args: &AskArgs) -> anyhow::Result<()> 
         if question.trim().is_empty() && !args.json {
             continue;
         }
-        answer(&engine, question, args, &mut out)?;
+        answer(&engine, question, args, log, &mut out)?;
     }
     Ok(())
 }
@@ -53,10 +65,13 @@ fn answer(
     engine: &Engine,
     question: &str,
     args: &AskArgs,
+    log: Option<Log<'_>>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // The ask step the bot and chat share (no log: the command line keeps none).
-    let asked = ask::ask(engine, question, args.top, None)?;
+    // The ask step the bot and chat share (logged with --log; a blank line is
+    // answered for --json's sake but is not a question to log).
+    let log = log.filter(|_| !question.trim().is_empty());
+    let asked = ask::ask(engine, question, args.top, log)?;
     let text = if args.json {
         json::line(&asked.answer, &asked.decision)
     } else {

@@ -16,6 +16,7 @@ use std::io::IsTerminal;
 use crate::answer::terminal::Style;
 use crate::config::Paths;
 use crate::search::Engine;
+use crate::store::{self, Store};
 use crate::tuning::Tuning;
 
 /// Opens the engine, building the index first when needed; the reason for a
@@ -36,4 +37,12 @@ fn stdout_style() -> Style {
         color: tty && std::env::var_os("NO_COLOR").is_none(),
         width,
     }
+}
+
+/// The data folder's store when questions are to be logged (`--log`).
+fn log_store(data: &std::path::Path, log: bool) -> anyhow::Result<Option<Store>> {
+    if !log {
+        return Ok(None);
+    }
+    Ok(Some(Store::open(data, &store::Options::default())?))
 }

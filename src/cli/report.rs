@@ -12,7 +12,7 @@ pub fn run(data: &Path, args: &ReportArgs) -> anyhow::Result<()> {
     let file = data.join(store::FILE_NAME);
     if !file.exists() {
         anyhow::bail!(
-            "no data yet: {} does not exist; run `passagebot bot` (with the same --data folder) to collect questions first",
+            "no data yet: {} does not exist; run `passagebot bot`, or `passagebot chat --log`, with the same --data folder to collect questions first",
             file.display()
         );
     }

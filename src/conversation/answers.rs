@@ -8,6 +8,7 @@ use super::event::{Button, Person, Resume, Step};
 use super::handoff::Decision;
 use crate::answer::{self, telegram};
 use crate::config::MAX_QUESTION_CHARS;
+use crate::wall::WallEvent;
 
 const NOT_TEXT: &str = "I can only read text questions. Please type your question.";
 const UNKNOWN_COMMAND: &str = "I don't know that command. /help lists the ones I know.";
@@ -77,6 +78,12 @@ impl Core {
             handover = %asked.decision.codes(),
             "answered a question"
         );
+        // Nothing from operator chats reaches the wall.
+        if let Some(wall) = &self.wall
+            && !self.is_operator(chat)
+        {
+            wall.publish(WallEvent::from_asked(&asked, Some(&person.name)));
+        }
         if asked.decision.requested() {
             return self.hand_over(chat, person, question, &asked, out);
         }

@@ -16,7 +16,9 @@
 //!
 //! The store (SQLite, synchronous and local) is called directly: its writes are part
 //! of the rules. Messages are Telegram HTML made by [`crate::answer::telegram`]; the
-//! terminal session renders with [`crate::answer::terminal`].
+//! terminal session renders with [`crate::answer::terminal`]. With a live wall
+//! ([`Core::with_wall`]), each answered question from a chat that is not an operator
+//! chat is also published to it as a plain [`crate::wall::WallEvent`].
 
 mod answers;
 pub mod ask;
@@ -36,6 +38,7 @@ pub use event::{Button, Command, Event, Person, PostedChat, Purpose, Resume};
 pub use library::{Library, Live};
 
 use crate::store::{Store, Ticket};
+use crate::wall::Wall;
 
 /// Sorry, with no detail: Telegram users never see internal errors.
 const APOLOGY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
@@ -63,6 +66,8 @@ pub struct Core {
     examples: Vec<String>,
     /// The `/help` text (plain), which the surface's command list owns.
     help: String,
+    /// Where questions from non-operator chats are shown live (`--wall`).
+    wall: Option<Wall>,
 }
 
 impl Core {
@@ -75,7 +80,14 @@ impl Core {
             rules,
             examples,
             help,
+            wall: None,
         }
+    }
+
+    /// Shows every question from a chat that is not an operator chat on `wall`.
+    pub fn with_wall(mut self, wall: Wall) -> Core {
+        self.wall = Some(wall);
+        self
     }
 
     /// The documents this core answers from.

@@ -8,6 +8,12 @@ use super::ask;
 use super::handoff::Decision;
 use crate::answer::{self, terminal};
 use crate::search::{Answer, Engine};
+use crate::store::Store;
+use crate::wall::{Wall, WallEvent};
+
+/// Who asked, in the question log, for questions typed at the terminal (`ask` and
+/// `chat` with `--log`): one teacher at one keyboard, no one to tell apart.
+pub const TERMINAL_PERSON: &str = "terminal";
 
 const HELP: &str = "Type a question and press Enter. Commands:
   :more   the next passages for the last question
@@ -34,6 +40,10 @@ pub struct Session<'a> {
     decision: Decision,
     /// Passages of the last question shown so far.
     shown: usize,
+    /// Where questions are logged (`--log`), for `passagebot report`.
+    log: Option<&'a Store>,
+    /// Where questions are shown live (`--wall`).
+    wall: Option<Wall>,
 }
 
 impl<'a> Session<'a> {
@@ -46,7 +56,21 @@ impl<'a> Session<'a> {
             last: None,
             decision: Decision::default(),
             shown: 0,
+            log: None,
+            wall: None,
         }
+    }
+
+    /// Logs every question to `store`, as the bot does (surface "chat").
+    pub fn with_log(mut self, store: &'a Store) -> Self {
+        self.log = Some(store);
+        self
+    }
+
+    /// Shows every question on `wall`.
+    pub fn with_wall(mut self, wall: Wall) -> Self {
+        self.wall = Some(wall);
+        self
     }
 
     /// The greeting an interactive session opens with.
@@ -112,9 +136,17 @@ impl<'a> Session<'a> {
     }
 
     fn ask(&mut self, question: &str) -> String {
-        // The same ask step as the bot (no log: the terminal keeps none).
-        match ask::ask(self.engine, question, self.top, None) {
+        // The same ask step as the bot.
+        let log = self.log.map(|store| ask::Log {
+            store,
+            person: TERMINAL_PERSON,
+            surface: "chat",
+        });
+        match ask::ask(self.engine, question, self.top, log) {
             Ok(asked) => {
+                if let Some(wall) = &self.wall {
+                    wall.publish(WallEvent::from_asked(&asked, None));
+                }
                 let mut text = terminal::render(&asked.answer, self.style, 1);
                 // The hand-over rule said out loud for the class.
                 self.decision = asked.decision;

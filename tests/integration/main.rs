@@ -16,3 +16,4 @@ mod quality;
 mod reliability;
 mod report;
 mod support;
+mod wall;

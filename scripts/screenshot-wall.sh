@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the scripted ten-question classroom demo (docs/wall-demo.txt) through
+# `passagebot chat --wall`, then screenshots the live wall in headless Chromium at a
+# projector's size, to check that it reads well (docs/wall.png in the README).
+#
+#   scripts/screenshot-wall.sh [OUT.png] [QUESTIONS.txt]
+#
+# Needs chromium (Debian/Ubuntu: apt-get install -y chromium). Uses a debug build and
+# a scratch data folder; the bundled corpus and index.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out="${1:-docs/wall.png}"
+questions="${2:-docs/wall-demo.txt}"
+port="${WALL_PORT:-18765}"
+
+source scripts/chromium.sh
+
+cargo build --quiet
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The demo is piped in; the wall stays up after the last question until killed.
+target/debug/passagebot --data "$work/data" chat --wall "127.0.0.1:$port" \
+  <"$questions" >"$work/chat.txt" 2>"$work/chat.err" &
+pid=$!
+for _ in $(seq 1 300); do
+  if grep -q "wall stays up" "$work/chat.err" 2>/dev/null; then break; fi
+  if ! kill -0 "$pid" 2>/dev/null; then cat "$work/chat.err" >&2; exit 1; fi
+  sleep 0.2
+done
+
+mkdir -p "$(dirname "$out")"
+timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync \
+  --user-data-dir="$work/profile" --hide-scrollbars --window-size=1280,800 \
+  --timeout=4000 \
+  --screenshot="$(realpath -m "$out")" "http://127.0.0.1:$port/" 2>/dev/null
+echo "screenshot-wall: wrote $out"

@@ -1,0 +1,270 @@
+//! One question as the wall shows it ([`WallEvent`]): plain data, no Telegram types,
+//! made from the ask step's [`Asked`] by whichever surface asked.
+
+use serde::Serialize;
+
+use crate::answer::telegram;
+use crate::conversation::ask::Asked;
+use crate::conversation::handoff::{Decision, Reason};
+
+/// A question longer than this is cut on the wall (the log keeps it whole).
+const QUESTION_CHARS: usize = 300;
+
+/// What happened to a question, in the three piles the tally counts. The same
+/// split as `passagebot report`: any hand-over reason other than "not covered"
+/// makes it a person's; else an answer the engine is not confident of is not covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Answered by the machine.
+    Answered,
+    /// This needs a person (personal, several questions, negotiation, …).
+    Person,
+    /// The text does not cover it.
+    NotCovered,
+}
+
+impl Outcome {
+    pub fn of(decision: &Decision, covered: bool) -> Outcome {
+        let personal = decision
+            .reasons
+            .iter()
+            .any(|r| !matches!(r, Reason::NotCovered { .. }));
+        if personal {
+            Outcome::Person
+        } else if !covered || decision.hand_over() {
+            Outcome::NotCovered
+        } else {
+            Outcome::Answered
+        }
+    }
+
+    /// The decision as the wall's headline says it.
+    pub fn headline(self) -> &'static str {
+        match self {
+            Outcome::Answered => "Answered by the machine",
+            Outcome::Person => "This needs a person",
+            Outcome::NotCovered => "Not in the text: this needs a person",
+        }
+    }
+}
+
+/// The passage the asker was shown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Passage {
+    /// The passage's text, HTML-escaped, with the words that matched in `<b>`:
+    /// safe to insert as HTML (the page inserts nothing else as HTML).
+    pub html: String,
+    pub title: String,
+    pub paragraph: u32,
+}
+
+impl Passage {
+    /// `text` with the byte ranges `highlights` (the words that matched) in bold.
+    pub fn new(text: &str, highlights: &[(usize, usize)], title: &str, paragraph: u32) -> Passage {
+        Passage {
+            html: telegram::highlighted(text, highlights),
+            title: title.to_owned(),
+            paragraph,
+        }
+    }
+}
+
+/// One question on the wall.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WallEvent {
+    /// Its number in the session, from 1 (given by the [`super::Wall`]).
+    pub seq: u64,
+    /// When it was published, Unix seconds (given by the [`super::Wall`]).
+    pub at: i64,
+    pub question: String,
+    /// The asker's name; the [`super::Wall`] drops it unless names are shown.
+    pub asker: Option<String>,
+    pub outcome: Outcome,
+    pub headline: &'static str,
+    /// Why, in plain words ("it is about the asker's own situation (“my team”)");
+    /// empty when the machine answered.
+    pub because: String,
+    /// How sure the engine is, 0..=1: the calibrated probability that the passage
+    /// answers the question, or the share of its words covered when the words alone
+    /// decided.
+    pub confidence: f32,
+    /// Whether `confidence` is the calibrated probability (else word coverage).
+    pub calibrated: bool,
+    /// The level of `confidence` from which the engine answers.
+    pub answers_from: f32,
+    /// The passage shown as the answer; none when the text does not cover it.
+    pub passage: Option<Passage>,
+}
+
+impl WallEvent {
+    /// A question with its outcome, the reason in words (empty when answered) and
+    /// the calibrated confidence; no passage, no asker.
+    pub fn new(question: &str, outcome: Outcome, because: &str, confidence: f32) -> WallEvent {
+        WallEvent {
+            seq: 0,
+            at: 0,
+            question: telegram::shorten(question.trim(), QUESTION_CHARS),
+            asker: None,
+            outcome,
+            headline: outcome.headline(),
+            because: because.to_owned(),
+            confidence: confidence.clamp(0.0, 1.0),
+            calibrated: true,
+            answers_from: crate::confidence::ANSWERED_FROM,
+            passage: None,
+        }
+    }
+
+    /// The wall's view of a question the ask step answered and judged.
+    pub fn from_asked(asked: &Asked, asker: Option<&str>) -> WallEvent {
+        let covered = asked.covered();
+        let outcome = Outcome::of(&asked.decision, covered);
+        let c = &asked.answer.confidence;
+        let (confidence, answers_from) = match c.probability {
+            Some(p) => (p, c.answered_from),
+            None => (c.coverage, c.threshold),
+        };
+        let passage = asked
+            .answer
+            .passages
+            .first()
+            .filter(|_| covered)
+            .map(|hit| Passage::new(&hit.text, &hit.highlights, &hit.title, hit.paragraph));
+        WallEvent {
+            asker: asker.map(str::to_owned),
+            calibrated: c.probability.is_some(),
+            answers_from: answers_from.clamp(0.0, 1.0),
+            passage,
+            ..WallEvent::new(
+                &asked.answer.question,
+                outcome,
+                &because(&asked.decision),
+                confidence,
+            )
+        }
+    }
+}
+
+/// The hand-over reasons as the room reads them: about "the asker", not "you".
+fn because(decision: &Decision) -> String {
+    let parts: Vec<String> = decision.reasons.iter().map(reason).collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first @ .., last] => format!("{}, and {last}", first.join(", ")),
+    }
+}
+
+fn reason(r: &Reason) -> String {
+    match r {
+        Reason::NotCovered { .. } => "the text doesn't seem to cover it".into(),
+        Reason::AskedForPerson(Some(p)) => format!("the asker wants a person (“{p}”)"),
+        Reason::AskedForPerson(None) => "the asker wants a person".into(),
+        Reason::SeveralQuestions(n) => format!("it asks {n} questions at once"),
+        Reason::OwnSituation(p) => format!("it is about the asker's own situation (“{p}”)"),
+        Reason::Negotiation(w) => format!("it is the asker's own negotiation (“{w}”)"),
+        Reason::Pricing(w) => format!("it is about the asker's own prices or costs (“{w}”)"),
+        Reason::Complaint(w) => format!("it sounds like a complaint (“{w}”)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::confidence::Confidence;
+    use crate::conversation::handoff;
+    use crate::search::Answer;
+
+    /// The ask step's result for `question` with no passage (a `Hit` is the engine's
+    /// to make; passages are tested through [`Passage::new`] and end to end).
+    fn asked(question: &str, confident: bool) -> Asked {
+        let answer = Answer {
+            question: question.into(),
+            confident,
+            passages: Vec::new(),
+            confidence: Confidence {
+                coverage: if confident { 0.8 } else { 0.1 },
+                confident,
+                ..Confidence::NONE
+            },
+            terms: Vec::new(),
+            truncated: false,
+            more: false,
+            author: None,
+        };
+        Asked {
+            decision: handoff::decide(question, &answer),
+            answer,
+            log_id: None,
+        }
+    }
+
+    #[test]
+    fn only_a_covered_question_with_no_reason_is_answered_by_the_machine() {
+        assert_eq!(Outcome::of(&Decision::default(), true), Outcome::Answered);
+        assert_eq!(
+            Outcome::of(&Decision::default(), false),
+            Outcome::NotCovered
+        );
+        assert_eq!(Outcome::Answered.headline(), "Answered by the machine");
+    }
+
+    #[test]
+    fn the_passage_is_escaped_with_the_matched_words_in_bold() {
+        let p = Passage::new("Sales <script>alert(1)</script> & data", &[(0, 5)], "T", 3);
+        assert_eq!(
+            p.html,
+            "<b>Sales</b> &lt;script&gt;alert(1)&lt;/script&gt; &amp; data"
+        );
+        let bad = Passage::new("abc", &[(2, 99), (1, 0)], "T", 3);
+        assert_eq!(bad.html, "abc", "ranges out of bounds are skipped");
+    }
+
+    #[test]
+    fn a_personal_question_needs_a_person_and_says_why_about_the_asker() {
+        let e = WallEvent::from_asked(&asked("Should I hire a marketer?", true), None);
+        assert_eq!(e.outcome, Outcome::Person);
+        assert_eq!(e.headline, "This needs a person");
+        assert_eq!(
+            e.because,
+            "it is about the asker's own situation (“should i”)"
+        );
+        assert!(!e.calibrated);
+        assert!((e.confidence - 0.8).abs() < 1e-6, "word coverage stands in");
+    }
+
+    #[test]
+    fn an_uncovered_question_shows_no_passage_and_counts_as_not_covered() {
+        let e = WallEvent::from_asked(&asked("What is the capital of France?", false), None);
+        assert_eq!(e.outcome, Outcome::NotCovered);
+        assert_eq!(e.because, "the text doesn't seem to cover it");
+        assert_eq!(e.passage, None);
+    }
+
+    #[test]
+    fn not_covered_and_personal_together_count_as_a_persons() {
+        let e = WallEvent::from_asked(
+            &asked(
+                "Can you give me a discount? And a refund for my order?",
+                false,
+            ),
+            Some("Ada"),
+        );
+        assert_eq!(e.outcome, Outcome::Person);
+        assert!(
+            e.because.starts_with("the text doesn't seem to cover it, "),
+            "{}",
+            e.because
+        );
+        assert!(e.because.contains(", and "), "{}", e.because);
+        assert_eq!(e.asker.as_deref(), Some("Ada"), "the wall decides on names");
+    }
+
+    #[test]
+    fn a_long_question_is_cut() {
+        let long = "why ".repeat(200);
+        let e = WallEvent::from_asked(&asked(&long, false), None);
+        assert!(e.question.chars().count() <= QUESTION_CHARS + 1);
+    }
+}

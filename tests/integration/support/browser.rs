@@ -1,0 +1,203 @@
+//! A real browser for the wall's tests: headless Chromium driven by chromedriver over
+//! the W3C WebDriver HTTP API (with reqwest). Both come from Debian's packages
+//! (`apt-get install -y --no-install-recommends chromium chromium-driver`), which
+//! `.ci/run` installs. Missing, the tests fail and say so: a wall nobody saw in a
+//! browser is not tested.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const INSTALL: &str = "apt-get install -y --no-install-recommends chromium chromium-driver";
+
+/// Flags for a machine without internet, display or sandbox privileges.
+const FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--window-size=1280,800",
+];
+
+/// `name` on the PATH, or a failure that says how to install it.
+fn program(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is not installed, and the wall is tested in a real browser: install Chromium with `{INSTALL}` (.ci/run does this)"
+            )
+        })
+}
+
+/// A free port on 127.0.0.1 (free when asked; the tests start on it at once).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// One chromedriver with one headless Chromium session.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a Chromium session with a fresh profile.
+    pub async fn start() -> Browser {
+        let chromium = program("chromium");
+        let chromedriver = program("chromedriver");
+        let port = free_port();
+        let mut command = Command::new(&chromedriver);
+        // A process group of its own: whatever chromedriver and Chromium signal
+        // when they shut down stays among them, away from the test binary.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let driver = command
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", chromedriver.display()));
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let mut browser = Browser {
+            driver,
+            base,
+            session: String::new(),
+            http,
+            _profile: profile,
+        };
+        browser.wait_ready().await;
+        browser.session = browser.new_session(&chromium).await;
+        browser
+    }
+
+    async fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = match self.http.get(format!("{}/status", self.base)).send().await {
+                Ok(r) => r
+                    .json::<Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == json!(true)),
+                Err(_) => false,
+            };
+            if ready {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not start within 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn new_session(&self, chromium: &Path) -> String {
+        let mut args: Vec<String> = FLAGS.iter().map(|f| (*f).to_owned()).collect();
+        args.push(format!(
+            "--user-data-dir={}",
+            self._profile.path().display()
+        ));
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args},
+        }}});
+        let v = self
+            .call(reqwest::Method::POST, "/session", Some(caps))
+            .await;
+        v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session from chromedriver: {v}"))
+            .to_owned()
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.expect("chromedriver answers");
+        let status = resp.status();
+        let v: Value = resp.json().await.expect("chromedriver's JSON");
+        assert!(status.is_success(), "WebDriver {path}: {status} {v}");
+        v["value"].clone()
+    }
+
+    /// Opens `url` and waits until the page has loaded.
+    pub async fn goto(&self, url: &str) {
+        let path = format!("/session/{}/url", self.session);
+        self.call(reqwest::Method::POST, &path, Some(json!({"url": url})))
+            .await;
+    }
+
+    /// Runs `script` (a function body; `return` gives the value) in the page.
+    pub async fn eval(&self, script: &str) -> Value {
+        let path = format!("/session/{}/execute/sync", self.session);
+        self.call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Polls `script` until `done` holds for its value; the value and how long it took.
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        script: &str,
+        limit: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> (Value, Duration) {
+        let start = Instant::now();
+        loop {
+            let v = self.eval(script).await;
+            if done(&v) {
+                return (v, start.elapsed());
+            }
+            assert!(
+                start.elapsed() < limit,
+                "the page did not show {what} within {limit:?}; it shows: {v}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Ends the session (Chromium quits), then chromedriver.
+    pub async fn close(mut self) {
+        let path = format!("/session/{}", self.session);
+        let _ = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .send()
+            .await;
+        self.session.clear();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Our own child, by its handle: chromedriver takes its Chromium with it
+        // once the session is deleted (see `close`).
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
