@@ -94,6 +94,18 @@ impl Recent {
         chats.get(&chat)?.entries.back().cloned()
     }
 
+    /// Marks answer `id` as shown only in short form: its "More" starts from the
+    /// first passage.
+    pub fn rewind(&self, chat: i64, id: u64) {
+        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = chats
+            .get_mut(&chat)
+            .and_then(|c| c.entries.iter_mut().find(|e| e.id == id))
+        {
+            e.shown = 0;
+        }
+    }
+
     /// Records that `shown` passages of answer `id` have now been shown; returns
     /// the previous count so two quick presses of "More" do not show the same page.
     pub fn advance(&self, chat: i64, id: u64, by: usize) -> Option<usize> {
