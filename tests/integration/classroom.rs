@@ -34,21 +34,15 @@ async fn classroom() -> (FakeTelegram, RunningBot) {
     (fake, bot)
 }
 
-const MENTION: &str = "tg://user?id=";
-
 /// How many of each person's group questions the group messages so far answer: a
 /// digest mentions each asker, a whole answer replies to the question.
 fn answered(sent: &[&Recorded], asked_by: &HashMap<i64, i64>) -> HashMap<i64, usize> {
     let mut out = HashMap::new();
     for m in sent {
-        let text = m.text();
-        if text.contains(MENTION) {
-            for (i, _) in text.match_indices(MENTION) {
-                let rest = &text[i + MENTION.len()..];
-                let id: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                if let Ok(id) = id.parse::<i64>() {
-                    *out.entry(id).or_default() += 1;
-                }
+        let mentioned = tg::mentioned_users(m.text());
+        if !mentioned.is_empty() {
+            for id in mentioned {
+                *out.entry(id).or_default() += 1;
             }
         } else if let Some(q) = m.body["reply_parameters"]["message_id"].as_i64()
             && let Some(&person) = asked_by.get(&q)
@@ -111,7 +105,9 @@ async fn a_class_of_27_asking_80_questions_in_a_group_does_not_hold_up_private_a
         group.len()
     );
     assert!(
-        group.iter().any(|m| m.text().matches(MENTION).count() >= 2),
+        group
+            .iter()
+            .any(|m| tg::mentioned_users(m.text()).len() >= 2),
         "answers that piled up went out together"
     );
     let last_group = group.last().expect("group messages").at;

@@ -356,6 +356,19 @@ impl FakeTelegram {
     }
 }
 
+/// The Telegram user ids a message's HTML mentions (`<a href="tg://user?id=…">`), in
+/// order: the askers a group digest or busy note addresses.
+pub fn mentioned_users(html: &str) -> Vec<i64> {
+    const MENTION: &str = "tg://user?id=";
+    html.match_indices(MENTION)
+        .filter_map(|(i, _)| {
+            let rest = &html[i + MENTION.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------
 // Update builders: the JSON Telegram sends, with the fields teloxide needs.
 
