@@ -757,6 +757,21 @@ mod tests {
         }
     }
 
+    #[test]
+    fn digest_entries_mention_the_asker_and_a_digest_fits_one_message() {
+        let who = mention(42, "Ann <script>");
+        assert_eq!(who, "<a href=\"tg://user?id=42\">Ann &lt;script&gt;</a>");
+        let entry = brief(&who, "what & why?", &answer(), false, true);
+        assert!(entry.starts_with(&format!("{who}: <i>what &amp; why?</i>\n")));
+        assert!(entry.contains("couldn't find") && entry.contains("private chat"));
+        let long = format!("{who}: {}", "word ".repeat(600));
+        let entries: Vec<&str> = std::iter::repeat_n(long.as_str(), 10).collect();
+        let n = digest_fits(&entries);
+        assert!((1..10).contains(&n), "{n}");
+        assert!(visible_len(&digest(&entries[..n])) <= MESSAGE_LIMIT);
+        assert_eq!(digest_fits(&[entry.as_str(), entry.as_str()]), 2);
+    }
+
     /// A minimal check of Telegram's HTML rules: balanced known tags, escaped text.
     fn assert_valid_html(html: &str) {
         let mut stack = Vec::new();

@@ -127,6 +127,8 @@ pub struct Settings {
     pub rate_limit: u32,
     /// Outgoing limits (Telegram's by default).
     pub limits: Limits,
+    /// Messages a chat's outbox holds before new questions there get the busy note.
+    pub backlog: usize,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
     /// Chats that receive handed-over questions; empty: no person available.
@@ -148,6 +150,7 @@ impl Default for Settings {
             passages: 2,
             rate_limit: 20,
             limits: Limits::default(),
+            backlog: outbox::BACKLOG,
             poll_timeout: Duration::from_secs(10),
             operators: Vec::new(),
             ticket_timeout: Duration::from_secs(24 * 60 * 60),
@@ -312,6 +315,7 @@ pub async fn serve(
         core.clone(),
         settings.limits,
         settings.operators.clone(),
+        settings.backlog,
     );
     let ctx = Arc::new(Ctx {
         core,

@@ -18,7 +18,7 @@
 //! - In groups, answers that pile up while the sender waits for the budget go out as
 //!   one *digest*: each asker mentioned, the top passage shortened, a "More for …"
 //!   button for the whole answer ([`telegram::digest`]). A lone answer goes out whole.
-//! - An outbox holds at most [`MAX_BACKLOG`] messages. Past that, a new question in
+//! - An outbox holds at most [`BACKLOG`] messages (`Settings::backlog`). Past that, a new question in
 //!   the chat is not answered but its asker is named in one short "busy, ask again in
 //!   a minute" note, at most one note per chat per minute, naming everyone who was
 //!   turned away meanwhile (a bounded list and a count). Nothing is dropped silently
@@ -44,8 +44,9 @@ use super::token::redact;
 use crate::answer::telegram;
 use crate::conversation::{Core, Event, Message as Outgoing};
 
-/// Messages a chat's outbox holds before new questions there get the busy note.
-pub const MAX_BACKLOG: usize = 60;
+/// Messages a chat's outbox holds before new questions there get the busy note: a
+/// group's three minutes of digests.
+pub const BACKLOG: usize = 60;
 /// Answers one digest carries at most.
 const DIGEST_MAX: usize = 10;
 /// People one busy note names; the rest are counted.
@@ -129,19 +130,27 @@ struct Inner {
     core: Arc<Core>,
     budget: Budget,
     operators: Vec<i64>,
+    backlog: usize,
     // A std mutex: short critical sections, never held across an await. A chat has
     // a lane exactly while its sender task runs.
     lanes: Mutex<HashMap<i64, Lane>>,
 }
 
 impl Outbox {
-    pub fn new(bot: Bot, core: Arc<Core>, limits: Limits, operators: Vec<i64>) -> Outbox {
+    pub fn new(
+        bot: Bot,
+        core: Arc<Core>,
+        limits: Limits,
+        operators: Vec<i64>,
+        backlog: usize,
+    ) -> Outbox {
         Outbox {
             inner: Arc::new(Inner {
                 bot,
                 core,
                 budget: Budget::new(limits),
                 operators,
+                backlog: backlog.max(1),
                 lanes: Mutex::new(HashMap::new()),
             }),
         }
@@ -193,7 +202,7 @@ impl Outbox {
                 .inner
                 .lanes()
                 .get(&chat)
-                .is_some_and(|l| l.items.len() >= MAX_BACKLOG)
+                .is_some_and(|l| l.items.len() >= self.inner.backlog)
     }
 
     /// Whether nothing waits to be sent to `chat`.

@@ -154,6 +154,16 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_sent_in_short_form_shows_from_its_first_passage_on_more() {
+        let recent = Recent::new();
+        let a = recent.insert(-1, answer("q"), 2, Decision::default());
+        recent.rewind(-1, a);
+        assert_eq!(recent.advance(-1, a, 2), Some(0));
+        recent.rewind(-2, a); // another chat's id: nothing happens
+        assert_eq!(recent.get(-1, a).map(|e| e.shown), Some(2));
+    }
+
+    #[test]
     fn only_the_latest_answers_per_chat_are_kept() {
         let recent = Recent::new();
         let first = recent.insert(1, answer("q0"), 1, Decision::default());

@@ -19,14 +19,16 @@ const QUESTIONS: &[&str] = &[
     "What is the capital of France?",
 ];
 
-/// The bot with Telegram's own limits, against a fake that enforces them.
-async fn classroom() -> (FakeTelegram, RunningBot) {
+/// The bot with Telegram's own limits (and outboxes of `backlog` messages), against
+/// a fake that enforces them.
+async fn classroom(backlog: usize) -> (FakeTelegram, RunningBot) {
     let fake = FakeTelegram::start().await;
     fake.enforce_limits(SendLimits::telegram());
     let bot = RunningBot::start(
         &fake,
         Settings {
             limits: Limits::default(),
+            backlog,
             ..settings()
         },
     )
@@ -56,7 +58,7 @@ fn answered(sent: &[&Recorded], asked_by: &HashMap<i64, i64>) -> HashMap<i64, us
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_class_of_27_asking_80_questions_in_a_group_does_not_hold_up_private_answers_and_everyone_is_answered_in_digests()
  {
-    let (fake, bot) = classroom().await;
+    let (fake, bot) = classroom(Settings::default().backlog).await;
     // 80 questions, three from each of 27 people (the class), then five
     // people asking privately.
     let mut asked_by = HashMap::new();
@@ -127,4 +129,43 @@ async fn a_class_of_27_asking_80_questions_in_a_group_does_not_hold_up_private_a
             .any(|(label, _)| label.starts_with("More for ")),
         "digest entries have a button for the whole answer"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_a_full_outbox_askers_get_one_busy_note_naming_them_and_nobody_is_left_out() {
+    // An outbox of two: the first answer goes at once, two wait for the group's
+    // budget, and everyone after that is turned away, by name.
+    let (fake, bot) = classroom(2).await;
+    let people: Vec<i64> = (0..12).map(|i| 7100 + i).collect();
+    let mut asked_by = HashMap::new();
+    for &p in &people {
+        let update = tg::group_text(GROUP, p, "/ask Is marketing data driven?");
+        asked_by.insert(update["message"]["message_id"].as_i64().expect("an id"), p);
+        fake.push_update(update);
+    }
+    fake.wait_until("everyone answered or told to ask again", |reqs| {
+        let group: Vec<&Recorded> = reqs
+            .iter()
+            .filter(|r| r.method == "sendmessage" && r.ok() && r.chat_id() == GROUP)
+            .collect();
+        let got = answered(&group, &asked_by);
+        people.iter().all(|p| got.contains_key(p))
+    })
+    .await;
+    bot.stop().await;
+
+    assert_eq!(fake.too_many_requests(), 0);
+    assert_html_ok(&fake);
+    let group = fake.sent_to(GROUP);
+    let notes: Vec<&Recorded> = group
+        .iter()
+        .filter(|m| m.text().contains("ask again in a minute"))
+        .collect();
+    assert_eq!(notes.len(), 1, "one busy note: {:#?}", fake.sent_to(GROUP));
+    let turned_away = tg::mentioned_users(notes[0].text());
+    assert!(!turned_away.is_empty());
+    let got = answered(&group.iter().collect::<Vec<_>>(), &asked_by);
+    for p in &people {
+        assert_eq!(got.get(p), Some(&1), "{p} addressed exactly once");
+    }
 }
