@@ -93,6 +93,8 @@ struct Item {
     message: Outgoing,
     on_failure: OnFailure,
     done: Option<oneshot::Sender<Delivery>>,
+    /// Goes ahead of the messages that are not (operators' posts, relays), in order.
+    first: bool,
 }
 
 impl Item {
@@ -257,11 +259,13 @@ impl Outbox {
             message,
             on_failure,
             done,
+            first,
         };
         let mut lanes = self.inner.lanes();
         let lane = self.lane(&mut lanes, target.chat.0);
         if first {
-            lane.items.push_front(item);
+            let at = lane.items.iter().take_while(|i| i.first).count();
+            lane.items.insert(at, item);
         } else {
             lane.items.push_back(item);
         }
@@ -379,6 +383,7 @@ async fn send_item(inner: &Arc<Inner>, item: Item) {
         message,
         on_failure,
         done,
+        ..
     } = item;
     let delivery = send_message(inner, target, message).await;
     if let Some(err) = &delivery.error {
@@ -525,6 +530,7 @@ mod tests {
             },
             on_failure: OnFailure::Apologise,
             done: None,
+            first: false,
         }
     }
 
