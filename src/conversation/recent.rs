@@ -13,6 +13,9 @@ use crate::search::Answer;
 
 /// Answers kept per chat.
 const PER_CHAT: usize = 8;
+/// Answers kept per group (negative chat id): a class asks many at once, and a
+/// group digest's "More for …" buttons should still work a few minutes later.
+const PER_GROUP: usize = 100;
 /// Chats kept; beyond this the least recently used chat is forgotten.
 const MAX_CHATS: usize = 10_000;
 
@@ -71,7 +74,8 @@ impl Recent {
             shown,
             decision,
         });
-        while c.entries.len() > PER_CHAT {
+        let keep = if chat < 0 { PER_GROUP } else { PER_CHAT };
+        while c.entries.len() > keep {
             c.entries.pop_front();
         }
         id
@@ -171,6 +175,14 @@ mod tests {
             recent.insert(1, answer(&format!("q{i}")), 1, Decision::default());
         }
         assert!(recent.get(1, first).is_none());
+        // Groups keep more: a class asks many questions at once.
+        let in_group = recent.insert(-1, answer("g0"), 1, Decision::default());
+        for i in 1..PER_GROUP {
+            recent.insert(-1, answer(&format!("g{i}")), 1, Decision::default());
+        }
+        assert!(recent.get(-1, in_group).is_some());
+        recent.insert(-1, answer("one more"), 1, Decision::default());
+        assert!(recent.get(-1, in_group).is_none());
         assert_eq!(
             recent.last(1).map(|e| e.question),
             Some(format!("q{PER_CHAT}"))
