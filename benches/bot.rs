@@ -6,10 +6,10 @@
 //! the process's peak resident memory (bot, engine and fake server together).
 //!
 //! Telegram's outgoing limits (30 messages/s) are lifted here: with them the figure
-//! would measure the throttle's queue, not the bot. teloxide's `Throttle` worker still
-//! wakes every 250 ms once busy, so questions sent back to back wait for that tick;
-//! `BENCH_BOT_GAP_MS=300` leaves a pause between questions (not counted) so each one
-//! meets an idle bot, as sparse real traffic does. `BENCH_BOT_N` sets the count.
+//! would measure the outboxes' waiting, not the bot (`cargo bench --bench classroom`
+//! measures that). `BENCH_BOT_GAP_MS=300` leaves a pause between questions (not
+//! counted) so each one meets an idle bot, as sparse real traffic does. `BENCH_BOT_N`
+//! sets the count.
 //! Run: `cargo bench --bench bot`.
 
 // The integration tests' helpers; the bench uses only a part of them.

@@ -401,6 +401,96 @@ fn thousands(n: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------------------
+// Group digests: several short answers in one message, when questions pile up in a
+// group faster than Telegram lets a bot post there (about 20 messages a minute).
+
+/// How long the quote in a digest entry may be, in characters.
+pub const BRIEF_QUOTE_CHARS: usize = 220;
+/// How much of the question a digest entry repeats, in characters.
+const BRIEF_QUESTION_CHARS: usize = 80;
+/// A digest stays this far under [`MESSAGE_LIMIT`], for the separators.
+const DIGEST_LIMIT: usize = MESSAGE_LIMIT - 96;
+
+/// A mention that notifies the person: their name linked to their Telegram account.
+pub fn mention(person_id: u64, name: &str) -> String {
+    let name = if name.trim().is_empty() { "you" } else { name };
+    format!(
+        "<a href=\"tg://user?id={person_id}\">{}</a>",
+        escape(&shorten(name, 32))
+    )
+}
+
+/// The short form of an answer for a group digest: the asker (mentioned), their
+/// question, the sentence of the top passage that answers it (shortened) and its
+/// source; or, when the documents do not cover it, one line saying so. `person_hint`
+/// adds that a person may serve the question better.
+pub fn brief(
+    mention_html: &str,
+    question: &str,
+    answer: &Answer,
+    covered: bool,
+    person_hint: bool,
+) -> String {
+    let mut out = format!(
+        "{mention_html}: <i>{}</i>\n",
+        escape(&shorten(question, BRIEF_QUESTION_CHARS))
+    );
+    match answer.passages.first().filter(|_| covered) {
+        Some(hit) => {
+            let (start, end) = hit
+                .answer_sentence
+                .filter(|&(s, e)| s < e && hit.text.get(s..e).is_some())
+                .unwrap_or((0, hit.text.len()));
+            let quote = shorten(&hit.text[start..end], BRIEF_QUOTE_CHARS);
+            out.push_str(&format!(
+                "<blockquote>{}</blockquote>\n{}",
+                escape(&quote),
+                citation_html(hit)
+            ));
+        }
+        None => out.push_str("I couldn't find an answer to that in what I have read."),
+    }
+    if person_hint {
+        out.push_str("\n<i>A person may answer this better: ask me in a private chat.</i>");
+    }
+    out
+}
+
+/// How many of `briefs` (from the first) fit in one digest message.
+pub fn digest_fits(briefs: &[&str]) -> usize {
+    let mut used = 0;
+    for (i, b) in briefs.iter().enumerate() {
+        used += visible_len(b) + 2;
+        if used > DIGEST_LIMIT {
+            return i.max(1);
+        }
+    }
+    briefs.len()
+}
+
+/// Several short answers as one message (see [`digest_fits`] for how many fit).
+pub fn digest(briefs: &[&str]) -> String {
+    briefs.join("\n\n")
+}
+
+/// The label of a digest entry's button that shows the whole answer.
+pub fn full_answer_label(name: &str) -> String {
+    format!("More for {}", shorten(name, 24))
+}
+
+/// The note for people whose questions came while the group's queue was full:
+/// `mentions` (at most a few dozen), and how many others.
+pub fn busy_note(mentions: &[String], others: usize) -> String {
+    let mut who = mentions.join(", ");
+    if others > 0 {
+        who.push_str(&format!(" and {others} more"));
+    }
+    format!(
+        "{who}: lots of questions here at once, and Telegram lets me post only so often in a group. Please ask again in a minute, or ask me in a private chat, where I answer at once."
+    )
+}
+
+// ---------------------------------------------------------------------------------------
 // Splitting.
 
 /// How many characters Telegram counts for this HTML: tags are free, an entity is one
@@ -665,6 +755,21 @@ mod tests {
             more: false,
             author: None,
         }
+    }
+
+    #[test]
+    fn digest_entries_mention_the_asker_and_a_digest_fits_one_message() {
+        let who = mention(42, "Ann <script>");
+        assert_eq!(who, "<a href=\"tg://user?id=42\">Ann &lt;script&gt;</a>");
+        let entry = brief(&who, "what & why?", &answer(), false, true);
+        assert!(entry.starts_with(&format!("{who}: <i>what &amp; why?</i>\n")));
+        assert!(entry.contains("couldn't find") && entry.contains("private chat"));
+        let long = format!("{who}: {}", "word ".repeat(600));
+        let entries: Vec<&str> = std::iter::repeat_n(long.as_str(), 10).collect();
+        let n = digest_fits(&entries);
+        assert!((1..10).contains(&n), "{n}");
+        assert!(visible_len(&digest(&entries[..n])) <= MESSAGE_LIMIT);
+        assert_eq!(digest_fits(&[entry.as_str(), entry.as_str()]), 2);
     }
 
     /// A minimal check of Telegram's HTML rules: balanced known tags, escaped text.

@@ -1,25 +1,28 @@
 //! What every handler shares ([`Ctx`]): the conversation core, the incoming rate
-//! limit, the operator chats to deliver to, and the engine the watcher swaps.
+//! limit, the outboxes, the operator chats to deliver to, and the engine the watcher swaps.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use teloxide::adaptors::Throttle;
 use teloxide::prelude::*;
 
+use super::outbox::Outbox;
 use super::ratelimit::RateLimiter;
 use crate::config::Paths;
 use crate::conversation::{Core, Effect, Event};
 use crate::live::EngineHandle;
 
-/// The bot as handlers see it: every request throttled to Telegram's limits.
-pub type TgBot = Throttle<Bot>;
+/// The bot as handlers see it. Messages do not go through it directly but through
+/// [`Ctx::outbox`], which keeps to Telegram's limits.
+pub type TgBot = Bot;
 pub(super) type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 pub(super) type HandlerResult = Result<(), HandlerError>;
 
 pub(crate) struct Ctx {
     pub(super) core: Arc<Core>,
     pub(super) limiter: RateLimiter,
+    /// Every chat's outgoing messages, sent within Telegram's limits.
+    pub(super) outbox: Outbox,
     /// Where posts and notices for operators go.
     pub(super) operators: Vec<ChatId>,
     /// The engine the corpus watcher swaps (the core reads it through its library).

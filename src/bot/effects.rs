@@ -1,205 +1,179 @@
-//! Carrying out the core's effects as Bot API calls, in order: replies (as replies in
-//! groups), posts to the operator chats, relays to a person. What only Telegram knows
-//! (which messages arrived, why a delivery was refused) goes back to the core as events.
+//! Carrying out the core's effects, in order: replies (as replies in groups), posts to
+//! the operator chats, relays to a person, all through the chats' outboxes
+//! ([`super::outbox`]). What only Telegram knows (which messages arrived, why a
+//! delivery was refused) goes back to the core as events.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, MessageId, ParseMode, ReplyParameters};
+use teloxide::types::ChatAction;
 use teloxide::{ApiError, RequestError};
 
-use super::buttons;
 use super::ctx::{Ctx, TgBot};
 use super::token::redact;
 use crate::conversation::{Effect, Event, Message as Outgoing, PostedChat};
 
-/// Sorry, when a reply could not even be sent (the core apologises for the rest).
-const APOLOGY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
+pub use super::outbox::Target;
 
-/// Where a reply goes: the chat, and in groups the message it answers.
-#[derive(Clone, Copy, Debug)]
-pub struct Target {
-    pub chat: ChatId,
-    pub reply_to: Option<MessageId>,
-}
-
-impl Target {
-    /// A fresh message in `chat`, not a reply.
-    pub fn chat(chat: ChatId) -> Target {
-        Target {
-            chat,
-            reply_to: None,
-        }
-    }
-}
-
-/// Handles `event` and carries out its effects, replying to `origin`. A reply that
-/// cannot be sent ends the batch with an apology; everything is logged.
+/// Handles `event` and carries out its effects, replying to `origin`. Messages go to
+/// the chats' outboxes ([`super::outbox`]), so this never waits for Telegram's
+/// limits; what the core needs to hear back (a post to the operators, a relay) goes
+/// on in a task of its own.
 pub async fn carry_out(bot: &TgBot, ctx: &Arc<Ctx>, origin: Option<Target>, event: Event) {
-    let mut queue = VecDeque::new();
-    let mut next = Some(event);
-    loop {
-        if let Some(event) = next.take() {
-            match ctx.handle(event).await {
-                // What an event leads to comes before what was waiting.
-                Ok(effects) => effects.into_iter().rev().for_each(|e| queue.push_front(e)),
-                Err(err) => return fail(bot, origin, &err).await,
-            }
-        }
-        let Some(effect) = queue.pop_front() else {
-            return;
-        };
-        next = match effect {
-            Effect::Reply(message) => {
-                let Some(to) = origin else {
-                    tracing::warn!("a reply with nowhere to go was dropped");
-                    continue;
-                };
-                if let Err(err) = send_message(bot, to, message).await {
-                    return fail(bot, origin, &err).await;
-                }
-                None
-            }
-            Effect::Typing => {
-                if let Some(to) = origin
-                    && let Err(err) = bot.send_chat_action(to.chat, ChatAction::Typing).await
-                {
-                    tracing::debug!(
-                        "could not send the typing action: {}",
-                        redact(&err.to_string())
-                    );
-                }
-                None
-            }
-            // Pop-ups belong to the button press; `on_callback` shows them.
-            Effect::Popup(_) => None,
-            Effect::Tell { chat, message } => {
-                if let Err(err) = send_message(bot, Target::chat(ChatId(chat)), message).await {
-                    tracing::warn!(chat, "could not tell the person: {err:#}");
-                }
-                None
-            }
-            Effect::Notify { html } => {
-                tell_operators(bot, ctx, &html).await;
-                None
-            }
-            Effect::Post {
-                ticket,
-                parts,
-                purpose,
-            } => {
-                let mut chats = Vec::new();
-                for &op in &ctx.operators {
-                    let posted = post(bot, op, &parts).await;
-                    if let Err(err) = &posted.1 {
-                        tracing::error!(
-                            ticket,
-                            operator_chat = op.0,
-                            "could not {} to an operator chat: {err:#}",
-                            purpose.what()
-                        );
-                    }
-                    chats.push(PostedChat {
-                        chat: op.0,
-                        messages: posted.0,
-                        complete: posted.1.is_ok(),
-                    });
-                }
-                Some(Event::Posted {
-                    ticket,
-                    purpose,
-                    chats,
-                })
-            }
-            Effect::Relay {
-                ticket,
-                chat,
-                parts,
-            } => {
-                let error = relay(bot, ChatId(chat), parts).await.err().map(|err| {
-                    tracing::warn!(
-                        ticket,
-                        "could not relay an operator reply: {}",
-                        redact(&err.to_string())
-                    );
-                    undeliverable_reason(&err).to_owned()
-                });
-                Some(Event::Relayed { ticket, error })
-            }
-            Effect::Continue(resume) => Some(Event::Resume(resume)),
-        };
-    }
+    run(
+        bot.clone(),
+        ctx.clone(),
+        origin,
+        VecDeque::new(),
+        Some(event),
+    )
+    .await;
 }
 
-async fn fail(bot: &TgBot, origin: Option<Target>, err: &anyhow::Error) {
+/// [`carry_out`] from a point: `queue` still to do after `next`'s effects.
+fn run(
+    bot: TgBot,
+    ctx: Arc<Ctx>,
+    origin: Option<Target>,
+    mut queue: VecDeque<Effect>,
+    mut next: Option<Event>,
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+    Box::pin(async move {
+        loop {
+            if let Some(event) = next.take() {
+                match ctx.handle(event).await {
+                    // What an event leads to comes before what was waiting.
+                    Ok(effects) => effects.into_iter().rev().for_each(|e| queue.push_front(e)),
+                    Err(err) => return fail(&ctx, origin, &err),
+                }
+            }
+            let Some(effect) = queue.pop_front() else {
+                return;
+            };
+            next = match effect {
+                Effect::Reply(message) => {
+                    match origin {
+                        Some(to) => ctx.outbox.reply(to, message),
+                        None => tracing::warn!("a reply with nowhere to go was dropped"),
+                    }
+                    None
+                }
+                Effect::Typing => {
+                    // Only when nothing else is on its way: an answer is, soon enough.
+                    if let Some(to) = origin
+                        && ctx.outbox.idle(to.chat.0)
+                    {
+                        let bot = bot.clone();
+                        tokio::spawn(async move {
+                            if let Err(err) =
+                                bot.send_chat_action(to.chat, ChatAction::Typing).await
+                            {
+                                tracing::debug!(
+                                    "could not send the typing action: {}",
+                                    redact(&err.to_string())
+                                );
+                            }
+                        });
+                    }
+                    None
+                }
+                // Pop-ups belong to the button press; `on_callback` shows them.
+                Effect::Popup(_) => None,
+                Effect::Tell { chat, message } => {
+                    ctx.outbox.send_first(Target::chat(ChatId(chat)), message);
+                    None
+                }
+                Effect::Notify { html } => {
+                    for &op in &ctx.operators {
+                        ctx.outbox
+                            .send_first(Target::chat(op), Outgoing::html(html.clone()));
+                    }
+                    None
+                }
+                Effect::Post {
+                    ticket,
+                    parts,
+                    purpose,
+                } => {
+                    let ctx2 = ctx.clone();
+                    let posted = async move {
+                        let mut chats = Vec::new();
+                        for &op in &ctx2.operators {
+                            let delivery =
+                                ctx2.outbox.deliver(Target::chat(op), parts.clone()).await;
+                            if let Some(err) = &delivery.error {
+                                tracing::error!(
+                                    ticket,
+                                    operator_chat = op.0,
+                                    "could not {} to an operator chat: {}",
+                                    purpose.what(),
+                                    redact(&err.to_string())
+                                );
+                            }
+                            chats.push(PostedChat {
+                                chat: op.0,
+                                complete: delivery.error.is_none(),
+                                messages: delivery.sent,
+                            });
+                        }
+                        Event::Posted {
+                            ticket,
+                            purpose,
+                            chats,
+                        }
+                    };
+                    return continue_after(bot, ctx, origin, queue, posted);
+                }
+                Effect::Relay {
+                    ticket,
+                    chat,
+                    parts,
+                } => {
+                    let ctx2 = ctx.clone();
+                    let relayed = async move {
+                        let delivery = ctx2.outbox.deliver(Target::chat(ChatId(chat)), parts).await;
+                        let error = delivery.error.map(|err| {
+                            tracing::warn!(
+                                ticket,
+                                "could not relay an operator reply: {}",
+                                redact(&err.to_string())
+                            );
+                            undeliverable_reason(&err).to_owned()
+                        });
+                        Event::Relayed { ticket, error }
+                    };
+                    return continue_after(bot, ctx, origin, queue, relayed);
+                }
+                Effect::Continue(resume) => Some(Event::Resume(resume)),
+            };
+        }
+    })
+}
+
+/// Goes on with `queue` once `report` (a delivery to another chat) is known, in a task
+/// of its own: the handler does not wait on another chat's sending.
+fn continue_after(
+    bot: TgBot,
+    ctx: Arc<Ctx>,
+    origin: Option<Target>,
+    queue: VecDeque<Effect>,
+    report: impl Future<Output = Event> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        let event = report.await;
+        run(bot, ctx, origin, queue, Some(event)).await;
+    });
+}
+
+fn fail(ctx: &Ctx, origin: Option<Target>, err: &anyhow::Error) {
     let chat = origin.map_or(0, |t| t.chat.0);
     tracing::error!(chat, "could not answer: {}", redact(&format!("{err:#}")));
     if let Some(to) = origin {
-        apologise(bot, to).await;
+        ctx.outbox.apologise(to);
     }
-}
-
-pub async fn apologise(bot: &TgBot, target: Target) {
-    let html = crate::answer::telegram::escape(APOLOGY);
-    if let Err(err) = send(bot, target, html, None).await {
-        tracing::warn!("could not even apologise: {err:#}");
-    }
-}
-
-/// Sends a message's parts in order, its buttons on the last part only.
-async fn send_message(bot: &TgBot, target: Target, message: Outgoing) -> anyhow::Result<()> {
-    let last = message.parts.len().saturating_sub(1);
-    let mut keyboard = (!message.buttons.is_empty()).then(|| buttons::keyboard(&message.buttons));
-    for (i, part) in message.parts.into_iter().enumerate() {
-        let kb = if i == last { keyboard.take() } else { None };
-        send(bot, target, part, kb).await?;
-    }
-    Ok(())
-}
-
-/// Sends one HTML message (as a reply in groups).
-pub async fn send(
-    bot: &TgBot,
-    target: Target,
-    html: String,
-    keyboard: Option<teloxide::types::InlineKeyboardMarkup>,
-) -> anyhow::Result<teloxide::types::Message> {
-    let mut req = bot
-        .send_message(target.chat, html)
-        .parse_mode(ParseMode::Html);
-    if let Some(id) = target.reply_to {
-        req = req.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
-    }
-    if let Some(kb) = keyboard {
-        req = req.reply_markup(kb);
-    }
-    req.await
-        .map_err(|e| anyhow::anyhow!("sending a message: {}", redact(&e.to_string())))
-}
-
-/// Posts `parts` to one operator chat: the ids of the messages that arrived, and
-/// whether all did.
-async fn post(bot: &TgBot, chat: ChatId, parts: &[String]) -> (Vec<i64>, anyhow::Result<()>) {
-    let mut sent = Vec::new();
-    for part in parts {
-        match send(bot, Target::chat(chat), part.clone(), None).await {
-            Ok(m) => sent.push(i64::from(m.id.0)),
-            Err(err) => return (sent, Err(err)),
-        }
-    }
-    (sent, Ok(()))
-}
-
-/// Sends an operator's reply to the person, keeping Telegram's error (to tell a
-/// block from a failure).
-async fn relay(bot: &TgBot, chat: ChatId, parts: Vec<String>) -> Result<(), RequestError> {
-    for part in parts {
-        bot.send_message(chat, part)
-            .parse_mode(ParseMode::Html)
-            .await?;
-    }
-    Ok(())
 }
 
 fn undeliverable_reason(err: &RequestError) -> &'static str {
@@ -212,17 +186,5 @@ fn undeliverable_reason(err: &RequestError) -> &'static str {
             "the person has blocked the bot or left"
         }
         _ => "Telegram refused to deliver it",
-    }
-}
-
-/// Sends `html` to every operator chat; a chat that cannot be reached is logged.
-async fn tell_operators(bot: &TgBot, ctx: &Ctx, html: &str) {
-    for &op in &ctx.operators {
-        if let Err(err) = send(bot, Target::chat(op), html.to_owned(), None).await {
-            tracing::warn!(
-                operator_chat = op.0,
-                "could not notify an operator chat: {err:#}"
-            );
-        }
     }
 }

@@ -16,7 +16,8 @@ use super::effects::{self, Target};
 use super::ratelimit::Verdict;
 use super::routing::{self, Request};
 use super::token::redact;
-use crate::conversation::{Button, Command, Effect, Event, Person};
+use crate::answer::telegram;
+use crate::conversation::{Button, Command, Effect, Event, Message as OutgoingMessage, Person};
 
 const RATE_NOTICE: &str =
     "You're asking faster than I can keep up with. I'll take new questions again in a minute.";
@@ -75,7 +76,14 @@ pub async fn on_message(bot: TgBot, msg: Message, me: Me, ctx: Arc<Ctx>) -> Hand
     };
     let person = person_of_message(&msg);
     // Operators are not rate limited: they answer many people.
-    if !operator && !admitted(&bot, &ctx, person.id, target).await {
+    if !operator && !admitted(&ctx, person.id, target) {
+        return Ok(());
+    }
+    // A chat whose outbox is full: the asker is named in its next busy note.
+    if ctx.outbox.full(chat.0) {
+        tracing::info!(chat = chat.0, "outbox full; the asker gets the busy note");
+        ctx.outbox
+            .busy(chat.0, telegram::mention(person.id, &person.name));
         return Ok(());
     }
     let command = |command| Event::Command {
@@ -147,7 +155,7 @@ pub async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>) -> Handler
         return Ok(());
     }
     let target = Target::chat(chat);
-    if !admitted(&bot, &ctx, q.from.id.0, target).await {
+    if !admitted(&ctx, q.from.id.0, target) {
         return Ok(());
     }
     let Some(button) = button else {
@@ -163,18 +171,14 @@ pub async fn on_callback(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>) -> Handler
     Ok(())
 }
 
-/// Applies the per-person limit; sends the one notice when it is first exceeded.
-pub async fn admitted(bot: &TgBot, ctx: &Ctx, person: u64, target: Target) -> bool {
+/// Applies the per-person limit; queues the one notice when it is first exceeded.
+pub fn admitted(ctx: &Ctx, person: u64, target: Target) -> bool {
     match ctx.limiter.check(person, Instant::now()) {
         Verdict::Allow => true,
         Verdict::Notice => {
             tracing::info!(person, "rate limit reached; sending one notice");
-            if let Err(err) = effects::send(bot, target, RATE_NOTICE.to_owned(), None).await {
-                tracing::warn!(
-                    "could not send the rate-limit notice: {}",
-                    redact(&err.to_string())
-                );
-            }
+            ctx.outbox
+                .send(target, OutgoingMessage::html(telegram::escape(RATE_NOTICE)));
             false
         }
         Verdict::Quiet => {

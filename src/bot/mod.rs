@@ -9,7 +9,9 @@
 //! - `commands.rs`: the `BotCommand` enum (its doc comments are `/help`);
 //! - `routing.rs`: what a message asks (private chat vs group mention/reply/`/ask`);
 //! - `handlers.rs`: messages and buttons into the core's events; `inline.rs`: inline mode;
-//! - `effects.rs`: the core's effects as Bot API calls (replies, posts, relays);
+//! - `effects.rs`: the core's effects as messages (replies, posts, relays);
+//! - `outbox.rs`: per-chat outboxes and their senders, group digests, the busy note;
+//! - `budget.rs`: Telegram's outgoing limits (per chat, per group, overall);
 //! - `buttons.rs`: the buttons' callback data;
 //! - `ratelimit.rs`: the per-person incoming limit;
 //! - `reload.rs`: the corpus watcher (live reload without a restart);
@@ -19,18 +21,22 @@
 //! The HTML itself is made by [`crate::answer::telegram`] (pure functions).
 //!
 //! Searches run on `spawn_blocking` over one shared, swappable engine
-//! ([`EngineHandle`]): a rebuilt index takes over between questions. Outgoing requests go
-//! through teloxide's `Throttle` (Telegram's limits, 429 `retry_after` honoured by
-//! retrying). Stopping is graceful: long polling confirms the last update it handed
-//! out before returning, and the dispatcher finishes what it has, so a restart neither
-//! loses nor repeats an update.
+//! ([`EngineHandle`]): a rebuilt index takes over between questions. Handlers never
+//! wait on sending: messages go into per-chat outboxes, each drained by its own
+//! sender within Telegram's limits (429 `retry_after` honoured for that chat), with
+//! answers piling up in a group sent as one digest (`outbox.rs`, `budget.rs`). So no
+//! chat waits for another. Stopping is graceful: long polling confirms the last update
+//! it handed out before returning, the dispatcher finishes what it has, and the
+//! outboxes are emptied, so a restart neither loses nor repeats an update.
 
+mod budget;
 mod buttons;
 mod commands;
 mod ctx;
 mod effects;
 mod handlers;
 mod inline;
+mod outbox;
 mod ratelimit;
 mod reload;
 mod routing;
@@ -44,12 +50,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use teloxide::utils::command::BotCommands;
 
+pub use budget::Limits;
 use commands::BotCommand;
 pub use webhook::Webhook;
 
@@ -60,6 +65,9 @@ use crate::search::Engine;
 use crate::store::{self, Store};
 use crate::tuning::Tuning;
 use ctx::{Ctx, HandlerError};
+
+/// How long a stopping bot keeps sending what its outboxes hold.
+const SHUTDOWN_SEND_LIMIT: Duration = Duration::from_secs(20);
 
 /// Flags of `passagebot bot`.
 #[derive(Debug, Clone, clap::Args)]
@@ -121,7 +129,9 @@ pub struct Settings {
     /// Incoming messages per person per minute.
     pub rate_limit: u32,
     /// Outgoing limits (Telegram's by default).
-    pub throttle: Limits,
+    pub limits: Limits,
+    /// Messages a chat's outbox holds before new questions there get the busy note.
+    pub backlog: usize,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
     /// Chats that receive handed-over questions; empty: no person available.
@@ -144,7 +154,8 @@ impl Default for Settings {
         Settings {
             passages: 2,
             rate_limit: 20,
-            throttle: Limits::default(),
+            limits: Limits::default(),
+            backlog: outbox::BACKLOG,
             poll_timeout: Duration::from_secs(10),
             operators: Vec::new(),
             ticket_timeout: Duration::from_secs(24 * 60 * 60),
@@ -315,9 +326,18 @@ pub async fn serve(
     if let Some(wall) = settings.wall.clone() {
         core = core.with_wall(wall);
     }
+    let core = Arc::new(core);
+    let outbox = outbox::Outbox::new(
+        bot.clone(),
+        core.clone(),
+        settings.limits,
+        settings.operators.clone(),
+        settings.backlog,
+    );
     let ctx = Arc::new(Ctx {
-        core: Arc::new(core),
+        core,
         limiter: ratelimit::RateLimiter::per_minute(settings.rate_limit),
+        outbox: outbox.clone(),
         operators: settings.operators.iter().map(|&c| ChatId(c)).collect(),
         engine,
         reload: settings.reload.clone(),
@@ -332,10 +352,9 @@ pub async fn serve(
             "hand-overs go to the operator chat(s)"
         );
     }
-    let throttled = Throttle::new_spawn(bot.clone(), settings.throttle);
     // Lives as long as the bot serves; dropping it stops watching.
-    let _watcher = reload::start(&throttled, &ctx);
-    let mut dispatcher = Dispatcher::builder(throttled, schema())
+    let _watcher = reload::start(&bot, &ctx);
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![ctx])
         .default_handler(|update| async move {
             tracing::debug!(
@@ -393,6 +412,8 @@ pub async fn serve(
         }
     };
     stopper.abort();
+    // The answers to the updates already confirmed are still to go out.
+    outbox.drained(SHUTDOWN_SEND_LIMIT).await;
     result.map_err(|e| start_error(&bot, e))?;
     tracing::info!("stopped");
     Ok(())

@@ -3,7 +3,7 @@
 
 use super::Core;
 use super::ask::{self, Log};
-use super::effect::{Effect, Message};
+use super::effect::{Brief, Effect, Message};
 use super::event::{Button, Person, Resume, Step};
 use super::handoff::Decision;
 use crate::answer::{self, telegram};
@@ -109,10 +109,23 @@ impl Core {
             }
             (vec![html], 0, false)
         };
+        let brief_html = telegram::brief(
+            &telegram::mention(person.id, &person.name),
+            question,
+            &answer,
+            covered,
+            decision.hand_over(),
+        );
         let id = self.recent.insert(chat, answer, shown, decision);
+        let brief = Brief {
+            html: brief_html,
+            button: covered.then(|| (telegram::full_answer_label(&person.name), Button::More(id))),
+            answer: id,
+        };
         out.push(Effect::Reply(Message {
             parts: telegram::split(&blocks, telegram::MESSAGE_LIMIT),
             buttons: buttons(id, more, log_id, operators),
+            brief: Some(brief),
         }));
         Ok(())
     }
@@ -153,6 +166,7 @@ impl Core {
         out.push(Effect::Reply(Message {
             parts: telegram::split(&blocks, telegram::MESSAGE_LIMIT),
             buttons: buttons(id, answer.more, None, false),
+            brief: None,
         }));
         Ok(())
     }

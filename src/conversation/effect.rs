@@ -12,6 +12,22 @@ pub struct Message {
     pub parts: Vec<String>,
     /// Rows of buttons with their labels.
     pub buttons: Vec<Vec<(String, Button)>>,
+    /// The answer's short form, for when the adapter sends several answers in a
+    /// group as one message; `None` for anything that is not an answer.
+    pub brief: Option<Brief>,
+}
+
+/// An answer's short form (one entry of a group digest): the asker addressed, the
+/// top passage shortened, a button for the whole answer. The adapter, which sees how
+/// many answers wait for a group, decides whether to use it, and then reports it with
+/// [`super::Event::Briefed`] so that the button starts from the first passage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Brief {
+    pub html: String,
+    /// The button that shows the whole answer, labelled with the asker's name.
+    pub button: Option<(String, Button)>,
+    /// The remembered answer this is the short form of.
+    pub answer: u64,
 }
 
 impl Message {
@@ -19,7 +35,7 @@ impl Message {
     pub fn html(html: String) -> Message {
         Message {
             parts: vec![html],
-            buttons: Vec::new(),
+            ..Message::default()
         }
     }
 
@@ -27,15 +43,14 @@ impl Message {
     pub fn parts(parts: Vec<String>) -> Message {
         Message {
             parts,
-            buttons: Vec::new(),
+            ..Message::default()
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Reply where the event came from. If this fails, the rest of the batch is
-    /// dropped and the adapter apologises.
+    /// Reply where the event came from. If this fails, the adapter apologises.
     Reply(Message),
     /// Show "typing…" where the event came from (failure does not matter).
     Typing,

@@ -91,6 +91,9 @@ pub enum Event {
     /// How relaying an operator's reply went ([`crate::conversation::Effect::Relay`]):
     /// `None` delivered, or why it could not be.
     Relayed { ticket: i64, error: Option<String> },
+    /// Answers `answers` in `chat` went out in their short form ([`crate::conversation::Effect::Reply`]'s
+    /// brief): their "More" starts again from the first passage.
+    Briefed { chat: i64, answers: Vec<u64> },
     /// A background rebuild of the index failed.
     RebuildFailed { error: String },
 }

@@ -33,7 +33,7 @@ mod tickets;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use effect::{Effect, Message};
+pub use effect::{Brief, Effect, Message};
 pub use event::{Button, Command, Event, Person, PostedChat, Purpose, Resume};
 pub use library::{Library, Live};
 
@@ -172,6 +172,12 @@ impl Core {
                 chats,
             } => self.posted(ticket, purpose, &chats, out),
             Event::Relayed { ticket, error } => self.relayed(ticket, error, out),
+            Event::Briefed { chat, answers } => {
+                for id in answers {
+                    self.recent.rewind(chat, id);
+                }
+                Ok(())
+            }
             Event::RebuildFailed { error } => {
                 tickets::rebuild_failed(&error, out);
                 Ok(())

@@ -13,6 +13,9 @@ use crate::search::Answer;
 
 /// Answers kept per chat.
 const PER_CHAT: usize = 8;
+/// Answers kept per group (negative chat id): a class asks many at once, and a
+/// group digest's "More for …" buttons should still work a few minutes later.
+const PER_GROUP: usize = 100;
 /// Chats kept; beyond this the least recently used chat is forgotten.
 const MAX_CHATS: usize = 10_000;
 
@@ -71,7 +74,8 @@ impl Recent {
             shown,
             decision,
         });
-        while c.entries.len() > PER_CHAT {
+        let keep = if chat < 0 { PER_GROUP } else { PER_CHAT };
+        while c.entries.len() > keep {
             c.entries.pop_front();
         }
         id
@@ -92,6 +96,18 @@ impl Recent {
     pub fn last(&self, chat: i64) -> Option<Entry> {
         let chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
         chats.get(&chat)?.entries.back().cloned()
+    }
+
+    /// Marks answer `id` as shown only in short form: its "More" starts from the
+    /// first passage.
+    pub fn rewind(&self, chat: i64, id: u64) {
+        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = chats
+            .get_mut(&chat)
+            .and_then(|c| c.entries.iter_mut().find(|e| e.id == id))
+        {
+            e.shown = 0;
+        }
     }
 
     /// Records that `shown` passages of answer `id` have now been shown; returns
@@ -142,6 +158,16 @@ mod tests {
     }
 
     #[test]
+    fn an_answer_sent_in_short_form_shows_from_its_first_passage_on_more() {
+        let recent = Recent::new();
+        let a = recent.insert(-1, answer("q"), 2, Decision::default());
+        recent.rewind(-1, a);
+        assert_eq!(recent.advance(-1, a, 2), Some(0));
+        recent.rewind(-2, a); // another chat's id: nothing happens
+        assert_eq!(recent.get(-1, a).map(|e| e.shown), Some(2));
+    }
+
+    #[test]
     fn only_the_latest_answers_per_chat_are_kept() {
         let recent = Recent::new();
         let first = recent.insert(1, answer("q0"), 1, Decision::default());
@@ -149,6 +175,14 @@ mod tests {
             recent.insert(1, answer(&format!("q{i}")), 1, Decision::default());
         }
         assert!(recent.get(1, first).is_none());
+        // Groups keep more: a class asks many questions at once.
+        let in_group = recent.insert(-1, answer("g0"), 1, Decision::default());
+        for i in 1..PER_GROUP {
+            recent.insert(-1, answer(&format!("g{i}")), 1, Decision::default());
+        }
+        assert!(recent.get(-1, in_group).is_some());
+        recent.insert(-1, answer("one more"), 1, Decision::default());
+        assert!(recent.get(-1, in_group).is_none());
         assert_eq!(
             recent.last(1).map(|e| e.question),
             Some(format!("q{PER_CHAT}"))

@@ -7,6 +7,7 @@
 
 mod bot;
 mod bot_reload;
+mod classroom;
 mod cli;
 mod formats;
 mod handoff;

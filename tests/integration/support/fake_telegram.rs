@@ -3,7 +3,9 @@
 //! It speaks the part of the Bot API that teloxide and passagebot use, records every
 //! request, serves queued updates through a long-polling `getUpdates` that honours
 //! `offset`, `limit` and `timeout` like Telegram does, can answer the next call of a
-//! method with a 429 (`retry_after`) or a 5xx, and checks every HTML text it receives
+//! method with a 429 (`retry_after`) or a 5xx, can enforce Telegram's sending limits
+//! like Telegram does (a 429 with `retry_after` past them: [`FakeTelegram::enforce_limits`]),
+//! and checks every HTML text it receives
 //! against Telegram's rules (allowed tags only, balanced, entities escaped, at most
 //! 4,096 characters). Method names are matched case-insensitively: teloxide sends
 //! `SendMessage`, Telegram's documentation says `sendMessage`.
@@ -72,6 +74,31 @@ impl Recorded {
     }
 }
 
+/// Telegram's limits on sending messages, as the fake enforces them when asked
+/// ([`FakeTelegram::enforce_limits`]): sliding windows over the moments `sendMessage`
+/// requests arrive.
+#[derive(Clone, Copy, Debug)]
+pub struct SendLimits {
+    /// Messages in one chat in any second.
+    pub per_chat_per_sec: usize,
+    /// Messages in one group (negative chat id) in any minute.
+    pub per_group_per_min: usize,
+    /// Messages over all chats in any second.
+    pub overall_per_sec: usize,
+}
+
+impl SendLimits {
+    /// Telegram's published limits: 1 a second per chat, 20 a minute per group, 30 a
+    /// second overall.
+    pub fn telegram() -> SendLimits {
+        SendLimits {
+            per_chat_per_sec: 1,
+            per_group_per_min: 20,
+            overall_per_sec: 30,
+        }
+    }
+}
+
 /// A failure to answer the next call of a method with.
 #[derive(Clone, Copy, Debug)]
 pub enum Failure {
@@ -99,6 +126,9 @@ struct Inner {
     webhook: Option<(String, Option<String>)>,
     /// Chats whose person blocked the bot: sending there fails with 403.
     blocked: std::collections::HashSet<i64>,
+    /// Sending limits to enforce, and the messages of the last minute (chat, arrival).
+    limits: Option<SendLimits>,
+    recent_sends: VecDeque<(i64, Instant)>,
 }
 
 struct Shared {
@@ -198,6 +228,17 @@ impl FakeTelegram {
     /// the bot (403 Forbidden).
     pub fn block_chat(&self, chat_id: i64) {
         self.shared.lock().blocked.insert(chat_id);
+    }
+
+    /// From now on, `sendMessage` past `limits` gets a 429 with `retry_after`, as from
+    /// Telegram.
+    pub fn enforce_limits(&self, limits: SendLimits) {
+        self.shared.lock().limits = Some(limits);
+    }
+
+    /// How many requests were answered 429 Too Many Requests.
+    pub fn too_many_requests(&self) -> usize {
+        self.requests().iter().filter(|r| r.status == 429).count()
     }
 
     /// Updates still waiting for the bot to confirm them.
@@ -313,6 +354,19 @@ impl FakeTelegram {
             }
         }
     }
+}
+
+/// The Telegram user ids a message's HTML mentions (`<a href="tg://user?id=…">`), in
+/// order: the askers a group digest or busy note addresses.
+pub fn mentioned_users(html: &str) -> Vec<i64> {
+    const MENTION: &str = "tg://user?id=";
+    html.match_indices(MENTION)
+        .filter_map(|(i, _)| {
+            let rest = &html[i + MENTION.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -499,18 +553,15 @@ async fn handle(
         )
     } else if let Some(failure) = take_failure(&shared, &method) {
         match failure {
-            Failure::RetryAfter(secs) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                json!({"ok": false, "error_code": 429,
-                       "description": format!("Too Many Requests: retry after {secs}"),
-                       "parameters": {"retry_after": secs}}),
-            ),
+            Failure::RetryAfter(secs) => too_many(u64::from(secs)),
             Failure::ServerError => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({"ok": false, "error_code": 500, "description": "Internal Server Error"}),
             ),
             Failure::BadRequest => bad_request("injected failure"),
         }
+    } else if let Some(secs) = over_limit(&shared, &method, &body) {
+        too_many(secs)
     } else if method == "getupdates" {
         record(&shared, &method, &body, 200, Value::Null);
         let result = get_updates(&shared, &body).await;
@@ -524,6 +575,62 @@ async fn handle(
     };
     record(&shared, &method, &body, status.as_u16(), response.clone());
     (status, axum::Json(response)).into_response()
+}
+
+fn too_many(secs: u64) -> (StatusCode, Value) {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        json!({"ok": false, "error_code": 429,
+               "description": format!("Too Many Requests: retry after {secs}"),
+               "parameters": {"retry_after": secs}}),
+    )
+}
+
+/// With limits enforced: the seconds to wait if this `sendMessage` would exceed them;
+/// otherwise it is counted and `None`.
+fn over_limit(shared: &Shared, method: &str, body: &Value) -> Option<u64> {
+    if method != "sendmessage" {
+        return None;
+    }
+    let chat = body["chat_id"].as_i64()?;
+    let mut inner = shared.lock();
+    let limits = inner.limits?;
+    let now = Instant::now();
+    let (second, minute) = (Duration::from_secs(1), Duration::from_secs(60));
+    inner
+        .recent_sends
+        .retain(|&(_, t)| now.duration_since(t) < minute);
+    // Seconds until the oldest of `times` (in a window of `window`) leaves it.
+    let wait = |times: Vec<Instant>, window: Duration| {
+        let oldest = times.into_iter().min().unwrap_or(now);
+        (window
+            .saturating_sub(now.duration_since(oldest))
+            .as_secs_f64()
+            .ceil() as u64)
+            .max(1)
+    };
+    let within = |window: Duration, only: Option<i64>| -> Vec<Instant> {
+        inner
+            .recent_sends
+            .iter()
+            .filter(|&&(c, t)| only.is_none_or(|o| o == c) && now.duration_since(t) < window)
+            .map(|&(_, t)| t)
+            .collect()
+    };
+    let overall = within(second, None);
+    if overall.len() >= limits.overall_per_sec {
+        return Some(wait(overall, second));
+    }
+    let chat_sec = within(second, Some(chat));
+    if chat_sec.len() >= limits.per_chat_per_sec {
+        return Some(wait(chat_sec, second));
+    }
+    let chat_min = within(minute, Some(chat));
+    if chat < 0 && chat_min.len() >= limits.per_group_per_min {
+        return Some(wait(chat_min, minute));
+    }
+    inner.recent_sends.push_back((chat, now));
+    None
 }
 
 fn parse_body(headers: &HeaderMap, body: &[u8]) -> Value {

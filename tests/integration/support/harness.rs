@@ -3,11 +3,10 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use passagebot::bot::{self, Settings, Updates};
+use passagebot::bot::{self, Limits, Settings, Updates};
 use passagebot::config::Paths;
 use passagebot::live::EngineHandle;
 use passagebot::search::Engine;
-use teloxide::adaptors::throttle::Limits;
 
 use super::fake_telegram::{self as tg, FakeTelegram, Recorded};
 
@@ -47,12 +46,7 @@ pub fn article_engine() -> Arc<Engine> {
 /// Settings for tests: Telegram's outgoing limits lifted so tests are quick.
 pub fn settings() -> Settings {
     Settings {
-        throttle: Limits {
-            messages_per_sec_chat: 1000,
-            messages_per_min_chat: 100_000,
-            messages_per_min_channel_or_supergroup: 100_000,
-            messages_per_sec_overall: 1000,
-        },
+        limits: Limits::lifted(),
         poll_timeout: Duration::from_secs(5),
         ..Settings::default()
     }
