@@ -12,6 +12,7 @@
 //! - `effects.rs`: the core's effects as Bot API calls (replies, posts, relays);
 //! - `buttons.rs`: the buttons' callback data;
 //! - `ratelimit.rs`: the per-person incoming limit;
+//! - `retry.rs`: retrying requests that failed on the way (5xx, dropped connections);
 //! - `reload.rs`: the corpus watcher (live reload without a restart);
 //! - `token.rs`: reading, checking and redacting the token;
 //! - `webhook.rs`: webhook mode with `/healthz`.
@@ -33,6 +34,7 @@ mod handlers;
 mod inline;
 mod ratelimit;
 mod reload;
+mod retry;
 mod routing;
 mod token;
 mod webhook;
@@ -51,6 +53,7 @@ use teloxide::update_listeners::Polling;
 use teloxide::utils::command::BotCommands;
 
 use commands::BotCommand;
+pub use retry::Retry;
 pub use webhook::Webhook;
 
 use crate::config::Paths;
@@ -132,6 +135,14 @@ pub struct Settings {
     /// The corpus and index to keep the engine in step with (a watcher and
     /// `/reindex`); `None` serves a fixed engine.
     pub reload: Option<Paths>,
+    /// How a request that failed on the way (a 5xx, a dropped connection) is
+    /// retried, and how long long polling waits after a failed `getUpdates` (the
+    /// delay, doubling up to a minute). Tests pass milliseconds.
+    pub retry: Retry,
+    /// Test hook, never set by `passagebot bot`: a message with exactly this text
+    /// panics in its handler, to test the safety net end to end.
+    #[doc(hidden)]
+    pub panic_on: Option<String>,
 }
 
 impl Default for Settings {
@@ -146,6 +157,8 @@ impl Default for Settings {
             data: None,
             plain_ids: false,
             reload: None,
+            retry: Retry::default(),
+            panic_on: None,
         }
     }
 }
@@ -304,6 +317,8 @@ pub async fn serve(
         operators: settings.operators.iter().map(|&c| ChatId(c)).collect(),
         engine,
         reload: settings.reload.clone(),
+        retry: settings.retry,
+        panic_on: settings.panic_on.clone(),
     });
     if settings.operators.is_empty() {
         tracing::warn!(
@@ -356,8 +371,14 @@ pub async fn serve(
     let result = match updates {
         Updates::Polling => {
             delete_webhook_if_set(&bot).await;
+            let delay = settings.retry.delay;
             let polling = Polling::builder(bot.clone())
                 .timeout(settings.poll_timeout)
+                .backoff_strategy(move |errors| {
+                    delay
+                        .saturating_mul(1 << errors.min(16))
+                        .min(Duration::from_secs(60))
+                })
                 .build();
             dispatcher
                 .try_dispatch_with_listener(polling, listener_errors)
@@ -385,7 +406,7 @@ pub async fn serve(
 fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(handlers::on_message))
-        .branch(Update::filter_edited_message().endpoint(handlers::on_message))
+        .branch(Update::filter_edited_message().endpoint(handlers::on_edited))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
         .branch(Update::filter_inline_query().endpoint(inline::on_inline))
 }
