@@ -331,6 +331,13 @@ pub async fn serve(
         );
     }
     let throttled = Throttle::new_spawn(bot.clone(), settings.throttle);
+    // Finish what a crash interrupted (ticket messages of a `/forget`).
+    {
+        let (bot, ctx) = (throttled.clone(), ctx.clone());
+        tokio::spawn(async move {
+            effects::carry_out(&bot, &ctx, None, crate::conversation::Event::Started).await;
+        });
+    }
     // Lives as long as the bot serves; dropping it stops watching.
     let _watcher = reload::start(&throttled, &ctx);
     let mut dispatcher = Dispatcher::builder(throttled, schema())

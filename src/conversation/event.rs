@@ -97,6 +97,9 @@ pub enum Event {
     Relayed { ticket: i64, error: Option<String> },
     /// A background rebuild of the index failed.
     RebuildFailed { error: String },
+    /// The bot started: finish what a crash interrupted (erasing the operator
+    /// messages of tickets `/forget` blanked).
+    Started,
     /// The operator messages of tickets `tickets` (erased by `/forget`) were deleted
     /// or blanked ([`crate::conversation::Effect::Erase`]): their mapping can go.
     Erased { tickets: Vec<i64> },

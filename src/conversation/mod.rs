@@ -184,6 +184,7 @@ impl Core {
                 Ok(())
             }
             Event::Erased { tickets } => self.erased(&tickets),
+            Event::Started => self.started(out),
         }
     }
 

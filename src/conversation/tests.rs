@@ -711,3 +711,26 @@ fn a_ticket_from_a_group_warns_the_operator_that_the_reply_is_public() {
     });
     assert!(!private.expect("a post").contains("came from a group"));
 }
+
+#[test]
+fn ticket_messages_a_restart_interrupted_are_erased_at_the_next_start() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.command(CHAT, 1, Command::Human("my contract".into()));
+    let posted = h.last_post();
+    // The store erased, then the bot stopped before the messages went.
+    h.store.forget(1).expect("forget");
+    let effects = h.core.handle(Event::Started);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Erase { tickets, messages }] if tickets == &[1] && messages == &[(OPERATOR, posted)]
+        ),
+        "{effects:?}"
+    );
+    h.send(Event::Started);
+    assert!(h.store.tickets(None).expect("db").is_empty());
+    assert!(
+        h.core.handle(Event::Started).is_empty(),
+        "nothing left to do"
+    );
+}

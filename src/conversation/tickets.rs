@@ -460,6 +460,20 @@ impl Core {
         Ok(())
     }
 
+    /// At start: tickets `/forget` blanked whose operator messages were not erased
+    /// yet (the bot stopped in between) are erased now.
+    pub(super) fn started(&self, out: &mut Vec<Effect>) -> anyhow::Result<()> {
+        let crate::store::Erasures { tickets, messages } = self.store.pending_erasures()?;
+        if !tickets.is_empty() {
+            tracing::info!(
+                tickets = tickets.len(),
+                "erasing the operator messages of tickets erased before the restart"
+            );
+            out.push(Effect::Erase { tickets, messages });
+        }
+        Ok(())
+    }
+
     /// The operator messages of erased tickets are gone: so can the tickets be.
     pub(super) fn erased(&self, tickets: &[i64]) -> anyhow::Result<()> {
         self.store.drop_erased(tickets)?;

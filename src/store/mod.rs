@@ -223,6 +223,14 @@ pub struct Forgotten {
     pub messages: Vec<(i64, i64)>,
 }
 
+/// Tickets `/forget` blanked whose operator messages are still to be erased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Erasures {
+    pub tickets: Vec<i64>,
+    /// (operator chat, message id).
+    pub messages: Vec<(i64, i64)>,
+}
+
 /// The database. Cheap to share behind an `Arc`.
 pub struct Store {
     conn: Mutex<Connection>,
@@ -637,6 +645,37 @@ impl Store {
         })?;
         self.checkpoint()?;
         Ok(out)
+    }
+
+    /// Tickets blanked by [`Store::forget`] and not yet dropped, with their
+    /// operator messages (the bot stopped before erasing them).
+    pub fn pending_erasures(&self) -> Result<Erasures> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT t.id, m.operator_chat, m.message_id FROM tickets t
+                 LEFT JOIN ticket_messages m ON m.ticket = t.id
+                 WHERE t.close_reason = 'forgotten' ORDER BY t.id, m.message_id",
+            )?;
+            let mut tickets = Vec::new();
+            let mut messages = Vec::new();
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (ticket, chat, message) = row?;
+                if tickets.last() != Some(&ticket) {
+                    tickets.push(ticket);
+                }
+                if let (Some(chat), Some(message)) = (chat, message) {
+                    messages.push((chat, message));
+                }
+            }
+            Ok(Erasures { tickets, messages })
+        })
     }
 
     /// Deletes tickets blanked by [`Store::forget`], and their mapping rows, once

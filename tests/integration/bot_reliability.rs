@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::fake_telegram::{self as tg, Failure, FakeTelegram, Recorded};
-use crate::support::harness::{RunningBot, button, message_id, settings};
+use crate::support::harness::{RunningBot, button, message_id, settings, with_data};
 use passagebot::bot::{Retry, Settings};
 use passagebot::store::{self, Store};
 
@@ -23,13 +23,6 @@ fn with_operator() -> Settings {
             delay: Duration::from_millis(20),
         },
         ..settings()
-    }
-}
-
-fn with_data(settings: Settings, dir: &tempfile::TempDir) -> Settings {
-    Settings {
-        data: Some(dir.path().to_owned()),
-        ..settings
     }
 }
 

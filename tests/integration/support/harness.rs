@@ -58,6 +58,14 @@ pub fn settings() -> Settings {
     }
 }
 
+/// `settings` with its database in the data folder `dir`.
+pub fn with_data(settings: Settings, dir: &tempfile::TempDir) -> Settings {
+    Settings {
+        data: Some(dir.path().to_owned()),
+        ..settings
+    }
+}
+
 /// The real bot, running against the fake server until `stop`.
 pub struct RunningBot {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
