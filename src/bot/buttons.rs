@@ -104,4 +104,34 @@ mod tests {
         );
         assert_eq!(decode("more:18446744073709551615"), None, "over 19 digits");
     }
+
+    /// Random and mutated callback data: decoding never panics, and whatever it
+    /// accepts is exactly what `encode` writes for that button (one spelling per
+    /// button, so no forged variant is bent into a real one).
+    #[test]
+    fn random_callback_data_decodes_only_to_its_one_canonical_spelling() {
+        let mut state: u64 = 14;
+        let mut next = move || {
+            // splitmix64
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let prefixes = [MORE, WHY, GOOD, BAD, HUMAN, "fb", "", "human", "more:-"];
+        let alphabet: Vec<char> = "0123456789+-: x\u{660}\u{ff11}\0".chars().collect();
+        let mut accepted = 0;
+        for _ in 0..200_000 {
+            let mut data = prefixes[(next() % prefixes.len() as u64) as usize].to_owned();
+            for _ in 0..next() % 24 {
+                data.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            if let Some(b) = decode(&data) {
+                accepted += 1;
+                assert_eq!(encode(b), data, "{data:?}");
+            }
+        }
+        assert!(accepted > 100, "the generator reaches valid data too: {accepted}");
+    }
 }
