@@ -132,6 +132,9 @@ mod tests {
                 assert_eq!(encode(b), data, "{data:?}");
             }
         }
-        assert!(accepted > 100, "the generator reaches valid data too: {accepted}");
+        assert!(
+            accepted > 100,
+            "the generator reaches valid data too: {accepted}"
+        );
     }
 }

@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 use crate::support::fake_telegram::{self as tg, Failure, FakeTelegram, Recorded};
-use crate::support::harness::{RunningBot, button, message_id, settings, with_data};
+use crate::support::harness::{
+    RunningBot, article_folder, button, message_id, settings, with_data,
+};
 use passagebot::bot::{Retry, Settings};
 use passagebot::store::{self, Store};
 
@@ -311,5 +313,97 @@ async fn a_whole_conversation_through_5xx_slow_dropped_and_429_answers_loses_and
         injected.iter().filter(|r| r.status >= 500).count(),
         injected.iter().filter(|r| r.status == 429).count(),
         started.elapsed().as_secs_f32()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// kill -9 mid-ticket, as an operator runs the binary.
+
+/// A running `passagebot bot` process in `dir`, killed with SIGKILL when dropped.
+struct Process(std::process::Child);
+
+impl Process {
+    fn start(dir: &std::path::Path, fake: &FakeTelegram) -> Process {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_passagebot"))
+            .current_dir(dir)
+            .args(["bot", "--operator-chat", &OP.to_string()])
+            .env("TELOXIDE_TOKEN", tg::TOKEN)
+            .env("TELOXIDE_API_URL", fake.url())
+            .env("RUST_LOG", "info")
+            .env_remove("PASSAGEBOT_OPERATOR_CHAT")
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start passagebot bot");
+        Process(child)
+    }
+
+    /// `kill -9`, and what the process had logged.
+    fn kill(mut self) -> String {
+        let _ = self.0.kill(); // SIGKILL on Unix
+        let _ = self.0.wait();
+        let mut log = String::new();
+        if let Some(mut err) = self.0.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut err, &mut log);
+        }
+        log
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kill_9_mid_ticket_the_ticket_survives_the_relay_continues_and_logs_hold_no_ids() {
+    const PERSON: i64 = 987_654_321;
+    let dir = article_folder();
+    let fake = FakeTelegram::start().await;
+
+    let first = Process::start(dir.path(), &fake);
+    // A question first: its log line named the chat, which is the person's id.
+    fake.push_update(tg::private_text(PERSON, "Is marketing data driven?"));
+    fake.wait_for_messages(PERSON, 1).await;
+    fake.push_update(tg::private_text(PERSON, "/human my own contract"));
+    let ticket = fake.wait_for_messages(OP, 1).await.remove(0);
+    fake.wait_for_messages(PERSON, 2).await;
+    fake.wait_until_confirmed().await;
+    let mut log = first.kill();
+
+    let second = Process::start(dir.path(), &fake);
+    fake.push_update(tg::private_reply(
+        OP,
+        "Happy to help after the crash",
+        fake.sent_message(message_id(&ticket)),
+    ));
+    let sent = fake.wait_for_messages(PERSON, 3).await;
+    assert!(
+        sent[2].text().contains("Happy to help after the crash"),
+        "{}",
+        sent[2].text()
+    );
+    fake.push_update(tg::private_text(PERSON, "And one more detail"));
+    let op = fake.wait_for_messages(OP, 3).await;
+    assert!(
+        op[2].text().contains("And one more detail"),
+        "{}",
+        op[2].text()
+    );
+    log.push_str(&second.kill());
+
+    assert_eq!(
+        copies(&fake, OP, "Ticket #1"),
+        1,
+        "one ticket, not a second"
+    );
+    assert!(log.contains("handing a question over"), "{log}");
+    assert!(log.contains("answered a question"), "{log}");
+    assert!(
+        !log.contains(&PERSON.to_string()),
+        "a private chat id reached the log:\n{log}"
     );
 }
