@@ -8,8 +8,8 @@
 //! [`watch`] keeps the engine in step with the corpus folder: it rebuilds
 //! incrementally in the background after files change and swaps the result in.
 
-use std::sync::{Arc, mpsc};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
 use notify::{RecommendedWatcher, RecursiveMode};
@@ -19,10 +19,13 @@ use crate::config::Paths;
 use crate::index::{self, Changes};
 use crate::search::Engine;
 
-/// A shared, swappable engine. Clones share the same slot.
+/// A shared, swappable engine. Clones share the same slot, and the same turn
+/// for rebuilding it ([`reload`]).
 #[derive(Clone)]
 pub struct EngineHandle {
     slot: Arc<ArcSwap<Engine>>,
+    /// Held for a whole rebuild: a `/reindex` and a watcher rebuild take turns.
+    rebuilding: Arc<Mutex<()>>,
 }
 
 impl EngineHandle {
@@ -45,16 +48,40 @@ impl From<Arc<Engine>> for EngineHandle {
     fn from(engine: Arc<Engine>) -> Self {
         EngineHandle {
             slot: Arc::new(ArcSwap::new(engine)),
+            rebuilding: Arc::new(Mutex::new(())),
         }
     }
 }
 
+/// How long a rebuild waits for another process's build (`passagebot index`)
+/// before it gives up with "index busy".
+pub const BUSY_WAIT: Duration = Duration::from_secs(300);
+/// How often it looks again meanwhile.
+const BUSY_POLL: Duration = Duration::from_millis(100);
+
 /// Rebuilds the index incrementally and, when anything changed, swaps the
 /// new engine in, with the current engine's tuning. On failure the current
 /// engine keeps serving.
+///
+/// Rebuilds never overlap and none is dropped: one from this process (a
+/// `/reindex`, the watcher) waits for its turn, then builds from the corpus as
+/// it is then, so an edit that arrived during the other build is included. A
+/// build held by another process is waited for too, up to [`BUSY_WAIT`].
 pub fn reload(paths: &Paths, handle: &EngineHandle) -> crate::Result<Changes> {
+    // A poisoned turn only means an earlier rebuild panicked; the index itself
+    // is switched atomically, so the next rebuild is safe.
+    let _turn = handle.rebuilding.lock().unwrap_or_else(|e| e.into_inner());
     let tuning = *handle.current().tuning();
-    let report = index::build(&paths.corpus, &paths.index, &tuning, &|_| {})?;
+    let started = Instant::now();
+    let report = loop {
+        match index::build(&paths.corpus, &paths.index, &tuning, &|_| {}) {
+            Err(crate::Error::IndexBusy { .. }) if started.elapsed() < BUSY_WAIT => {
+                tracing::debug!("another build holds the index; waiting for it");
+                std::thread::sleep(BUSY_POLL);
+            }
+            other => break other?,
+        }
+    };
     if !report.changes.is_empty() || report.changes.full_rebuild.is_some() {
         handle.replace(Engine::open(&paths.index, tuning)?);
     }

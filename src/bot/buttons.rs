@@ -21,21 +21,32 @@ pub fn encode(button: Button) -> String {
     }
 }
 
-/// The button behind callback data; `None` for data the bot did not make.
+/// The button behind callback data; `None` for data the bot did not make. Strict:
+/// exactly a known prefix and an id as [`encode`] writes it (digits, no sign, no
+/// leading zero, not zero). The id is still only a hint: the core checks who asked.
 pub fn decode(data: &str) -> Option<Button> {
     if let Some(id) = data.strip_prefix(MORE) {
-        id.parse().ok().map(Button::More)
+        id_of(id).map(Button::More)
     } else if let Some(id) = data.strip_prefix(WHY) {
-        id.parse().ok().map(Button::Why)
+        id_of(id).map(Button::Why)
     } else if let Some(id) = data.strip_prefix(GOOD) {
-        id.parse().ok().map(|id| Button::Feedback(id, 1))
+        id_of(id).map(|id| Button::Feedback(id, 1))
     } else if let Some(id) = data.strip_prefix(BAD) {
-        id.parse().ok().map(|id| Button::Feedback(id, -1))
+        id_of(id).map(|id| Button::Feedback(id, -1))
     } else if let Some(id) = data.strip_prefix(HUMAN) {
-        id.parse().ok().map(Button::Human)
+        id_of(id).map(Button::Human)
     } else {
         None
     }
+}
+
+/// A positive id written the one way `encode` writes it.
+fn id_of<T: std::str::FromStr>(digits: &str) -> Option<T> {
+    let canonical = !digits.is_empty()
+        && digits.len() <= 19
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    canonical.then(|| digits.parse().ok()).flatten()
 }
 
 /// The core's rows of buttons as an inline keyboard.
@@ -65,5 +76,65 @@ mod tests {
         }
         assert_eq!(decode("more:x"), None);
         assert_eq!(decode("other"), None);
+    }
+
+    #[test]
+    fn forged_callback_data_is_refused_not_bent_into_a_button() {
+        for data in [
+            "fb+:+5",
+            "fb+:05",
+            "fb-:-3",
+            "fb+:0",
+            "human:1 ",
+            " human:1",
+            "human:",
+            "human:99999999999999999999",
+            "human:9223372036854775808",
+            "HUMAN:1",
+            "more:1:2",
+            "why:١٢",
+            "fb±:1",
+            "",
+        ] {
+            assert_eq!(decode(data), None, "{data:?}");
+        }
+        assert_eq!(
+            decode("human:9223372036854775807"),
+            Some(Button::Human(i64::MAX))
+        );
+        assert_eq!(decode("more:18446744073709551615"), None, "over 19 digits");
+    }
+
+    /// Random and mutated callback data: decoding never panics, and whatever it
+    /// accepts is exactly what `encode` writes for that button (one spelling per
+    /// button, so no forged variant is bent into a real one).
+    #[test]
+    fn random_callback_data_decodes_only_to_its_one_canonical_spelling() {
+        let mut state: u64 = 14;
+        let mut next = move || {
+            // splitmix64
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let prefixes = [MORE, WHY, GOOD, BAD, HUMAN, "fb", "", "human", "more:-"];
+        let alphabet: Vec<char> = "0123456789+-: x\u{660}\u{ff11}\0".chars().collect();
+        let mut accepted = 0;
+        for _ in 0..200_000 {
+            let mut data = prefixes[(next() % prefixes.len() as u64) as usize].to_owned();
+            for _ in 0..next() % 24 {
+                data.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            if let Some(b) = decode(&data) {
+                accepted += 1;
+                assert_eq!(encode(b), data, "{data:?}");
+            }
+        }
+        assert!(
+            accepted > 100,
+            "the generator reaches valid data too: {accepted}"
+        );
     }
 }

@@ -29,6 +29,10 @@ pub(crate) struct Ctx {
     pub(super) engine: EngineHandle,
     /// The corpus to watch; `None` serves a fixed index.
     pub(super) reload: Option<Paths>,
+    /// How failed requests are retried.
+    pub(super) retry: super::retry::Retry,
+    /// Test hook: a message with exactly this text panics in its handler.
+    pub(super) panic_on: Option<String>,
 }
 
 impl Ctx {

@@ -9,10 +9,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use teloxide::prelude::*;
-use teloxide::types::ChatAction;
+use teloxide::types::{ChatAction, MessageId};
 use teloxide::{ApiError, RequestError};
 
 use super::ctx::{Ctx, TgBot};
+use super::retry::retrying;
 use super::token::redact;
 use crate::conversation::{Effect, Event, Message as Outgoing, PostedChat};
 
@@ -31,6 +32,17 @@ pub async fn carry_out(bot: &TgBot, ctx: &Arc<Ctx>, origin: Option<Target>, even
         Some(event),
     )
     .await;
+}
+
+/// Carries out `effects` the core already returned (a button press, whose pop-up
+/// was shown first), then what they lead to.
+pub async fn carry_out_effects(
+    bot: &TgBot,
+    ctx: &Arc<Ctx>,
+    origin: Option<Target>,
+    effects: Vec<Effect>,
+) {
+    run(bot.clone(), ctx.clone(), origin, effects.into(), None).await;
 }
 
 /// [`carry_out`] from a point: `queue` still to do after `next`'s effects.
@@ -147,6 +159,16 @@ fn run(
                     };
                     return continue_after(bot, ctx, origin, queue, relayed);
                 }
+                Effect::Erase { tickets, messages } => {
+                    let (bot2, ctx2) = (bot.clone(), ctx.clone());
+                    let erased = async move {
+                        for (chat, message) in messages {
+                            erase(&bot2, &ctx2, ChatId(chat), message).await;
+                        }
+                        Event::Erased { tickets }
+                    };
+                    return continue_after(bot, ctx, origin, queue, erased);
+                }
                 Effect::Continue(resume) => Some(Event::Resume(resume)),
             };
         }
@@ -168,9 +190,39 @@ fn continue_after(
     });
 }
 
+/// Deletes an operator message; when Telegram will not (older than 48 hours in a
+/// group), blanks it to "[erased]". A message already gone is fine either way.
+async fn erase(bot: &TgBot, ctx: &Ctx, chat: ChatId, message: i64) {
+    let Ok(id) = i32::try_from(message) else {
+        return;
+    };
+    let id = MessageId(id);
+    let deleted = retrying(ctx.retry, "delete a ticket message", || {
+        bot.delete_message(chat, id).send()
+    })
+    .await;
+    let Err(err) = deleted else { return };
+    tracing::debug!(
+        operator_chat = chat.0,
+        "could not delete a ticket message, blanking it: {}",
+        redact(&err.to_string())
+    );
+    let edited = retrying(ctx.retry, "blank a ticket message", || {
+        bot.edit_message_text(chat, id, "[erased]").send()
+    })
+    .await;
+    if let Err(err) = edited {
+        tracing::warn!(
+            operator_chat = chat.0,
+            "could not delete or blank an erased ticket's message: {}",
+            redact(&err.to_string())
+        );
+    }
+}
+
 fn fail(ctx: &Ctx, origin: Option<Target>, err: &anyhow::Error) {
-    let chat = origin.map_or(0, |t| t.chat.0);
-    tracing::error!(chat, "could not answer: {}", redact(&format!("{err:#}")));
+    let chat = origin.map_or_else(String::new, |t| ctx.core.log_chat(t.chat.0));
+    tracing::error!(%chat, "could not answer: {}", redact(&format!("{err:#}")));
     if let Some(to) = origin {
         ctx.outbox.apologise(to);
     }

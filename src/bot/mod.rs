@@ -14,6 +14,7 @@
 //! - `budget.rs`: Telegram's outgoing limits (per chat, per group, overall);
 //! - `buttons.rs`: the buttons' callback data;
 //! - `ratelimit.rs`: the per-person incoming limit;
+//! - `retry.rs`: retrying requests that failed on the way (5xx, dropped connections);
 //! - `reload.rs`: the corpus watcher (live reload without a restart);
 //! - `token.rs`: reading, checking and redacting the token;
 //! - `webhook.rs`: webhook mode with `/healthz`.
@@ -39,6 +40,7 @@ mod inline;
 mod outbox;
 mod ratelimit;
 mod reload;
+mod retry;
 mod routing;
 mod token;
 mod webhook;
@@ -56,6 +58,7 @@ use teloxide::utils::command::BotCommands;
 
 pub use budget::Limits;
 use commands::BotCommand;
+pub use retry::Retry;
 pub use webhook::Webhook;
 
 use crate::config::Paths;
@@ -147,6 +150,14 @@ pub struct Settings {
     pub reload: Option<Paths>,
     /// The live wall questions from non-operator chats are shown on (`--wall`).
     pub wall: Option<crate::wall::Wall>,
+    /// How a request that failed on the way (a 5xx, a dropped connection) is
+    /// retried, and how long long polling waits after a failed `getUpdates` (the
+    /// delay, doubling up to a minute). Tests pass milliseconds.
+    pub retry: Retry,
+    /// Test hook, never set by `passagebot bot`: a message with exactly this text
+    /// panics in its handler, to test the safety net end to end.
+    #[doc(hidden)]
+    pub panic_on: Option<String>,
 }
 
 impl Default for Settings {
@@ -163,6 +174,8 @@ impl Default for Settings {
             plain_ids: false,
             reload: None,
             wall: None,
+            retry: Retry::default(),
+            panic_on: None,
         }
     }
 }
@@ -333,6 +346,7 @@ pub async fn serve(
         settings.limits,
         settings.operators.clone(),
         settings.backlog,
+        settings.retry,
     );
     let ctx = Arc::new(Ctx {
         core,
@@ -341,6 +355,8 @@ pub async fn serve(
         operators: settings.operators.iter().map(|&c| ChatId(c)).collect(),
         engine,
         reload: settings.reload.clone(),
+        retry: settings.retry,
+        panic_on: settings.panic_on.clone(),
     });
     if settings.operators.is_empty() {
         tracing::warn!(
@@ -351,6 +367,13 @@ pub async fn serve(
             operator_chats = settings.operators.len(),
             "hand-overs go to the operator chat(s)"
         );
+    }
+    // Finish what a crash interrupted (ticket messages of a `/forget`).
+    {
+        let (bot, ctx) = (bot.clone(), ctx.clone());
+        tokio::spawn(async move {
+            effects::carry_out(&bot, &ctx, None, crate::conversation::Event::Started).await;
+        });
     }
     // Lives as long as the bot serves; dropping it stops watching.
     let _watcher = reload::start(&bot, &ctx);
@@ -392,8 +415,14 @@ pub async fn serve(
     let result = match updates {
         Updates::Polling => {
             delete_webhook_if_set(&bot).await;
+            let delay = settings.retry.delay;
             let polling = Polling::builder(bot.clone())
                 .timeout(settings.poll_timeout)
+                .backoff_strategy(move |errors| {
+                    delay
+                        .saturating_mul(1 << errors.min(16))
+                        .min(Duration::from_secs(60))
+                })
                 .build();
             dispatcher
                 .try_dispatch_with_listener(polling, listener_errors)
@@ -423,7 +452,7 @@ pub async fn serve(
 fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(handlers::on_message))
-        .branch(Update::filter_edited_message().endpoint(handlers::on_message))
+        .branch(Update::filter_edited_message().endpoint(handlers::on_edited))
         .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
         .branch(Update::filter_inline_query().endpoint(inline::on_inline))
 }

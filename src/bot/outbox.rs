@@ -40,6 +40,7 @@ use tokio::sync::oneshot;
 
 use super::budget::{Budget, Limits, is_group};
 use super::buttons;
+use super::retry::{self, Retry};
 use super::token::redact;
 use crate::answer::telegram;
 use crate::conversation::{Core, Event, Message as Outgoing};
@@ -133,6 +134,8 @@ struct Inner {
     budget: Budget,
     operators: Vec<i64>,
     backlog: usize,
+    /// How a send that failed on the way (5xx, dropped connection) is retried.
+    retry: Retry,
     // A std mutex: short critical sections, never held across an await. A chat has
     // a lane exactly while its sender task runs.
     lanes: Mutex<HashMap<i64, Lane>>,
@@ -145,6 +148,7 @@ impl Outbox {
         limits: Limits,
         operators: Vec<i64>,
         backlog: usize,
+        retry: Retry,
     ) -> Outbox {
         Outbox {
             inner: Arc::new(Inner {
@@ -153,6 +157,7 @@ impl Outbox {
                 budget: Budget::new(limits),
                 operators,
                 backlog: backlog.max(1),
+                retry,
                 lanes: Mutex::new(HashMap::new()),
             }),
         }
@@ -317,10 +322,10 @@ async fn drain(inner: Arc<Inner>, chat: i64) {
         match job {
             Job::Wait(d) => tokio::time::sleep(d).await,
             Job::Busy(html) => {
-                tracing::info!(chat, "outbox full: sending the busy note");
+                tracing::info!(chat = %inner.core.log_chat(chat), "outbox full: sending the busy note");
                 if let Err(err) = send_one(&inner, Target::chat(ChatId(chat)), &html, None).await {
                     tracing::warn!(
-                        chat,
+                        chat = %inner.core.log_chat(chat),
                         "could not send the busy note: {}",
                         redact(&err.to_string())
                     );
@@ -388,7 +393,7 @@ async fn send_item(inner: &Arc<Inner>, item: Item) {
     let delivery = send_message(inner, target, message).await;
     if let Some(err) = &delivery.error {
         tracing::warn!(
-            chat = target.chat.0,
+            chat = %inner.core.log_chat(target.chat.0),
             "could not send a message: {}",
             redact(&err.to_string())
         );
@@ -418,7 +423,7 @@ async fn send_digest(inner: &Arc<Inner>, chat: i64, items: Vec<Item>) {
         .map(|b| vec![b])
         .collect();
     let keyboard = (!rows.is_empty()).then(|| buttons::keyboard(&rows));
-    tracing::debug!(chat, answers = items.len(), "sending a digest");
+    tracing::debug!(chat = %inner.core.log_chat(chat), answers = items.len(), "sending a digest");
     match send_one(inner, Target::chat(ChatId(chat)), &html, keyboard).await {
         Ok(_) => {
             let answers = items
@@ -434,7 +439,7 @@ async fn send_digest(inner: &Arc<Inner>, chat: i64, items: Vec<Item>) {
         }
         Err(err) => {
             tracing::warn!(
-                chat,
+                chat = %inner.core.log_chat(chat),
                 "could not send a digest; sending the answers whole: {}",
                 redact(&err.to_string())
             );
@@ -479,6 +484,7 @@ async fn send_one(
     let chat = target.chat.0;
     let operator = inner.is_operator(chat);
     let mut retries = 0;
+    let (mut failures, mut delay) = (1, inner.retry.delay);
     loop {
         let grant = loop {
             match inner.budget.try_send(chat, operator, Instant::now()) {
@@ -501,8 +507,21 @@ async fn send_one(
         match result {
             Err(RequestError::RetryAfter(after)) if retries < MAX_RETRIES => {
                 retries += 1;
-                tracing::warn!(chat, retry_after = ?after.duration(), "Telegram asked to slow down (429)");
+                tracing::warn!(chat = %inner.core.log_chat(chat), retry_after = ?after.duration(), "Telegram asked to slow down (429)");
                 inner.budget.freeze(chat, after.duration(), Instant::now());
+            }
+            // A 5xx or a connection dropped on the way: the same message again,
+            // after a growing pause (`Settings::retry`).
+            Err(err) if failures < inner.retry.attempts && retry::transient(&err) => {
+                tracing::warn!(
+                    chat = %inner.core.log_chat(chat),
+                    attempt = failures,
+                    "could not send a message (will retry in {delay:?}): {}",
+                    redact(&err.to_string())
+                );
+                tokio::time::sleep(delay).await;
+                delay = delay.saturating_mul(2);
+                failures += 1;
             }
             other => return other,
         }

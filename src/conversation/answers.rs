@@ -18,6 +18,10 @@ const NOTHING_MORE: &str = "That's all I have on this question.";
 const NOTHING_TO_CONTINUE: &str = "I had no answer to continue for that question. Try asking it differently, or see /start for examples.";
 const FEEDBACK_THANKS: &str = "Thanks for your feedback!";
 const FEEDBACK_FAILED: &str = super::APOLOGY;
+/// A pop-up for someone pressing 👍 / 👎 under another person's answer.
+const NOT_YOUR_FEEDBACK: &str = "Only the person who asked can rate this answer.";
+/// A pop-up for callback data the bot did not make.
+pub(super) const UNKNOWN_BUTTON: &str = "This button doesn't work any more. Please ask again.";
 
 /// A reply of one escaped line of plain text.
 pub(super) fn say(text: &str) -> Effect {
@@ -71,7 +75,7 @@ impl Core {
         };
         let asked = ask::ask(&*self.library, question, self.rules.passages, Some(log))?;
         tracing::info!(
-            chat,
+            chat = %self.log_chat(chat),
             confident = asked.answer.confident,
             passages = asked.answer.passages.len(),
             coverage = asked.answer.confidence.coverage,
@@ -116,7 +120,7 @@ impl Core {
             covered,
             decision.hand_over(),
         );
-        let id = self.recent.insert(chat, answer, shown, decision);
+        let id = self.recent.insert(chat, person.id, answer, shown, decision);
         let brief = Brief {
             html: brief_html,
             button: covered.then(|| (telegram::full_answer_label(&person.name), Button::More(id))),
@@ -212,16 +216,30 @@ impl Core {
         out.push(Effect::Reply(Message::html(telegram::about(&summary))));
     }
 
-    /// 👍 / 👎: stored at once and thanked in the button's pop-up.
-    pub(super) fn feedback(&self, question: i64, value: i8, out: &mut Vec<Effect>) {
-        let text = match self.store.set_feedback(question, value) {
-            Ok(true) => FEEDBACK_THANKS,
-            Ok(false) => TOO_OLD,
-            Err(err) => {
-                tracing::error!("could not store feedback: {err}");
-                FEEDBACK_FAILED
+    /// 👍 / 👎: stored at once and thanked in the button's pop-up; only the person
+    /// who asked may rate (in a group everyone sees the buttons).
+    pub(super) fn feedback(
+        &self,
+        person: &Person,
+        question: i64,
+        value: i8,
+        out: &mut Vec<Effect>,
+    ) {
+        let stored = self.store.question(question).and_then(|q| match q {
+            None => Ok(TOO_OLD),
+            Some(q) if !self.store.is_asker(&q.person, person.id) => {
+                tracing::debug!(question, "feedback from someone who did not ask; ignored");
+                Ok(NOT_YOUR_FEEDBACK)
             }
-        };
+            Some(_) => self
+                .store
+                .set_feedback(question, value)
+                .map(|stored| if stored { FEEDBACK_THANKS } else { TOO_OLD }),
+        });
+        let text = stored.unwrap_or_else(|err| {
+            tracing::error!("could not store feedback: {err}");
+            FEEDBACK_FAILED
+        });
         out.push(Effect::Popup(text));
     }
 

@@ -74,6 +74,13 @@ pub enum Effect {
         chat: i64,
         parts: Vec<String>,
     },
+    /// Delete these operator messages (operator chat, message id), or, when Telegram
+    /// refuses (too old), edit them to "[erased]"; then report with
+    /// [`super::Event::Erased`] so their mapping rows go only after the messages.
+    Erase {
+        tickets: Vec<i64>,
+        messages: Vec<(i64, i64)>,
+    },
     /// Carry out the effects before this one, then handle [`super::Event::Resume`] with
     /// this (so "typing…" shows while the search runs).
     Continue(Resume),

@@ -67,8 +67,12 @@ pub enum Event {
         person: Person,
         button: Button,
     },
-    /// 👍 (+1) or 👎 (-1) on logged question `question`; answered with a pop-up.
-    Feedback { question: i64, value: i8 },
+    /// A button press whose callback data the bot did not make (an old client, a
+    /// forged request): answered with a harmless pop-up, nothing else happens.
+    UnknownButton,
+    /// An edited message: Telegram sends the whole message again. Only what has no
+    /// side effect runs again (see `Core::edited`).
+    Edited(Box<Event>),
     /// A command the bot does not know (in a private chat).
     UnknownCommand,
     /// A sticker, photo or file where text was expected.
@@ -96,6 +100,12 @@ pub enum Event {
     Briefed { chat: i64, answers: Vec<u64> },
     /// A background rebuild of the index failed.
     RebuildFailed { error: String },
+    /// The bot started: finish what a crash interrupted (erasing the operator
+    /// messages of tickets `/forget` blanked).
+    Started,
+    /// The operator messages of tickets `tickets` (erased by `/forget`) were deleted
+    /// or blanked ([`crate::conversation::Effect::Erase`]): their mapping can go.
+    Erased { tickets: Vec<i64> },
 }
 
 /// Where the core picks up after some effects are out (the answer to a question,

@@ -44,6 +44,9 @@ use crate::wall::Wall;
 const APOLOGY: &str = "Sorry, something went wrong on my side. Please try again in a moment.";
 /// Said to someone who is not an operator using an operator's command.
 const OPERATORS_ONLY: &str = "That command is for operators.";
+/// Said when an edited command would do its work a second time.
+const EDIT_IGNORED: &str =
+    "I've already handled that message, so the edit changes nothing. Send a new message instead.";
 
 /// The rules' settings.
 #[derive(Debug, Clone)]
@@ -105,6 +108,21 @@ impl Core {
         self.rules.operators.contains(&chat)
     }
 
+    /// A chat as logs may show it: group and operator chats (negative ids) as they
+    /// are; a private chat, whose id is the person's, as a short salted hash.
+    pub fn log_chat(&self, chat: i64) -> String {
+        if chat < 0 {
+            chat.to_string()
+        } else {
+            self.store.log_id(chat.unsigned_abs())
+        }
+    }
+
+    /// A person as logs may show them: a short salted hash.
+    pub fn log_person(&self, id: u64) -> String {
+        self.store.log_id(id)
+    }
+
     /// Whether anyone answers hand-overs.
     fn has_operators(&self) -> bool {
         !self.rules.operators.is_empty()
@@ -145,10 +163,11 @@ impl Core {
                 person,
                 button,
             } => self.pressed(chat, &person, button, out),
-            Event::Feedback { question, value } => {
-                self.feedback(question, value, out);
+            Event::UnknownButton => {
+                out.push(Effect::Popup(answers::UNKNOWN_BUTTON));
                 Ok(())
             }
+            Event::Edited(event) => self.edited(*event, out),
             Event::UnknownCommand => {
                 answers::unknown_command(out);
                 Ok(())
@@ -182,6 +201,51 @@ impl Core {
                 tickets::rebuild_failed(&error, out);
                 Ok(())
             }
+            Event::Erased { tickets } => self.erased(&tickets),
+            Event::Started => self.started(out),
+        }
+    }
+
+    /// An edited message. Telegram sends the whole message again; running it again
+    /// would repeat what it did (relay an operator's reply twice, open a second
+    /// ticket), so only what changes nothing runs again: a question is answered anew
+    /// (a fixed typo deserves a new answer) unless it went to a person, and the
+    /// read-only commands. Everything else gets a short notice.
+    fn edited(&self, event: Event, out: &mut Vec<Effect>) -> anyhow::Result<()> {
+        match event {
+            Event::Question { chat, person, text } => {
+                if let Some(ticket) = self.active(chat, &person, out)? {
+                    out.push(answers::say(&format!(
+                        "Edits aren't passed on: the person already has your message (ticket #{}). Please send the correction as a new message.",
+                        ticket.id
+                    )));
+                    return Ok(());
+                }
+                self.question(chat, person, text, out)
+            }
+            Event::OperatorReply {
+                chat, replied_to, ..
+            } => {
+                let ticket = self.store.ticket_for_message(chat, replied_to)?;
+                out.push(answers::say(&match ticket {
+                    Some(t) => format!(
+                        "Edits aren't relayed: the person already has your first reply (ticket #{}). To correct it, reply to the ticket again.",
+                        t.id
+                    ),
+                    None => EDIT_IGNORED.to_owned(),
+                }));
+                Ok(())
+            }
+            Event::Command {
+                command: Command::Start | Command::Help | Command::About | Command::Why,
+                ..
+            } => self.step(event, out),
+            Event::Command { .. } => {
+                out.push(answers::say(EDIT_IGNORED));
+                Ok(())
+            }
+            // Not text, unknown commands, bare mentions: nothing to redo.
+            _ => Ok(()),
         }
     }
 
@@ -219,7 +283,7 @@ impl Core {
         match button {
             Button::More(id) => return self.more(chat, id, out),
             Button::Why(id) => self.why(chat, Some(id), out),
-            Button::Feedback(id, value) => self.feedback(id, value, out),
+            Button::Feedback(id, value) => self.feedback(person, id, value, out),
             Button::Human(id) => return self.human_button(chat, person, id, out),
         }
         Ok(())

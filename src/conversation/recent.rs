@@ -23,6 +23,9 @@ const MAX_CHATS: usize = 10_000;
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub id: u64,
+    /// Who asked (the person's id), so `/forget` can drop it and `/human` in a group
+    /// takes the presser's own question.
+    pub asker: u64,
     pub question: String,
     /// The first search's answer: what `/why` explains.
     pub answer: std::sync::Arc<Answer>,
@@ -55,7 +58,14 @@ impl Recent {
     }
 
     /// Stores an answer shown in `chat` and returns its id.
-    pub fn insert(&self, chat: i64, answer: Answer, shown: usize, decision: Decision) -> u64 {
+    pub fn insert(
+        &self,
+        chat: i64,
+        asker: u64,
+        answer: Answer,
+        shown: usize,
+        decision: Decision,
+    ) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let used = self.clock.fetch_add(1, Ordering::Relaxed);
         let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
@@ -69,6 +79,7 @@ impl Recent {
         c.used = used;
         c.entries.push_back(Entry {
             id,
+            asker,
             question: answer.question.clone(),
             answer: std::sync::Arc::new(answer),
             shown,
@@ -110,6 +121,28 @@ impl Recent {
         }
     }
 
+    /// The latest answer in `chat` to a question `asker` asked.
+    pub fn last_of(&self, chat: i64, asker: u64) -> Option<Entry> {
+        let chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        chats
+            .get(&chat)?
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.asker == asker)
+            .cloned()
+    }
+
+    /// Drops every answer to a question `asker` asked, in every chat (`/forget`):
+    /// `/why` and "More" no longer show what was erased.
+    pub fn forget(&self, asker: u64) {
+        let mut chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
+        for c in chats.values_mut() {
+            c.entries.retain(|e| e.asker != asker);
+        }
+        chats.retain(|_, c| !c.entries.is_empty());
+    }
+
     /// Records that `shown` passages of answer `id` have now been shown; returns
     /// the previous count so two quick presses of "More" do not show the same page.
     pub fn advance(&self, chat: i64, id: u64, by: usize) -> Option<usize> {
@@ -146,9 +179,9 @@ mod tests {
     #[test]
     fn answers_are_found_by_chat_and_id_and_more_advances_without_repeating() {
         let recent = Recent::new();
-        let a = recent.insert(1, answer("first"), 2, Decision::default());
-        let b = recent.insert(1, answer("second"), 2, Decision::default());
-        let c = recent.insert(2, answer("elsewhere"), 2, Decision::default());
+        let a = recent.insert(1, 1, answer("first"), 2, Decision::default());
+        let b = recent.insert(1, 1, answer("second"), 2, Decision::default());
+        let c = recent.insert(2, 1, answer("elsewhere"), 2, Decision::default());
         assert_eq!(recent.last(1).map(|e| e.id), Some(b));
         assert_eq!(recent.get(1, a).map(|e| e.question), Some("first".into()));
         assert!(recent.get(1, c).is_none(), "ids are per chat");
@@ -160,7 +193,7 @@ mod tests {
     #[test]
     fn an_answer_sent_in_short_form_shows_from_its_first_passage_on_more() {
         let recent = Recent::new();
-        let a = recent.insert(-1, answer("q"), 2, Decision::default());
+        let a = recent.insert(-1, 7, answer("q"), 2, Decision::default());
         recent.rewind(-1, a);
         assert_eq!(recent.advance(-1, a, 2), Some(0));
         recent.rewind(-2, a); // another chat's id: nothing happens
@@ -170,18 +203,18 @@ mod tests {
     #[test]
     fn only_the_latest_answers_per_chat_are_kept() {
         let recent = Recent::new();
-        let first = recent.insert(1, answer("q0"), 1, Decision::default());
+        let first = recent.insert(1, 1, answer("q0"), 1, Decision::default());
         for i in 1..=PER_CHAT {
-            recent.insert(1, answer(&format!("q{i}")), 1, Decision::default());
+            recent.insert(1, 1, answer(&format!("q{i}")), 1, Decision::default());
         }
         assert!(recent.get(1, first).is_none());
         // Groups keep more: a class asks many questions at once.
-        let in_group = recent.insert(-1, answer("g0"), 1, Decision::default());
+        let in_group = recent.insert(-1, 7, answer("g0"), 1, Decision::default());
         for i in 1..PER_GROUP {
-            recent.insert(-1, answer(&format!("g{i}")), 1, Decision::default());
+            recent.insert(-1, 7, answer(&format!("g{i}")), 1, Decision::default());
         }
         assert!(recent.get(-1, in_group).is_some());
-        recent.insert(-1, answer("one more"), 1, Decision::default());
+        recent.insert(-1, 7, answer("one more"), 1, Decision::default());
         assert!(recent.get(-1, in_group).is_none());
         assert_eq!(
             recent.last(1).map(|e| e.question),

@@ -106,6 +106,9 @@ impl Harness {
                     ticket: *ticket,
                     error: None,
                 }),
+                Effect::Erase { tickets, .. } => Some(Event::Erased {
+                    tickets: tickets.clone(),
+                }),
                 _ => None,
             };
             if !matches!(effect, Effect::Continue(_)) {
@@ -140,6 +143,15 @@ impl Harness {
     /// The message id of the last post to the operator chat.
     fn last_post(&self) -> i64 {
         self.next_message
+    }
+}
+
+/// `who` presses `button` under an answer in the test chat.
+fn press(who: u64, button: Button) -> Event {
+    Event::Pressed {
+        chat: CHAT,
+        person: person(who),
+        button,
     }
 }
 
@@ -403,16 +415,10 @@ fn feedback_is_stored_and_thanked_and_an_unknown_question_is_too_old() {
     let mut h = harness(&[], Duration::from_secs(3600));
     h.ask(1, "What is the capital of France?");
     let id = h.store.questions(None).expect("log")[0].id;
-    let effects = h.send(Event::Feedback {
-        question: id,
-        value: -1,
-    });
+    let effects = h.send(press(1, Button::Feedback(id, -1)));
     assert_eq!(effects, vec![Effect::Popup("Thanks for your feedback!")]);
     assert_eq!(h.store.questions(None).expect("log")[0].feedback, Some(-1));
-    let effects = h.send(Event::Feedback {
-        question: id + 1,
-        value: 1,
-    });
+    let effects = h.send(press(1, Button::Feedback(id + 1, 1)));
     assert!(matches!(effects.as_slice(), [Effect::Popup(t)] if t.contains("no longer remember")));
 }
 
@@ -440,19 +446,14 @@ fn the_ask_a_person_button_hands_over_the_logged_question_or_says_it_is_gone() {
     let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
     h.ask(1, "What is the capital of France?");
     let id = h.store.questions(None).expect("log")[0].id;
-    let press = |button| Event::Pressed {
-        chat: CHAT,
-        person: person(1),
-        button,
-    };
-    let effects = h.send(press(Button::Human(id + 5)));
+    let effects = h.send(press(1, Button::Human(id + 5)));
     assert!(replies(&effects).contains("I no longer have that question"));
-    let effects = h.send(press(Button::Human(id)));
+    let effects = h.send(press(1, Button::Human(id)));
     let ticket = &h.store.tickets(None).expect("db")[0];
     assert_eq!(ticket.question, "What is the capital of France?");
     assert_eq!(ticket.reasons.split(',').next(), Some("asked"));
     assert!(replies(&effects).contains("passed your question to a person"));
-    let effects = h.send(press(Button::Human(id)));
+    let effects = h.send(press(1, Button::Human(id)));
     assert!(replies(&effects).contains("already talking with a person"));
 }
 
@@ -470,4 +471,266 @@ fn more_and_why_need_a_remembered_answer() {
         button: Button::Why(999),
     });
     assert!(replies(&effects).contains("no longer remember"));
+}
+
+// ---- issue 14: buttons act only for the person who asked --------------------------
+
+const GROUP: i64 = -500;
+
+fn ask_in_group(h: &mut Harness, who: u64, text: &str) -> Vec<Effect> {
+    h.send(Event::Question {
+        chat: GROUP,
+        person: person(who),
+        text: text.into(),
+    })
+}
+
+fn press_in_group(who: u64, button: Button) -> Event {
+    Event::Pressed {
+        chat: GROUP,
+        person: person(who),
+        button,
+    }
+}
+
+#[test]
+fn in_a_group_only_the_asker_can_rate_or_hand_over_their_question() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    ask_in_group(&mut h, 1, "What is the capital of France?");
+    let id = h.store.questions(None).expect("log")[0].id;
+
+    // Another member presses 👎 and "Ask a person": a pop-up, nothing changes.
+    let effects = h.send(press_in_group(2, Button::Feedback(id, -1)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Popup(t)] if t.contains("Only the person who asked")),
+        "{effects:?}"
+    );
+    let effects = h.send(press_in_group(2, Button::Human(id)));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Popup(t)] if t.contains("Only the person who asked")),
+        "{effects:?}"
+    );
+    let logged = &h.store.questions(None).expect("log")[0];
+    assert_eq!(logged.feedback, None, "no vote stored");
+    assert_eq!(logged.ticket, None, "no ticket set on the asker's row");
+    assert!(
+        h.store.tickets(None).expect("db").is_empty(),
+        "no ticket opened"
+    );
+
+    // The asker can.
+    let effects = h.send(press_in_group(1, Button::Feedback(id, 1)));
+    assert_eq!(effects, vec![Effect::Popup("Thanks for your feedback!")]);
+    let effects = h.send(press_in_group(1, Button::Human(id)));
+    assert!(replies(&effects).contains("passed your question to a person"));
+    assert_eq!(h.store.tickets(None).expect("db").len(), 1);
+}
+
+#[test]
+fn human_without_a_question_in_a_group_takes_the_pressers_own_last_question() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    ask_in_group(&mut h, 1, "What is the capital of France?");
+    h.send(Event::Command {
+        chat: GROUP,
+        person: person(2),
+        command: Command::Human(String::new()),
+    });
+    let t = &h.store.tickets(None).expect("db")[0];
+    assert_ne!(
+        t.question, "What is the capital of France?",
+        "not person 1's"
+    );
+}
+
+#[test]
+fn data_the_bot_did_not_make_gets_a_harmless_popup() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let effects = h.send(Event::UnknownButton);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Popup(t)] if t.contains("doesn't work any more")),
+        "{effects:?}"
+    );
+}
+
+// ---- issue 14: /forget leaves no traces ---------------------------------------------
+
+#[test]
+fn forget_erases_tickets_others_opened_the_why_cache_and_the_operator_messages() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.ask(1, "What is my secret question?");
+    let q = h.store.questions(None).expect("log")[0].id;
+    // A ticket someone else opened with it (possible before buttons were checked).
+    let other = h.store.person_key(2);
+    let t = h
+        .store
+        .open_ticket(&store::NewTicket {
+            person: &other,
+            chat_id: 2,
+            question: "What is my secret question?",
+            reasons: "asked",
+            from: Some(q),
+            no_operator: false,
+            at: store::now(),
+        })
+        .expect("ticket");
+    h.store.link_message(OPERATOR, 4242, t.id).expect("link");
+    h.store.link_message(OPERATOR, 4243, t.id).expect("link");
+
+    let effects = h.command(CHAT, 1, Command::Forget);
+    let erase = effects.iter().find_map(|e| match e {
+        Effect::Erase { tickets, messages } => Some((tickets.clone(), messages.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        erase,
+        Some((vec![t.id], vec![(OPERATOR, 4242), (OPERATOR, 4243)])),
+        "the operator messages are deleted: {effects:?}"
+    );
+    assert!(
+        replies(&effects).contains("1 question and 1 ticket"),
+        "{}",
+        replies(&effects)
+    );
+    assert!(
+        h.store.tickets(None).expect("db").is_empty(),
+        "gone after the erase"
+    );
+    assert_eq!(
+        h.store.ticket_for_message(OPERATOR, 4242).expect("db"),
+        None
+    );
+    // /why no longer shows the erased question.
+    let why = replies(&h.command(CHAT, 1, Command::Why));
+    assert!(!why.contains("secret"), "{why}");
+    assert!(why.contains("Ask me a question first"), "{why}");
+}
+
+#[test]
+fn logs_show_private_chats_and_people_as_short_hashes() {
+    let h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let shown = h.core.log_chat(123_456_789);
+    assert!(!shown.contains("123456789"), "{shown}");
+    assert!(shown.starts_with("p:") && shown.len() == 10, "{shown}");
+    assert_eq!(shown, h.core.log_person(123_456_789), "the same person");
+    assert_eq!(h.core.log_chat(-100_200), "-100200", "groups stay readable");
+}
+
+// ---- issue 14: edits do not redo side effects --------------------------------------
+
+fn edited(event: Event) -> Event {
+    Event::Edited(Box::new(event))
+}
+
+#[test]
+fn an_edited_operator_reply_is_not_relayed_again_and_the_operator_is_told() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.command(CHAT, 1, Command::Human("my contract".into()));
+    let ticket_message = h.last_post();
+    let reply = |text: &str| Event::OperatorReply {
+        chat: OPERATOR,
+        replied_to: ticket_message,
+        text: Some(text.into()),
+    };
+    h.send(reply("Happy to help"));
+    let effects = h.send(edited(reply("Happy to help!")));
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::Relay { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        replies(&effects).contains("Edits aren't relayed"),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn an_edited_human_command_does_not_open_a_second_ticket() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let human = Event::Command {
+        chat: CHAT,
+        person: person(1),
+        command: Command::Human("my contract".into()),
+    };
+    h.send(human.clone());
+    h.command(
+        CHAT,
+        1,
+        Command::Close {
+            arg: String::new(),
+            replied_to: None,
+        },
+    );
+    let effects = h.send(edited(human));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Post { .. })));
+    assert!(replies(&effects).contains("already handled"), "{effects:?}");
+    assert_eq!(h.store.tickets(None).expect("db").len(), 1);
+}
+
+#[test]
+fn an_edited_question_is_answered_again_but_not_passed_on_twice() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let q = Event::Question {
+        chat: CHAT,
+        person: person(1),
+        text: "What is the capital of Frnace?".into(),
+    };
+    let effects = h.send(edited(q));
+    assert!(replies(&effects).contains("I couldn't find an answer"));
+    h.command(CHAT, 1, Command::Human("my contract".into()));
+    let follow_up = Event::Question {
+        chat: CHAT,
+        person: person(1),
+        text: "more detail".into(),
+    };
+    let effects = h.send(edited(follow_up));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Post { .. })));
+    assert!(replies(&effects).contains("Edits aren't passed on"));
+}
+
+// ---- issue 14: group tickets warn that the reply is public -------------------------
+
+#[test]
+fn a_ticket_from_a_group_warns_the_operator_that_the_reply_is_public() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    let effects = h.send(Event::Command {
+        chat: GROUP,
+        person: person(1),
+        command: Command::Human("my contract".into()),
+    });
+    let post = effects.iter().find_map(|e| match e {
+        Effect::Post { parts, .. } => Some(parts.join("\n")),
+        _ => None,
+    });
+    let post = post.expect("a ticket post");
+    assert!(post.contains("came from a group"), "{post}");
+    assert!(post.contains("all its members can read it"), "{post}");
+    let effects = h.command(CHAT, 3, Command::Human("my contract".into()));
+    let private = effects.iter().find_map(|e| match e {
+        Effect::Post { parts, .. } => Some(parts.join("\n")),
+        _ => None,
+    });
+    assert!(!private.expect("a post").contains("came from a group"));
+}
+
+#[test]
+fn ticket_messages_a_restart_interrupted_are_erased_at_the_next_start() {
+    let mut h = harness(&[OPERATOR], Duration::from_secs(3600));
+    h.command(CHAT, 1, Command::Human("my contract".into()));
+    let posted = h.last_post();
+    // The store erased, then the bot stopped before the messages went.
+    h.store.forget(1).expect("forget");
+    let effects = h.core.handle(Event::Started);
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Erase { tickets, messages }] if tickets == &[1] && messages == &[(OPERATOR, posted)]
+        ),
+        "{effects:?}"
+    );
+    h.send(Event::Started);
+    assert!(h.store.tickets(None).expect("db").is_empty());
+    assert!(
+        h.core.handle(Event::Started).is_empty(),
+        "nothing left to do"
+    );
 }

@@ -26,6 +26,11 @@ const NO_SUCH_TICKET: &str = "There is no such ticket. /tickets lists the open o
 const TEXT_ONLY: &str = "I can only pass on text replies. Please type your answer.";
 const FORGOTTEN: &str =
     "I no longer have that question. Send /human with your question to ask a person.";
+/// Said in a ticket that came from a group, where the relay posts publicly.
+const GROUP_WARNING: &str = "⚠️ This question came from a group: your reply will be posted in the group, where all its members can read it.";
+/// A pop-up for someone pressing "Ask a person" under another person's answer.
+const NOT_YOUR_QUESTION: &str =
+    "Only the person who asked can pass this question on. Send /human with your own question.";
 const NOT_ENABLED: &str = "This bot serves a fixed index; reindexing is not enabled.";
 
 fn label(person: &Person) -> String {
@@ -105,13 +110,17 @@ impl Core {
             )));
             return Ok(());
         }
-        let blocks = telegram::ticket_blocks(
+        let mut blocks = telegram::ticket_blocks(
             ticket.id,
             &label(person),
             question,
             &decision.sentence(),
             &asked.answer,
         );
+        if chat < 0 {
+            // Group and supergroup ids are negative: the relay posts there.
+            blocks.insert(1, telegram::escape(GROUP_WARNING));
+        }
         out.push(Effect::Post {
             ticket: ticket.id,
             parts: telegram::split(&blocks, telegram::MESSAGE_LIMIT),
@@ -256,7 +265,7 @@ impl Core {
         let question = question
             .map(|q| q.trim().to_owned())
             .filter(|q| !q.is_empty())
-            .or_else(|| self.recent.last(chat).map(|e| e.question));
+            .or_else(|| self.recent.last_of(chat, person.id).map(|e| e.question));
         let (question, answer) = match question {
             Some(q) => {
                 let answer = self.library.search(&q, 0, self.rules.passages)?;
@@ -286,6 +295,14 @@ impl Core {
         out: &mut Vec<Effect>,
     ) -> anyhow::Result<()> {
         match self.store.question(id)? {
+            Some(logged) if !self.store.is_asker(&logged.person, person.id) => {
+                tracing::debug!(
+                    question = id,
+                    "\"Ask a person\" from someone who did not ask; ignored"
+                );
+                out.push(Effect::Popup(NOT_YOUR_QUESTION));
+                Ok(())
+            }
             Some(logged) => self.human(chat, person, Some(logged.question), Some(id), out),
             None => {
                 out.push(say(FORGOTTEN));
@@ -408,18 +425,29 @@ impl Core {
         Ok(())
     }
 
-    /// `/forget`: erases the person's questions and tickets; operators hear about the
-    /// open ones, whose replies now go nowhere.
+    /// `/forget`: erases the person's questions and tickets (also tickets others
+    /// opened with their question), the answers this process remembers for them, and
+    /// the ticket messages in the operator chats; operators hear about the open
+    /// tickets, whose replies now go nowhere.
     pub(super) fn forget(&self, person: &Person, out: &mut Vec<Effect>) -> anyhow::Result<()> {
         let gone = self.store.forget(person.id)?;
+        self.recent.forget(person.id);
         tracing::info!(
+            person = %self.store.log_id(person.id),
             questions = gone.questions,
             tickets = gone.tickets,
+            operator_messages = gone.messages.len(),
             "erased a person's data on request"
         );
         for &id in &gone.open_tickets {
             out.push(Effect::Notify {
                 html: telegram::erased(id),
+            });
+        }
+        if !gone.erased.is_empty() {
+            out.push(Effect::Erase {
+                tickets: gone.erased,
+                messages: gone.messages,
             });
         }
         out.push(say(&format!(
@@ -429,6 +457,26 @@ impl Core {
             gone.tickets,
             if gone.tickets == 1 { "" } else { "s" },
         )));
+        Ok(())
+    }
+
+    /// At start: tickets `/forget` blanked whose operator messages were not erased
+    /// yet (the bot stopped in between) are erased now.
+    pub(super) fn started(&self, out: &mut Vec<Effect>) -> anyhow::Result<()> {
+        let crate::store::Erasures { tickets, messages } = self.store.pending_erasures()?;
+        if !tickets.is_empty() {
+            tracing::info!(
+                tickets = tickets.len(),
+                "erasing the operator messages of tickets erased before the restart"
+            );
+            out.push(Effect::Erase { tickets, messages });
+        }
+        Ok(())
+    }
+
+    /// The operator messages of erased tickets are gone: so can the tickets be.
+    pub(super) fn erased(&self, tickets: &[i64]) -> anyhow::Result<()> {
+        self.store.drop_erased(tickets)?;
         Ok(())
     }
 

@@ -6,10 +6,12 @@
 //! - `schema.rs`: the migrations, from version 1 on (`PRAGMA user_version`).
 //!
 //! **Privacy.** People are stored as a keyed hash of their Telegram id (SHA-256 over a
-//! random salt kept in this database, so the hash means nothing elsewhere), unless the
-//! operator turns plain ids on. A ticket keeps the chat id it must reply to only while
+//! random salt kept in its own file beside the database, mode 0600, so neither a copy
+//! of the database nor the hash means anything elsewhere), unless the operator turns
+//! plain ids on. Logs carry a shorter salted hash ([`Store::log_id`]), never the id.
+//! Deleted rows are overwritten (`secure_delete`), and `/forget` empties the WAL. A ticket keeps the chat id it must reply to only while
 //! it is open; closing it clears the id. `/forget` deletes a person's questions and
-//! tickets.
+//! tickets, and tickets others opened with their questions.
 //!
 //! **Failures.** A file that is not a database or fails SQLite's `quick_check`, a
 //! database locked by another process, or one written by a newer passagebot is an error
@@ -32,6 +34,9 @@ pub use schema::VERSION as SCHEMA_VERSION;
 
 /// The database's file name inside the data folder.
 pub const FILE_NAME: &str = "passagebot.sqlite3";
+/// The salt's file name inside the data folder (mode 0600): kept out of the
+/// database, so a copy of the database alone cannot be matched against ids.
+pub const SALT_FILE: &str = "passagebot.salt";
 
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +64,14 @@ pub enum StoreError {
         path: PathBuf,
         found: i64,
         supported: i64,
+    },
+    #[error(
+        "cannot read or create the salt file {}: {source}; it must be a file the bot can read and write (mode 0600)",
+        path.display()
+    )]
+    Salt {
+        path: PathBuf,
+        source: std::io::Error,
     },
     #[error("database error in {}: {source}", path.display())]
     Sqlite {
@@ -204,6 +217,18 @@ pub struct Forgotten {
     pub tickets: usize,
     /// Tickets that were still open (the operators are told).
     pub open_tickets: Vec<i64>,
+    /// Tickets blanked but kept until their operator messages are deleted.
+    pub erased: Vec<i64>,
+    /// Those tickets' messages in operator chats: (operator chat, message id).
+    pub messages: Vec<(i64, i64)>,
+}
+
+/// Tickets `/forget` blanked whose operator messages are still to be erased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Erasures {
+    pub tickets: Vec<i64>,
+    /// (operator chat, message id).
+    pub messages: Vec<(i64, i64)>,
 }
 
 /// The database. Cheap to share behind an `Arc`.
@@ -230,17 +255,22 @@ impl Store {
         })?;
         let path = dir.join(FILE_NAME);
         let conn = Connection::open(&path).map_err(|e| classify(&path, e))?;
-        Store::init(conn, path, options)
+        Store::init(conn, path, options, Some(&dir.join(SALT_FILE)))
     }
 
     /// A database in memory: for tests, benchmarks, and a bot run without a data folder.
     pub fn in_memory(options: &Options) -> Result<Store> {
         let path = PathBuf::from(":memory:");
         let conn = Connection::open_in_memory().map_err(|e| classify(&path, e))?;
-        Store::init(conn, path, options)
+        Store::init(conn, path, options, None)
     }
 
-    fn init(mut conn: Connection, path: PathBuf, options: &Options) -> Result<Store> {
+    fn init(
+        mut conn: Connection,
+        path: PathBuf,
+        options: &Options,
+        salt_file: Option<&Path>,
+    ) -> Result<Store> {
         let err = |e| classify(&path, e);
         conn.busy_timeout(options.busy_timeout).map_err(err)?;
         let check: String = conn
@@ -256,14 +286,20 @@ impl Store {
         let _mode: String = conn
             .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
             .map_err(err)?;
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(err)?;
+        // secure_delete: erased rows (`/forget`) are overwritten, not left in free pages.
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;",
+        )
+        .map_err(err)?;
         // Take the write lock once now, so a database another process holds is an
         // error at start-up rather than a lost question later.
         conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
             .map_err(err)?;
         migrate(&mut conn, &path)?;
-        let salt = salt(&conn).map_err(err)?;
+        let salt = match salt_file {
+            Some(file) => salt_from_file(&conn, &path, file)?,
+            None => new_salt(),
+        };
         Ok(Store {
             conn: Mutex::new(conn),
             salt,
@@ -301,6 +337,24 @@ impl Store {
         } else {
             self.hashed_key(user_id)
         }
+    }
+
+    /// Whether `stored` (a question's or ticket's person) is `user_id`, under either
+    /// key (plain ids may have been on or off when it was stored).
+    pub fn is_asker(&self, stored: &str, user_id: u64) -> bool {
+        stored == self.hashed_key(user_id) || stored == plain_key(user_id)
+    }
+
+    /// A short salted hash of a Telegram id, for logs: the same person gives the same
+    /// string within one data folder, and the id itself never reaches the log.
+    pub fn log_id(&self, id: u64) -> String {
+        let mut h = Sha256::new();
+        h.update(self.salt.as_bytes());
+        h.update(b":log:");
+        h.update(id.to_string().as_bytes());
+        let digest = h.finalize();
+        let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("p:{hex}")
     }
 
     fn hashed_key(&self, user_id: u64) -> String {
@@ -532,28 +586,118 @@ impl Store {
     }
 
     /// Erases everything stored about the person `user_id` (under its hashed and its
-    /// plain key, whichever was in use when it was stored).
+    /// plain key, whichever was in use when it was stored): their questions, their
+    /// tickets, and tickets anyone opened with one of their questions.
+    ///
+    /// Tickets with messages in operator chats are blanked, not deleted: their
+    /// mapping rows are what lets the bot delete those messages
+    /// ([`Forgotten::messages`]); [`Store::drop_erased`] deletes them afterwards.
     pub fn forget(&self, user_id: u64) -> Result<Forgotten> {
         let keys = [self.hashed_key(user_id), plain_key(user_id)];
-        self.with(|c| {
+        let out = self.with(|c| {
             let tx = c.transaction()?;
             let mut out = Forgotten::default();
+            let mut ids: Vec<(i64, bool)> = Vec::new();
             for key in &keys {
-                {
-                    let mut stmt = tx.prepare(
-                        "SELECT id FROM tickets WHERE person = ?1 AND status != 'closed' ORDER BY id",
-                    )?;
-                    let open = stmt.query_map([key], |r| r.get::<_, i64>(0))?;
-                    for id in open {
-                        out.open_tickets.push(id?);
+                let mut stmt = tx.prepare(
+                    "SELECT id, status != 'closed' FROM tickets
+                     WHERE person = ?1
+                        OR id IN (SELECT ticket FROM questions WHERE person = ?1 AND ticket IS NOT NULL)
+                     ORDER BY id",
+                )?;
+                for row in stmt.query_map([key], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?)))? {
+                    let row = row?;
+                    if !ids.iter().any(|(id, _)| *id == row.0) {
+                        ids.push(row);
                     }
                 }
+            }
+            for key in &keys {
                 out.questions += tx.execute("DELETE FROM questions WHERE person = ?1", [key])?;
-                out.tickets += tx.execute("DELETE FROM tickets WHERE person = ?1", [key])?;
+            }
+            for &(id, open) in &ids {
+                if open {
+                    out.open_tickets.push(id);
+                }
+                let mut stmt = tx.prepare(
+                    "SELECT operator_chat, message_id FROM ticket_messages WHERE ticket = ?1 ORDER BY message_id",
+                )?;
+                let messages = stmt
+                    .query_map([id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                if messages.is_empty() {
+                    tx.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
+                } else {
+                    tx.execute(
+                        "UPDATE tickets SET status = 'closed', close_reason = 'forgotten', person = '',
+                                chat_id = NULL, question = '', reasons = '', delivery_error = NULL,
+                                closed_at = coalesce(closed_at, ?2)
+                         WHERE id = ?1",
+                        params![id, now()],
+                    )?;
+                    out.erased.push(id);
+                    out.messages.extend(messages);
+                }
+                out.tickets += 1;
             }
             tx.commit()?;
             Ok(out)
+        })?;
+        self.checkpoint()?;
+        Ok(out)
+    }
+
+    /// Tickets blanked by [`Store::forget`] and not yet dropped, with their
+    /// operator messages (the bot stopped before erasing them).
+    pub fn pending_erasures(&self) -> Result<Erasures> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT t.id, m.operator_chat, m.message_id FROM tickets t
+                 LEFT JOIN ticket_messages m ON m.ticket = t.id
+                 WHERE t.close_reason = 'forgotten' ORDER BY t.id, m.message_id",
+            )?;
+            let mut tickets = Vec::new();
+            let mut messages = Vec::new();
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, Option<i64>>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (ticket, chat, message) = row?;
+                if tickets.last() != Some(&ticket) {
+                    tickets.push(ticket);
+                }
+                if let (Some(chat), Some(message)) = (chat, message) {
+                    messages.push((chat, message));
+                }
+            }
+            Ok(Erasures { tickets, messages })
         })
+    }
+
+    /// Deletes tickets blanked by [`Store::forget`], and their mapping rows, once
+    /// their operator messages are gone.
+    pub fn drop_erased(&self, tickets: &[i64]) -> Result<()> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for id in tickets {
+                tx.execute(
+                    "DELETE FROM tickets WHERE id = ?1 AND close_reason = 'forgotten'",
+                    [id],
+                )?;
+            }
+            tx.commit()
+        })?;
+        self.checkpoint()
+    }
+
+    /// Copies the write-ahead log into the database and empties it, so erased rows
+    /// do not linger in the WAL (free pages are zeroed by `secure_delete`).
+    fn checkpoint(&self) -> Result<()> {
+        self.with(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
     }
 }
 
@@ -642,15 +786,60 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn salt(conn: &Connection) -> rusqlite::Result<String> {
-    let existing: Option<String> = conn
+/// The salt from its file in the data folder, created on first run with mode 0600.
+/// A salt an older version kept in the database moves to the file (written and
+/// synced before the row is deleted, so a crash in between loses nothing).
+fn salt_from_file(conn: &Connection, db: &Path, file: &Path) -> Result<String> {
+    let io = |source| StoreError::Salt {
+        path: file.to_owned(),
+        source,
+    };
+    let in_db: Option<String> = conn
         .query_row("SELECT value FROM meta WHERE key = 'salt'", [], |r| {
             r.get(0)
         })
-        .optional()?;
-    if let Some(salt) = existing {
-        return Ok(salt);
+        .optional()
+        .map_err(|e| classify(db, e))?;
+    let salt = match std::fs::read_to_string(file) {
+        Ok(text) if !text.trim().is_empty() => text.trim().to_owned(),
+        Ok(_) => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is empty; restore it from a backup (without it stored ids no longer match)",
+            )));
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let salt = in_db.clone().unwrap_or_else(new_salt);
+            write_private(file, &salt).map_err(io)?;
+            salt
+        }
+        Err(e) => return Err(io(e)),
+    };
+    if in_db.is_some() {
+        conn.execute("DELETE FROM meta WHERE key = 'salt'", [])
+            .map_err(|e| classify(db, e))?;
+        tracing::info!(
+            "moved the id salt out of the database into {}",
+            file.display()
+        );
     }
+    Ok(salt)
+}
+
+/// Creates `file` holding `text`, readable by its owner only.
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(file)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// A fresh random salt, as hex.
+fn new_salt() -> String {
     let mut bytes = [0u8; 16];
     if let Err(e) = getrandom::fill(&mut bytes) {
         // No OS randomness is extraordinary; fall back to the clock and process id,
@@ -659,9 +848,7 @@ fn salt(conn: &Connection) -> rusqlite::Result<String> {
         let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
         bytes.copy_from_slice(&Sha256::digest(seed.as_bytes())[..16]);
     }
-    let salt: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    conn.execute("INSERT INTO meta (key, value) VALUES ('salt', ?1)", [&salt])?;
-    Ok(salt)
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Turns SQLite's error codes into the errors an operator can act on.
@@ -867,10 +1054,83 @@ mod tests {
         assert_eq!(gone.questions, 2);
         assert_eq!(gone.tickets, 1);
         assert_eq!(gone.open_tickets, vec![t.id]);
+        assert_eq!(
+            gone.messages,
+            vec![(-5, 1)],
+            "kept until the message is erased"
+        );
         let left = store.questions(None).expect("left");
         assert_eq!(left.len(), 1);
         assert_eq!(left[0].question, "three");
+        let blank = store.ticket(t.id).expect("db").expect("blanked, not gone");
+        assert!(blank.question.is_empty() && blank.person.is_empty() && blank.is_closed());
+        store.drop_erased(&gone.erased).expect("drop");
         assert_eq!(store.ticket_for_message(-5, 1).expect("gone"), None);
+        assert_eq!(store.ticket(t.id).expect("db"), None);
+    }
+
+    #[test]
+    fn the_salt_lives_in_a_private_file_not_in_the_database() {
+        let dir = temp();
+        let store = Store::open(dir.path(), &quick()).expect("open");
+        let key = store.person_key(42);
+        let file = dir.path().join(SALT_FILE);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&file)
+                .expect("salt file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        let in_db: i64 = store
+            .with(|c| {
+                c.query_row("SELECT count(*) FROM meta WHERE key = 'salt'", [], |r| {
+                    r.get(0)
+                })
+            })
+            .expect("count");
+        assert_eq!(in_db, 0);
+        let secure: i64 = store
+            .with(|c| c.query_row("PRAGMA secure_delete", [], |r| r.get(0)))
+            .expect("pragma");
+        assert_eq!(secure, 1, "secure_delete is on");
+        drop(store);
+        assert_eq!(
+            Store::open(dir.path(), &quick())
+                .expect("reopen")
+                .person_key(42),
+            key
+        );
+    }
+
+    #[test]
+    fn a_salt_kept_in_an_older_database_moves_to_the_file_and_keys_stay_the_same() {
+        let dir = temp();
+        let store = Store::open(dir.path(), &quick()).expect("open");
+        let key = store.person_key(42);
+        let salt = std::fs::read_to_string(dir.path().join(SALT_FILE)).expect("salt");
+        // As an older version left it: the salt in the database, no file.
+        store
+            .with(|c| c.execute("INSERT INTO meta (key, value) VALUES ('salt', ?1)", [&salt]))
+            .expect("old salt");
+        drop(store);
+        std::fs::remove_file(dir.path().join(SALT_FILE)).expect("rm");
+        let store = Store::open(dir.path(), &quick()).expect("migrate");
+        assert_eq!(store.person_key(42), key, "the same hashes");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(SALT_FILE)).expect("file"),
+            salt
+        );
+        let in_db: i64 = store
+            .with(|c| {
+                c.query_row("SELECT count(*) FROM meta WHERE key = 'salt'", [], |r| {
+                    r.get(0)
+                })
+            })
+            .expect("count");
+        assert_eq!(in_db, 0, "moved out of the database");
     }
 
     #[test]

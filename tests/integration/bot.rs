@@ -181,7 +181,8 @@ use std::time::Duration;
 
 use crate::support::fake_telegram::Recorded;
 use crate::support::harness::{
-    RunningBot, article_engine, assert_html_ok, build_engine, button, message_id, settings,
+    RunningBot, article_engine, article_folder, assert_html_ok, build_engine, button, message_id,
+    settings,
 };
 use passagebot::bot::{self, Settings, Updates, Webhook};
 
@@ -813,18 +814,6 @@ async fn an_unreachable_api_is_a_clear_error_without_the_token() {
 
 // ---------------------------------------------------------------------------------------
 // The binary, as an operator runs it.
-
-/// A corpus + index folder with the bundled article, for the binary.
-fn article_folder() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir(dir.path().join("corpus")).expect("corpus");
-    std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sales-vs-marketing.md"),
-        dir.path().join("corpus/sales-vs-marketing.md"),
-    )
-    .expect("copy the article");
-    dir
-}
 
 #[test]
 fn the_binary_without_a_token_says_how_to_get_one_from_botfather() {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::support::fake_telegram::{self as tg, FakeTelegram, Recorded};
 use crate::support::harness::{
-    RunningBot, article_engine, assert_html_ok, button, labels, message_id, settings,
+    RunningBot, article_engine, assert_html_ok, button, labels, message_id, settings, with_data,
 };
 use clap::Parser as _;
 use passagebot::bot::{self, Settings, Updates};
@@ -20,13 +20,6 @@ fn with_operator() -> Settings {
     Settings {
         operators: vec![OP],
         ..settings()
-    }
-}
-
-fn with_data(settings: Settings, dir: &tempfile::TempDir) -> Settings {
-    Settings {
-        data: Some(dir.path().to_owned()),
-        ..settings
     }
 }
 

@@ -156,3 +156,74 @@ fn a_failing_rebuild_keeps_the_old_engine_serving_and_reports_the_error() {
         .expect("search");
     assert!(a.passages[0].text.contains("data-driven"));
 }
+
+/// Issue 14: a `/reindex` that overlapped a watcher rebuild (or a `passagebot index`)
+/// failed with "index busy" and its edit was dropped. The loser now waits its turn.
+#[test]
+fn a_rebuild_that_finds_the_index_busy_waits_for_it_and_keeps_the_edit() {
+    use fs4::fs_std::FileExt;
+    let s = Scratch::with_article();
+    let handle = EngineHandle::new(s.engine());
+    // Another build holds the lock (as `passagebot index` in another process would).
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(s.index().join(passagebot::index::LOCK))
+        .expect("lock file");
+    assert!(lock.try_lock_exclusive().expect("lock"), "the lock is free");
+    std::fs::write(
+        s.corpus().join("week.md"),
+        "# Week\n\nThe okapi schedule moves to Thursday this week.\n",
+    )
+    .expect("write");
+    let (paths, h) = (s.paths(), handle.clone());
+    let rebuild = std::thread::spawn(move || live::reload(&paths, &h));
+    std::thread::sleep(Duration::from_millis(600));
+    FileExt::unlock(&lock).expect("unlock");
+    let changes = rebuild
+        .join()
+        .expect("no panic")
+        .expect("the rebuild waited instead of failing with index busy");
+    assert_eq!(changes.added.len(), 1, "{changes:?}");
+    let a = handle
+        .current()
+        .search("okapi schedule", 0, 3)
+        .expect("search");
+    assert!(a.passages.iter().any(|p| p.text.contains("okapi")));
+}
+
+#[test]
+fn overlapping_rebuilds_in_one_process_take_turns_and_both_succeed() {
+    let s = Scratch::with_article();
+    let handle = EngineHandle::new(s.engine());
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let rebuilds: Vec<_> = ["okapi", "narwhal"]
+        .into_iter()
+        .map(|animal| {
+            let (paths, h, b, corpus) = (s.paths(), handle.clone(), barrier.clone(), s.corpus());
+            std::thread::spawn(move || {
+                std::fs::write(
+                    corpus.join(format!("{animal}.md")),
+                    format!("# {animal}\n\nThe {animal} schedule moves to Friday.\n"),
+                )
+                .expect("write");
+                b.wait();
+                live::reload(&paths, &h)
+            })
+        })
+        .collect();
+    for r in rebuilds {
+        r.join().expect("no panic").expect("no index busy");
+    }
+    for animal in ["okapi", "narwhal"] {
+        let a = handle
+            .current()
+            .search(&format!("{animal} schedule"), 0, 3)
+            .expect("search");
+        assert!(
+            a.passages.iter().any(|p| p.text.contains(animal)),
+            "{animal}"
+        );
+    }
+}

@@ -6,6 +6,7 @@
 //! `cargo test --test integration bot::`.
 
 mod bot;
+mod bot_reliability;
 mod bot_reload;
 mod classroom;
 mod cli;

@@ -108,6 +108,11 @@ pub enum Failure {
     ServerError,
     /// 400 Bad Request, as for a message Telegram refuses.
     BadRequest,
+    /// Answer normally, but only after this long (a slow Telegram).
+    Slow(Duration),
+    /// Close the connection without answering, before handling the request (so
+    /// nothing happened and a retry cannot duplicate anything).
+    Drop,
 }
 
 #[derive(Default)]
@@ -254,6 +259,16 @@ impl FakeTelegram {
             .entry(method.to_ascii_lowercase())
             .or_default()
             .push_back(failure);
+    }
+
+    /// Failures queued with `fail_next` that no call has met yet.
+    pub fn pending_failures(&self) -> usize {
+        self.shared
+            .lock()
+            .failures
+            .values()
+            .map(VecDeque::len)
+            .sum()
     }
 
     /// Every request received so far, in arrival order.
@@ -545,14 +560,30 @@ async fn handle(
 ) -> Response {
     let method = method.to_ascii_lowercase();
     let body: Value = parse_body(&headers, &body);
+    // One queued failure per call, taken in order.
+    let failure = take_failure(&shared, &method);
+    match failure {
+        Some(Failure::Drop) => {
+            record(&shared, &method, &body, 0, json!("connection dropped"));
+            // Ends this connection's task without an answer: the client sees the
+            // connection close mid-request. (resume_unwind skips the panic message.)
+            std::panic::resume_unwind(Box::new("the fake server drops the connection"));
+        }
+        Some(Failure::Slow(delay)) => {
+            tokio::time::sleep(delay).await;
+        }
+        _ => {}
+    }
 
     let (status, response) = if bot != format!("bot{TOKEN}") {
         (
             StatusCode::UNAUTHORIZED,
             json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
         )
-    } else if let Some(failure) = take_failure(&shared, &method) {
+    } else if let Some(failure) = failure.filter(|f| !matches!(f, Failure::Slow(_) | Failure::Drop))
+    {
         match failure {
+            Failure::Slow(_) | Failure::Drop => unreachable!("filtered out above"),
             Failure::RetryAfter(secs) => too_many(u64::from(secs)),
             Failure::ServerError => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -814,6 +845,13 @@ fn answer(shared: &Shared, method: &str, body: &Value) -> (StatusCode, Value) {
         },
         "sendmessage" => send_message(shared, body),
         "editmessagetext" => edit_message_text(shared, body),
+        "deletemessage" => {
+            let id = body["message_id"].as_i64().unwrap_or_default();
+            match shared.lock().sent.remove(&id) {
+                Some(_) => ok(json!(true)),
+                None => bad_request("message to delete not found"),
+            }
+        }
         _ => (
             StatusCode::NOT_FOUND,
             json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"}),

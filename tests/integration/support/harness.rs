@@ -52,6 +52,26 @@ pub fn settings() -> Settings {
     }
 }
 
+/// A corpus + index folder with the bundled article, for the binary.
+pub fn article_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("corpus")).expect("corpus");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/sales-vs-marketing.md"),
+        dir.path().join("corpus/sales-vs-marketing.md"),
+    )
+    .expect("copy the article");
+    dir
+}
+
+/// `settings` with its database in the data folder `dir`.
+pub fn with_data(settings: Settings, dir: &tempfile::TempDir) -> Settings {
+    Settings {
+        data: Some(dir.path().to_owned()),
+        ..settings
+    }
+}
+
 /// The real bot, running against the fake server until `stop`.
 pub struct RunningBot {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
