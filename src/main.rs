@@ -39,10 +39,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ask(args) => cli::ask::run(&paths, cli.tuning, &cli.data, &args),
         Command::Chat(args) => cli::chat::run(&paths, cli.tuning, &cli.data, &args),
         Command::Eval(args) => cli::eval::run(&paths, cli.tuning, &args),
-        Command::Bot(args) => {
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(passagebot::bot::run(paths, cli.tuning, cli.data, args))
-        }
+        Command::Bot(args) => cli::bot::run(&paths, cli.tuning, &cli.data, args),
         Command::Report(args) => cli::report::run(&cli.data, &args),
     }
 }

@@ -3,7 +3,7 @@
 //! Bot API calls. No conversation rule lives here.
 //!
 //! # Layout
-//! - `mod.rs`: flags ([`BotArgs`]), start-up ([`run`]), the dispatcher and its handler
+//! - `mod.rs`: start-up ([`run`]), the dispatcher and its handler
 //!   tree ([`serve`], `schema`);
 //! - `ctx.rs`: what handlers share (`Ctx`: the core, the rate limit, the operator chats);
 //! - `commands.rs`: the `BotCommand` enum (its doc comments are `/help`);
@@ -59,6 +59,7 @@ use teloxide::utils::command::BotCommands;
 pub use budget::Limits;
 use commands::BotCommand;
 pub use retry::Retry;
+pub use token::TOKEN_VAR;
 pub use webhook::Webhook;
 
 use crate::config::Paths;
@@ -71,58 +72,6 @@ use ctx::{Ctx, HandlerError};
 
 /// How long a stopping bot keeps sending what its outboxes hold.
 const SHUTDOWN_SEND_LIMIT: Duration = Duration::from_secs(20);
-
-/// Flags of `passagebot bot`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct BotArgs {
-    /// Receive updates by webhook at this public HTTPS URL instead of long polling
-    #[arg(long, env = "PASSAGEBOT_WEBHOOK_URL", value_name = "URL")]
-    pub webhook_url: Option<url::Url>,
-    /// Address the webhook server listens on (behind your HTTPS reverse proxy)
-    #[arg(
-        long,
-        env = "PASSAGEBOT_LISTEN",
-        value_name = "ADDR",
-        default_value = "127.0.0.1:8443"
-    )]
-    pub listen: SocketAddr,
-    /// Secret Telegram must send with every webhook request (default: random per start)
-    #[arg(
-        long,
-        env = "PASSAGEBOT_WEBHOOK_SECRET",
-        value_name = "SECRET",
-        hide_env_values = true
-    )]
-    pub webhook_secret: Option<String>,
-    /// Passages per answer
-    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=10))]
-    pub passages: u8,
-    /// Questions one person may ask per minute; past it they get one notice, then silence
-    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_limit: u32,
-    /// Telegram chat id(s) of the operators who answer handed-over questions (comma-separated)
-    #[arg(
-        long = "operator-chat",
-        env = "PASSAGEBOT_OPERATOR_CHAT",
-        value_name = "CHAT_ID",
-        value_delimiter = ',',
-        allow_hyphen_values = true
-    )]
-    pub operator_chats: Vec<i64>,
-    /// Close a conversation with a person after this long without a message (e.g. 30m, 24h)
-    #[arg(
-        long,
-        env = "PASSAGEBOT_TICKET_TIMEOUT",
-        value_name = "DURATION",
-        default_value = "24h"
-    )]
-    pub ticket_timeout: humantime::Duration,
-    /// Store people's Telegram ids as they are instead of hashed
-    #[arg(long, env = "PASSAGEBOT_PLAIN_IDS")]
-    pub plain_ids: bool,
-    #[command(flatten)]
-    pub wall: crate::wall::WallArgs,
-}
 
 /// Resolved bot settings (tests and benchmarks build these directly).
 #[derive(Debug, Clone)]
@@ -186,34 +135,67 @@ pub enum Updates {
     Webhook(Webhook),
 }
 
-/// `passagebot bot`: reads the token, opens (building if needed) the index, and runs
-/// until SIGINT or SIGTERM.
-pub async fn run(paths: Paths, tuning: Tuning, data: PathBuf, args: BotArgs) -> anyhow::Result<()> {
-    let wall = args.wall.resolve()?;
-    let token = token::from_env()?;
-    token::remember(&token);
-    let mut bot = Bot::with_client(token, teloxide::net::client_from_env());
-    if let Ok(url) = std::env::var("TELOXIDE_API_URL") {
-        let parsed = url::Url::parse(&url)
-            .with_context(|| format!("TELOXIDE_API_URL is not a URL: {url:?}"))?;
-        bot = bot.set_api_url(parsed);
-    }
+/// What `passagebot bot` starts with, as the command line resolved it.
+pub struct Start {
+    /// The bot, made by [`connect`].
+    pub bot: Bot,
+    /// The corpus and index, kept in step by a watcher and `/reindex`.
+    pub paths: Paths,
+    pub tuning: Tuning,
+    /// The settings; `reload` and `wall` are filled in here.
+    pub settings: Settings,
+    /// Receive updates by webhook at this public URL, listening on this address,
+    /// with this secret (random when `None`); long polling when `None`.
+    pub webhook: Option<(url::Url, SocketAddr, Option<String>)>,
+    /// The live wall to serve, if any.
+    pub wall: Option<crate::wall::Config>,
+}
 
-    let reload = Some(paths.clone());
+/// The bot for `token` (checked, and kept out of every log line from now on), talking
+/// to `api_url` (another Bot API server than Telegram's: a local one, a test's);
+/// `make` builds it from the checked token (the command line's HTTP client, with
+/// the proxy its environment names).
+pub fn connect(
+    token: &str,
+    api_url: Option<url::Url>,
+    make: impl FnOnce(String) -> Bot,
+) -> anyhow::Result<Bot> {
+    let token = token.trim();
+    token::check(token)?;
+    token::remember(token);
+    let bot = make(token.to_owned());
+    Ok(match api_url {
+        Some(url) => bot.set_api_url(url),
+        None => bot,
+    })
+}
+
+/// `passagebot bot`: checks the token, opens (building if needed) the index, and
+/// runs until SIGINT or SIGTERM.
+pub async fn run(start: Start) -> anyhow::Result<()> {
+    let Start {
+        bot,
+        paths,
+        tuning,
+        mut settings,
+        webhook,
+        wall,
+    } = start;
+    settings.reload = Some(paths.clone());
     let engine = tokio::task::spawn_blocking(move || Engine::open_or_build(&paths, tuning))
         .await
         .context("opening the index")??;
 
-    let updates = match args.webhook_url {
+    let updates = match webhook {
         None => Updates::Polling,
-        Some(url) => {
-            let listener = tokio::net::TcpListener::bind(args.listen)
+        Some((url, listen, secret)) => {
+            let listener = tokio::net::TcpListener::bind(listen)
                 .await
-                .with_context(|| format!("could not listen on {} for the webhook", args.listen))?;
+                .with_context(|| format!("could not listen on {listen} for the webhook"))?;
             Updates::Webhook(Webhook {
                 url,
                 listener,
-                secret: args.webhook_secret,
+                secret,
             })
         }
     };
@@ -222,17 +204,7 @@ pub async fn run(paths: Paths, tuning: Tuning, data: PathBuf, args: BotArgs) -> 
         Some(config) => Some(crate::wall::start(config).await?),
         None => None,
     };
-    let settings = Settings {
-        wall: wall.as_ref().map(|w| w.wall().clone()),
-        passages: usize::from(args.passages),
-        rate_limit: args.rate_limit,
-        operators: args.operator_chats,
-        ticket_timeout: args.ticket_timeout.into(),
-        data: Some(data),
-        plain_ids: args.plain_ids,
-        reload,
-        ..Settings::default()
-    };
+    settings.wall = wall.as_ref().map(|w| w.wall().clone());
     serve(
         bot,
         EngineHandle::new(engine),

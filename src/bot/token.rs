@@ -1,5 +1,5 @@
-//! The bot token: read from `TELOXIDE_TOKEN`, checked, and kept out of every log line
-//! and error message.
+//! The bot token: checked (the command line reads it from `TELOXIDE_TOKEN`), and
+//! kept out of every log line and error message.
 
 use std::sync::Mutex;
 
@@ -13,13 +13,6 @@ const HOW_TO: &str = "create a bot with @BotFather in Telegram (send /newbot), c
 /// The tokens of the bots in this process, so [`redact`] can hide them wherever text
 /// is logged. (One in production; tests run several bots.)
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
-
-/// Reads and checks the token from the environment.
-pub fn from_env() -> anyhow::Result<String> {
-    let token = std::env::var(TOKEN_VAR).unwrap_or_default();
-    check(token.trim())?;
-    Ok(token.trim().to_owned())
-}
 
 /// Checks a token's shape (`<bot id>:<secret>`), without ever echoing it back.
 pub fn check(token: &str) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! The command line as clap parses it; the subcommands' files beside it do the work.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use std::process::ExitCode;
@@ -119,12 +120,64 @@ pub enum Command {
     )]
     Eval(EvalArgs),
     /// Run the Telegram bot (token in TELOXIDE_TOKEN).
-    Bot(crate::bot::BotArgs),
+    Bot(BotArgs),
     /// For the classroom: what was asked, answered, handed over, and how people rated it.
     #[command(
         after_help = "Examples:\n  passagebot report\n  passagebot report --since 2025-03-01 --html report.html"
     )]
     Report(ReportArgs),
+}
+
+/// Flags of `passagebot bot`.
+#[derive(Debug, Clone, Args)]
+pub struct BotArgs {
+    /// Receive updates by webhook at this public HTTPS URL instead of long polling
+    #[arg(long, env = "PASSAGEBOT_WEBHOOK_URL", value_name = "URL")]
+    pub webhook_url: Option<url::Url>,
+    /// Address the webhook server listens on (behind your HTTPS reverse proxy)
+    #[arg(
+        long,
+        env = "PASSAGEBOT_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8443"
+    )]
+    pub listen: SocketAddr,
+    /// Secret Telegram must send with every webhook request (default: random per start)
+    #[arg(
+        long,
+        env = "PASSAGEBOT_WEBHOOK_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    pub webhook_secret: Option<String>,
+    /// Passages per answer
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub passages: u8,
+    /// Questions one person may ask per minute; past it they get one notice, then silence
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit: u32,
+    /// Telegram chat id(s) of the operators who answer handed-over questions (comma-separated)
+    #[arg(
+        long = "operator-chat",
+        env = "PASSAGEBOT_OPERATOR_CHAT",
+        value_name = "CHAT_ID",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub operator_chats: Vec<i64>,
+    /// Close a conversation with a person after this long without a message (e.g. 30m, 24h)
+    #[arg(
+        long,
+        env = "PASSAGEBOT_TICKET_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "24h"
+    )]
+    pub ticket_timeout: humantime::Duration,
+    /// Store people's Telegram ids as they are instead of hashed
+    #[arg(long, env = "PASSAGEBOT_PLAIN_IDS")]
+    pub plain_ids: bool,
+    #[command(flatten)]
+    pub wall: crate::wall::WallArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,12 +4,15 @@
 
 mod args;
 pub mod ask;
+pub mod bot;
 pub mod chat;
 pub mod eval;
 pub mod index;
 pub mod report;
 
-pub use args::{AskArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, ReportArgs, parse_failure};
+pub use args::{
+    AskArgs, BotArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, ReportArgs, parse_failure,
+};
 
 use std::io::IsTerminal;
 
