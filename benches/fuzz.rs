@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 use passagebot::Answer;
 use passagebot::answer::{json, telegram, terminal};
 use passagebot::conversation::handoff;
-use passagebot::corpus::format::Format;
-use passagebot::corpus::limits::MAX_CONTEXT_BYTES;
-use passagebot::corpus::{
+use passagebot::engine::corpus::format::Format;
+use passagebot::engine::corpus::limits::MAX_CONTEXT_BYTES;
+use passagebot::engine::corpus::{
     Block, BlockKind, Document, chunk, frontmatter, html::Html, markdown::Markdown, pdf::Pdf,
     plain::Plain, sentence,
 };

@@ -82,7 +82,7 @@ fn write_corpus(dir: &Path, target: usize, articles: &[(String, Vec<String>)]) -
             let text = format!("# {title} ({copy})\n\n{}\n", paragraphs.join("\n\n"));
             estimate += paragraphs
                 .iter()
-                .map(|p| passagebot::corpus::chunk::windows(p).len())
+                .map(|p| passagebot::engine::corpus::chunk::windows(p).len())
                 .sum::<usize>();
             std::fs::write(dir.join(format!("{copy:03}-{i:02}.md")), text).expect("write");
             files += 1;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use passagebot::index::Mode;
+use passagebot::engine::index::Mode;
 use passagebot::{Engine, Paths};
 
 const COPIES: usize = 8;
@@ -222,7 +222,7 @@ fn benches(c: &mut Criterion) {
     // With the sentence encoder, a build encodes every passage (tens a
     // second): the 13,520-passage corpus is built only on request.
     // A bench is a program of its own: it reads the knobs as the command line does.
-    let tuning: passagebot::tuning::Tuning = std::env::var("PASSAGEBOT_TUNING")
+    let tuning: passagebot::engine::tuning::Tuning = std::env::var("PASSAGEBOT_TUNING")
         .unwrap_or_default()
         .parse()
         .expect("PASSAGEBOT_TUNING");
@@ -237,13 +237,15 @@ fn benches(c: &mut Criterion) {
     group.sample_size(10);
     // Full rebuilds: an incremental run with nothing changed would measure nothing.
     let full = |p: &Paths| {
-        passagebot::index::update(&p.corpus, &p.index, &tuning, Mode::Full, &|_| {}).expect("build")
+        passagebot::engine::index::update(&p.corpus, &p.index, &tuning, Mode::Full, &|_| {})
+            .expect("build")
     };
     group.bench_function("article (full)", |b| b.iter(|| full(&article)));
     let (large, large_questions) = large_paths(root.path());
     if large_wanted {
-        let report = passagebot::index::build(&large.corpus, &large.index, &tuning, &|_| {})
-            .expect("large build");
+        let report =
+            passagebot::engine::index::build(&large.corpus, &large.index, &tuning, &|_| {})
+                .expect("large build");
         eprintln!(
             "large corpus: {} documents, {} passages",
             report.manifest.documents.len(),
@@ -273,7 +275,7 @@ fn benches(c: &mut Criterion) {
         }
     }
     let started = Instant::now();
-    let report = passagebot::index::build(&small.corpus, &small.index, &tuning, &|_| {})
+    let report = passagebot::engine::index::build(&small.corpus, &small.index, &tuning, &|_| {})
         .expect("small build");
     eprintln!(
         "2k corpus: {} passages, full build {:?}",

@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use passagebot::config::Paths;
 use passagebot::conversation::ask;
-use passagebot::search::Engine;
+use passagebot::engine::search::Engine;
 
 fn main() -> anyhow::Result<()> {
     let scratch = tempfile::tempdir()?;

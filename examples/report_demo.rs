@@ -6,8 +6,8 @@
 
 use passagebot::config::Paths;
 use passagebot::conversation::ask;
+use passagebot::engine::search::Engine;
 use passagebot::report::parse_date;
-use passagebot::search::Engine;
 use passagebot::store::{self, NewQuestion, NewTicket, ShownPassage, Store};
 
 /// (question, times asked)

@@ -19,7 +19,7 @@ the article's questions are used. The labelled set:
 A question is labelled right when it is answerable and the top passage holds a gold
 phrase (an answer string for SQuAD). Every question is asked with the words-settle
 cascade off (PASSAGEBOT_TUNING=decisive=0), so all have the meaning signals. The
-model is a logistic regression on the signals that `src/confidence.rs` computes
+model is a logistic regression on the signals that `src/engine/confidence.rs` computes
 (`Signals`); this script prints its weights (paste them into `WEIGHTS`), the
 reliability table (for each band of the predicted probability, the share that was
 right), and what each cut would give. Python 3 standard library only.
@@ -55,7 +55,7 @@ def ask(cmd, corpus, index, questions):
 
 
 def signals(r):
-    """The same signals as src/search.rs `signals`, from an `ask --json` line."""
+    """The same signals as src/engine/search.rs `signals`, from an `ask --json` line."""
     ps = r["passages"]
     if not ps or ps[0].get("similarity") is None:
         return None

@@ -8,7 +8,7 @@ pub enum Error {
     #[error(
         "corpus folder {} does not exist; create it and put documents in it ({}), or pass --corpus DIR",
         path.display(),
-        crate::corpus::formats::DOCUMENT_KINDS
+        crate::engine::corpus::formats::DOCUMENT_KINDS
     )]
     CorpusMissing { path: PathBuf },
 
@@ -19,7 +19,7 @@ pub enum Error {
         "corpus folder {} has no document passagebot can read{}; add a {} file",
         path.display(),
         if *skipped > 0 { format!(" ({skipped} file(s) skipped, see the warnings above)") } else { String::new() },
-        crate::corpus::formats::DOCUMENT_KINDS
+        crate::engine::corpus::formats::DOCUMENT_KINDS
     )]
     CorpusEmpty { path: PathBuf, skipped: usize },
 

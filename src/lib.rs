@@ -19,39 +19,25 @@
 //! - [`answer`]: formatting answers for the terminal, JSON and Telegram HTML (pure);
 //! - [`store`]: the SQLite data folder (tickets, question log, feedback).
 //!
-//! **The engine** (a question in, ranked passages out):
-//! - [`corpus`]: loading documents (one file per format) and chunking them into
-//!   passages that never cut a sentence; [`analysis`]: the English analyser shared by
-//!   index and queries; [`index`]: the tantivy schema, atomic (re)builds, freshness;
-//! - [`search`]: the [`search::Engine`]; [`intent`]: question shapes recognised by
-//!   rule; [`rerank`]: the proximity rerank, [`semantic`] the sentence encoder that adds
-//!   meaning to it, [`tuning`] their knobs; [`confidence`]: the `confident` signal;
-//! - [`live`]: the swappable engine a long-running bot holds; [`eval`]: scoring on
-//!   question files;
+//! **The engine** (a question in, ranked passages out), all under [`engine`]:
+//! documents into passages ([`engine::corpus`]), the tantivy index
+//! ([`engine::index`]), the [`Engine`] with its knobs, the sentence encoder and the
+//! confidence signal, the swappable engine a bot holds ([`engine::live`]), scoring on
+//! question files ([`engine::eval`]).
+//!
 //! - [`config`] and [`error`]: shared settings and typed errors.
 
-pub mod analysis;
 pub mod answer;
-pub mod answer_span;
 pub mod bot;
 pub mod cli;
-pub mod confidence;
 pub mod config;
 pub mod conversation;
-pub mod corpus;
+pub mod engine;
 pub mod error;
-pub mod eval;
-pub mod index;
-pub mod intent;
-pub mod live;
 pub mod report;
-pub mod rerank;
-pub mod search;
-pub mod semantic;
 pub mod store;
-pub mod tuning;
 pub mod wall;
 
 pub use config::Paths;
+pub use engine::search::{Answer, Engine, Hit, IndexSummary};
 pub use error::{Error, Result};
-pub use search::{Answer, Engine, Hit, IndexSummary};

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use crate::confidence::{Confidence, TermWeight};
 use crate::conversation::handoff::Decision;
-use crate::search::Answer;
+use crate::engine::confidence::{Confidence, TermWeight};
+use crate::engine::search::Answer;
 
 #[derive(Serialize)]
 struct Line<'a> {

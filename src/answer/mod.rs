@@ -10,7 +10,7 @@ pub mod json;
 pub mod telegram;
 pub mod terminal;
 
-use crate::search::{Answer, IndexSummary};
+use crate::engine::search::{Answer, IndexSummary};
 
 /// Why the top passage was chosen, and how sure the engine is, in plain words.
 pub fn explain(answer: &Answer) -> String {

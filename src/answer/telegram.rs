@@ -7,7 +7,7 @@
 //! closing and reopening tags so no part has broken HTML.
 
 use crate::conversation::handoff::Decision;
-use crate::search::{Answer, Hit, IndexSummary};
+use crate::engine::search::{Answer, Hit, IndexSummary};
 
 /// Telegram's limit on a message's text, in UTF-16 code units after entity parsing.
 pub const MESSAGE_LIMIT: usize = 4096;
@@ -709,8 +709,8 @@ fn split_block(html: &str, limit: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::confidence::Confidence;
-    use crate::search::DocSummary;
+    use crate::engine::confidence::Confidence;
+    use crate::engine::search::DocSummary;
 
     const TITLE: &str = "What's the Difference Between Sales and Marketing?";
 

@@ -4,7 +4,7 @@
 
 use owo_colors::OwoColorize;
 
-use crate::search::{Answer, Hit};
+use crate::engine::search::{Answer, Hit};
 
 /// How to draw: colours on or off, and the width to wrap at.
 #[derive(Debug, Clone, Copy)]

@@ -10,7 +10,7 @@ use super::outbox::Outbox;
 use super::ratelimit::RateLimiter;
 use crate::config::Paths;
 use crate::conversation::{Core, Effect, Event};
-use crate::live::EngineHandle;
+use crate::engine::live::EngineHandle;
 
 /// The bot as handlers see it. Messages do not go through it directly but through
 /// [`Ctx::outbox`], which keeps to Telegram's limits.

@@ -64,10 +64,10 @@ pub use webhook::Webhook;
 
 use crate::config::Paths;
 use crate::conversation::{Core, Live, Rules};
-use crate::live::EngineHandle;
-use crate::search::Engine;
+use crate::engine::live::EngineHandle;
+use crate::engine::search::Engine;
+use crate::engine::tuning::Tuning;
 use crate::store::{self, Store};
-use crate::tuning::Tuning;
 use ctx::{Ctx, HandlerError};
 
 /// How long a stopping bot keeps sending what its outboxes hold.

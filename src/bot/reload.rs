@@ -1,6 +1,6 @@
 //! Keeping the running bot's index in step with the corpus folder: a watcher that
 //! rebuilds in the background after files change (`/reindex` is the core's). The
-//! engine is swapped through [`crate::live`], so no question fails or waits meanwhile.
+//! engine is swapped through [`crate::engine::live`], so no question fails or waits meanwhile.
 //! A failed rebuild leaves the old index serving and is reported to the log and, by
 //! the core, to the operator chats.
 
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::ctx::{Ctx, TgBot};
 use super::effects;
 use crate::conversation::Event;
-use crate::live::{self, CorpusWatcher};
+use crate::engine::live::{self, CorpusWatcher};
 
 /// Starts watching the corpus when the bot was given one. A watcher that
 /// cannot start (say, the system's inotify limit) is logged, not fatal:

@@ -9,7 +9,7 @@ use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{DEFAULT_TOP, Paths};
-use crate::tuning::Tuning;
+use crate::engine::tuning::Tuning;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -55,7 +55,7 @@ pub struct Cli {
     )]
     pub data: PathBuf,
     /// Ranking knobs for experiments, as key=value pairs (e.g. proximity=0.5,context=0.3);
-    /// the knobs and their measured defaults are in src/tuning.rs and QUALITY.md.
+    /// the knobs and their measured defaults are in src/engine/tuning.rs and QUALITY.md.
     #[arg(
         long,
         global = true,
@@ -246,7 +246,7 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
-    use crate::corpus::formats::FORMATS;
+    use crate::engine::corpus::formats::FORMATS;
 
     #[test]
     fn help_names_every_document_format() {

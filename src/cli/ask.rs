@@ -10,8 +10,8 @@ use crate::answer::{json, terminal};
 use crate::config::Paths;
 use crate::conversation::ask::{self, Log};
 use crate::conversation::session::TERMINAL_PERSON;
-use crate::search::Engine;
-use crate::tuning::Tuning;
+use crate::engine::search::Engine;
+use crate::engine::tuning::Tuning;
 
 /// Raised for a usage mistake the parser cannot see (an empty question): exit code 2.
 #[derive(Debug, thiserror::Error)]

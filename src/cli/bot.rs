@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use super::args::BotArgs;
 use crate::bot::{self, Settings, Start, TOKEN_VAR};
 use crate::config::Paths;
-use crate::tuning::Tuning;
+use crate::engine::tuning::Tuning;
 
 /// Another Bot API server than Telegram's (a local Bot API server, a test's).
 const API_URL_VAR: &str = "TELOXIDE_API_URL";

@@ -13,7 +13,7 @@ use super::args::ChatArgs;
 use super::{engine, log_store, stdout_style};
 use crate::config::Paths;
 use crate::conversation::session::{Session, Step};
-use crate::tuning::Tuning;
+use crate::engine::tuning::Tuning;
 use crate::wall;
 
 pub fn run(paths: &Paths, tuning: Tuning, data: &Path, args: &ChatArgs) -> anyhow::Result<()> {

@@ -5,8 +5,8 @@ use anyhow::Context;
 use super::args::EvalArgs;
 use super::engine;
 use crate::config::Paths;
-use crate::eval;
-use crate::tuning::Tuning;
+use crate::engine::eval;
+use crate::engine::tuning::Tuning;
 
 pub fn run(paths: &Paths, tuning: Tuning, args: &EvalArgs) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.file)

@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::args::IndexArgs;
 use crate::config::Paths;
-use crate::index::{BuildEvent, BuildReport, Mode, update};
-use crate::tuning::Tuning;
+use crate::engine::index::{BuildEvent, BuildReport, Mode, update};
+use crate::engine::tuning::Tuning;
 
 pub fn run(paths: &Paths, tuning: Tuning, args: &IndexArgs) -> anyhow::Result<()> {
     let mode = match (args.full, args.check) {

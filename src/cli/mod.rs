@@ -18,9 +18,9 @@ use std::io::IsTerminal;
 
 use crate::answer::terminal::Style;
 use crate::config::Paths;
-use crate::search::Engine;
+use crate::engine::search::Engine;
+use crate::engine::tuning::Tuning;
 use crate::store::{self, Store};
-use crate::tuning::Tuning;
 
 /// Opens the engine, building the index first when needed; the reason for a
 /// build is one line on stderr.

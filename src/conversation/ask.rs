@@ -4,7 +4,7 @@
 
 use super::handoff::{self, Decision};
 use super::library::Library;
-use crate::search::{Answer, Hit};
+use crate::engine::search::{Answer, Hit};
 use crate::store::{NewQuestion, ShownPassage, Store};
 
 /// One question, answered and judged.
@@ -67,7 +67,7 @@ pub(super) fn nothing(question: &str) -> Answer {
         question: question.to_owned(),
         confident: false,
         passages: Vec::new(),
-        confidence: crate::confidence::Confidence::NONE,
+        confidence: crate::engine::confidence::Confidence::NONE,
         terms: Vec::new(),
         truncated: false,
         more: false,

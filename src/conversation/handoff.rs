@@ -4,7 +4,7 @@
 //! direct person-to-person approach. The rule is deliberately small, so a class can read
 //! it and predict what it does. A question goes to a person when **any** of these holds:
 //!
-//! 1. **Not covered** — the engine is not confident (see [`crate::confidence`]): the best
+//! 1. **Not covered** — the engine is not confident (see [`crate::engine::confidence`]): the best
 //!    passage covers less than the threshold share of the question's weight.
 //! 2. **Asked for a person** — the text asks for a human: `/human`, the "Ask a person"
 //!    button, or phrases such as "talk to a person", "speak to someone", "real person",
@@ -24,7 +24,7 @@
 
 use std::fmt;
 
-use crate::search::Answer;
+use crate::engine::search::Answer;
 
 /// Phrases that ask for a human.
 pub const PERSON_PHRASES: &[&str] = &[
@@ -435,7 +435,7 @@ fn count_questions(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::confidence::Confidence;
+    use crate::engine::confidence::Confidence;
 
     fn answer(confident: bool, coverage: f32) -> Answer {
         Answer {

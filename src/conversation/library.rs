@@ -3,9 +3,9 @@
 //! canned library instead of a real index.
 
 use crate::config::Paths;
-use crate::index::Changes;
-use crate::live::{self, EngineHandle};
-use crate::search::{Answer, Engine, IndexSummary};
+use crate::engine::index::Changes;
+use crate::engine::live::{self, EngineHandle};
+use crate::engine::search::{Answer, Engine, IndexSummary};
 
 /// The documents the conversation answers from.
 pub trait Library: Send + Sync {

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::handoff::Decision;
-use crate::search::Answer;
+use crate::engine::search::Answer;
 
 /// Answers kept per chat.
 const PER_CHAT: usize = 8;
@@ -161,7 +161,7 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::confidence::Confidence;
+    use crate::engine::confidence::Confidence;
 
     fn answer(q: &str) -> Answer {
         Answer {

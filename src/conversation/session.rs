@@ -7,7 +7,7 @@ use std::io::{self, BufRead, Write};
 use super::ask;
 use super::handoff::Decision;
 use crate::answer::{self, terminal};
-use crate::search::{Answer, Engine};
+use crate::engine::search::{Answer, Engine};
 use crate::store::Store;
 use crate::wall::{Wall, WallEvent};
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::index::Changes;
-use crate::search::{Answer, IndexSummary};
+use crate::engine::index::Changes;
+use crate::engine::search::{Answer, IndexSummary};
 use crate::store::{self, Status};
 
 const OPERATOR: i64 = -100;

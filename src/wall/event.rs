@@ -111,7 +111,7 @@ impl WallEvent {
             because: because.to_owned(),
             confidence: confidence.clamp(0.0, 1.0),
             calibrated: true,
-            answers_from: crate::confidence::ANSWERED_FROM,
+            answers_from: crate::engine::confidence::ANSWERED_FROM,
             passage: None,
         }
     }
@@ -172,9 +172,9 @@ fn reason(r: &Reason) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::confidence::Confidence;
     use crate::conversation::handoff;
-    use crate::search::Answer;
+    use crate::engine::confidence::Confidence;
+    use crate::engine::search::Answer;
 
     /// The ask step's result for `question` with no passage (a `Hit` is the engine's
     /// to make; passages are tested through [`Passage::new`] and end to end).

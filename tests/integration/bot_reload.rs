@@ -8,8 +8,8 @@ use crate::support::fake_telegram::{self as tg, FakeTelegram};
 use crate::support::harness::{RunningBot, settings};
 use passagebot::bot::Settings;
 use passagebot::config::Paths;
-use passagebot::live::EngineHandle;
-use passagebot::search::Engine;
+use passagebot::engine::live::EngineHandle;
+use passagebot::engine::search::Engine;
 
 const OP: i64 = 900;
 const PERSON: i64 = 77;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::scratch::Scratch;
 use fs4::fs_std::FileExt;
-use passagebot::index::{Changes, Mode, update};
+use passagebot::engine::index::{Changes, Mode, update};
 use predicates::prelude::*;
 
 fn run(s: &Scratch, mode: Mode) -> Changes {

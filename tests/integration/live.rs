@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::support::scratch::Scratch;
-use passagebot::live::{self, EngineHandle};
+use passagebot::engine::live::{self, EngineHandle};
 
 /// Polls until `question` finds a passage containing `phrase`, or gives up.
 fn wait_until_answerable(handle: &EngineHandle, question: &str, phrase: &str) -> Option<Duration> {
@@ -169,7 +169,7 @@ fn a_rebuild_that_finds_the_index_busy_waits_for_it_and_keeps_the_edit() {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(s.index().join(passagebot::index::LOCK))
+        .open(s.index().join(passagebot::engine::index::LOCK))
         .expect("lock file");
     assert!(lock.try_lock_exclusive().expect("lock"), "the lock is free");
     std::fs::write(

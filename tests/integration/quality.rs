@@ -3,7 +3,7 @@
 //! presented as answered, real ones are, and the right passage comes first.
 
 use crate::support::scratch::{Scratch, questions};
-use passagebot::eval;
+use passagebot::engine::eval;
 
 const HOSTILE: &[&str] = &[
     "What's the difference?",
@@ -354,7 +354,7 @@ fn a_question_the_words_settle_skips_the_encoder_and_the_switch_compares_every_q
     assert!(!passagebot::answer::explain(&paraphrase).contains("settled"));
     // `decisive=0` encodes every question; the settled answer stays first. An
     // engine with other knobs opens beside the default one, in this process.
-    let tuning: passagebot::tuning::Tuning = "decisive=0".parse().expect("knob");
+    let tuning: passagebot::engine::tuning::Tuning = "decisive=0".parse().expect("knob");
     let always = passagebot::Engine::open(&s.index(), tuning).expect("tuned engine");
     let compared = always
         .search("Is marketing data driven?", 0, 3)

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::scratch::{Scratch, minimal_pdf};
-use passagebot::corpus::limits::{MAX_FILE_BYTES, MAX_HTML_DEPTH, MAX_PASSAGES_PER_FILE};
+use passagebot::engine::corpus::limits::{MAX_FILE_BYTES, MAX_HTML_DEPTH, MAX_PASSAGES_PER_FILE};
 use predicates::prelude::*;
 
 fn with_files(files: &[(&str, &[u8])]) -> Scratch {

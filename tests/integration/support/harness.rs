@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use passagebot::bot::{self, Limits, Settings, Updates};
 use passagebot::config::Paths;
-use passagebot::live::EngineHandle;
-use passagebot::search::Engine;
+use passagebot::engine::live::EngineHandle;
+use passagebot::engine::search::Engine;
 
 use super::fake_telegram::{self as tg, FakeTelegram, Recorded};
 

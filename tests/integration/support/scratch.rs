@@ -65,12 +65,12 @@ impl Scratch {
 }
 
 /// The questions of a fixture file (`tests/fixtures/*.jsonl`, same format as shared/eval).
-pub fn questions(file: &str) -> Vec<passagebot::eval::Question> {
+pub fn questions(file: &str) -> Vec<passagebot::engine::eval::Question> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(file);
     let text = std::fs::read_to_string(path).expect("fixture exists");
-    passagebot::eval::parse(&text).expect("valid question file")
+    passagebot::engine::eval::parse(&text).expect("valid question file")
 }
 
 /// A minimal one-page PDF whose text layer holds `lines` (Helvetica, ASCII);

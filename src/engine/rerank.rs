@@ -9,8 +9,8 @@
 //! the distance in words). Candidates are few (a few dozen), so this costs
 //! microseconds.
 
-use crate::analysis::Token;
-use crate::confidence::{TermWeight, is_frame};
+use crate::engine::analysis::Token;
+use crate::engine::confidence::{TermWeight, is_frame};
 
 /// The proximity bonus of a passage (its analysed tokens) for the question's terms;
 /// a pair's bonus halves at `half_distance` words apart.

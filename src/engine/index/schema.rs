@@ -5,7 +5,7 @@ use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
-use crate::analysis::{ANALYZER_NAME, analyzer};
+use crate::engine::analysis::{ANALYZER_NAME, analyzer};
 
 /// Handles to the schema's fields, kept so no lookup by name happens per query.
 #[derive(Debug, Clone, Copy)]
@@ -25,7 +25,7 @@ pub struct Fields {
     /// Byte range of the passage in its paragraph's clean text (overlap detection).
     pub start: Field,
     pub end: Field,
-    /// The passage's sentence embedding (see [`crate::semantic`]), stored as
+    /// The passage's sentence embedding (see [`crate::engine::semantic`]), stored as
     /// f16 bytes; absent when the index was built without the encoder.
     pub embedding: Field,
 }

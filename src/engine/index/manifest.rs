@@ -9,11 +9,11 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::analysis::ANALYZER_VERSION;
-use crate::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
-use crate::corpus::load::{document_files, hex};
+use crate::engine::analysis::ANALYZER_VERSION;
+use crate::engine::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
+use crate::engine::corpus::load::{document_files, hex};
+use crate::engine::tuning::Tuning;
 use crate::error::Result;
-use crate::tuning::Tuning;
 
 pub const FILE_NAME: &str = "manifest.json";
 
@@ -102,7 +102,7 @@ pub fn stamp(meta: &fs::Metadata) -> (u64, u64) {
 /// off (tuning `semantic=0,sentence=0`), so switching it rebuilds the index.
 pub fn settings(tuning: &Tuning) -> String {
     let model = if tuning.semantic_enabled() {
-        crate::semantic::MODEL_ID
+        crate::engine::semantic::MODEL_ID
     } else {
         "none"
     };

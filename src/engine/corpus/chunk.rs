@@ -193,7 +193,7 @@ fn ceil_char_boundary(text: &str, mut at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::Block;
+    use crate::engine::corpus::Block;
 
     fn doc(blocks: Vec<(BlockKind, &str)>) -> Document {
         Document {

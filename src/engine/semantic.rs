@@ -41,9 +41,9 @@ const MAX_TOKENS: usize = 256;
 /// Passages encoded together in one forward pass.
 const BATCH: usize = 16;
 
-static WEIGHTS: &[u8] = include_bytes!("../models/all-minilm-l6-v2/model.safetensors");
-static TOKENIZER: &[u8] = include_bytes!("../models/all-minilm-l6-v2/tokenizer.json");
-static CONFIG: &str = include_str!("../models/all-minilm-l6-v2/config.json");
+static WEIGHTS: &[u8] = include_bytes!("../../models/all-minilm-l6-v2/model.safetensors");
+static TOKENIZER: &[u8] = include_bytes!("../../models/all-minilm-l6-v2/tokenizer.json");
+static CONFIG: &str = include_str!("../../models/all-minilm-l6-v2/config.json");
 
 /// The loaded model. Loading fails only if the embedded files are broken,
 /// which a unit test rules out; the error is kept so every caller sees it.
@@ -259,7 +259,7 @@ impl Encoder {
         let mut inputs: Vec<&str> = texts.to_vec();
         let mut spans = Vec::with_capacity(texts.len());
         for text in texts {
-            let sentences = crate::corpus::sentence::sentences(text);
+            let sentences = crate::engine::corpus::sentence::sentences(text);
             let first = inputs.len();
             if sentences.len() > 1 {
                 inputs.extend(sentences.into_iter().map(|r| &text[r]));

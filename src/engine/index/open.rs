@@ -8,8 +8,8 @@ use tantivy::Index;
 use super::CURRENT;
 use super::manifest::{self, Manifest};
 use super::schema::{Fields, register_analyzer};
+use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
-use crate::tuning::Tuning;
 
 /// An opened index and what it was built from.
 pub struct Opened {

@@ -14,14 +14,14 @@ pub struct Tuning {
     pub context: f32,
     pub heading: f32,
     pub title: f32,
-    /// Weight of the proximity bonus (see [`crate::rerank`]).
+    /// Weight of the proximity bonus (see [`crate::engine::rerank`]).
     pub proximity: f32,
     /// Distance in words at which a pair's proximity bonus halves.
     pub half_distance: f32,
     /// How many first-stage candidates are reranked at least.
     pub candidates: usize,
     /// Weight of the meaning similarity (cosine of sentence embeddings, see
-    /// [`crate::semantic`]) against the word score scaled to 0..1. With
+    /// [`crate::engine::semantic`]) against the word score scaled to 0..1. With
     /// `sentence` also 0 the semantic stage is off, at build and query time.
     pub semantic: f32,
     /// Weight of the best sentence's meaning similarity, on the same scale.
@@ -33,7 +33,7 @@ pub struct Tuning {
     /// when meaning is compared.
     pub coverage: f32,
     /// How many passages closest in meaning join the word matches as
-    /// candidates (small indexes only, see [`crate::search`]).
+    /// candidates (small indexes only, see [`crate::engine::search`]).
     pub dense_recall: usize,
     /// When no word of the question is in the documents and no passage is close
     /// enough in meaning to answer, how close (cosine) one must be to be shown

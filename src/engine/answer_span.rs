@@ -7,10 +7,10 @@
 //! it in bold (Telegram), underlined (terminal) and as `answer_sentence`
 //! (`ask --json`).
 
-use crate::analysis::Token;
-use crate::confidence::TermWeight;
-use crate::corpus::sentence;
-use crate::semantic::{self, PassageVectors};
+use crate::engine::analysis::Token;
+use crate::engine::confidence::TermWeight;
+use crate::engine::corpus::sentence;
+use crate::engine::semantic::{self, PassageVectors};
 
 /// How much the question's words in a sentence count beside its meaning
 /// (the share of the question's weight it holds, 0..1, against a cosine).
@@ -81,7 +81,7 @@ pub fn locate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis;
+    use crate::engine::analysis;
 
     fn term(t: &str, weight: f32) -> TermWeight {
         TermWeight {

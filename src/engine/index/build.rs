@@ -22,11 +22,11 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 use super::manifest::{self, DocEntry, Manifest, SkippedEntry};
 use super::schema::{Fields, register_analyzer, schema};
 use super::{BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK};
-use crate::corpus::load::{display_source, document_files, load_file};
-use crate::corpus::{Passage, chunk};
+use crate::engine::corpus::load::{display_source, document_files, load_file};
+use crate::engine::corpus::{Passage, chunk};
+use crate::engine::semantic::{self, PassageVectors};
+use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
-use crate::semantic::{self, PassageVectors};
-use crate::tuning::Tuning;
 
 /// How to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,17 +16,17 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
-use crate::analysis::{self, Token};
-use crate::answer_span;
-use crate::confidence::{self, Confidence, TermWeight};
 use crate::config::{MAX_QUESTION_CHARS, Paths};
+use crate::engine::analysis::{self, Token};
+use crate::engine::answer_span;
+use crate::engine::confidence::{self, Confidence, TermWeight};
+use crate::engine::index::schema::Fields;
+use crate::engine::index::{self, Freshness, Manifest};
+use crate::engine::intent;
+use crate::engine::rerank;
+use crate::engine::semantic::{self, PassageVectors};
+use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
-use crate::index::schema::Fields;
-use crate::index::{self, Freshness, Manifest};
-use crate::intent;
-use crate::rerank;
-use crate::semantic::{self, PassageVectors};
-use crate::tuning::Tuning;
 
 /// Added to the score of a passage that names the author asked about, so it
 /// leads whatever else the question's words or meaning match (the fused
@@ -60,7 +60,7 @@ pub struct Hit {
     /// The score by words alone (BM25 and proximity), before meaning.
     pub words: f32,
     /// The share of the question's weight whose terms this passage contains
-    /// (see [`crate::confidence`]).
+    /// (see [`crate::engine::confidence`]).
     pub coverage: f32,
     /// Byte range in `text` of the sentence that best answers the question.
     pub answer_sentence: Option<(usize, usize)>,
@@ -74,7 +74,7 @@ pub struct Hit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub question: String,
-    /// Whether the passages answer the question (see [`crate::confidence`]).
+    /// Whether the passages answer the question (see [`crate::engine::confidence`]).
     pub confident: bool,
     /// Best first; starts after the `skip` passages asked to be skipped.
     pub passages: Vec<Hit>,
@@ -661,7 +661,7 @@ impl Engine {
     /// Whether the words alone settle the answer, so the question need not
     /// be encoded (about 10 ms, most of a first ask): the best word match
     /// is a confident answer by words and the runner-up scores less than
-    /// [`Tuning::decisive`](crate::tuning::Tuning::decisive) of it. Measured
+    /// [`Tuning::decisive`](crate::engine::tuning::Tuning::decisive) of it. Measured
     /// in QUALITY.md (step 18): the meaning stage rarely overturns such a
     /// lead.
     fn words_decide(

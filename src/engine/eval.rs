@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::search::Answer;
+use crate::engine::search::Answer;
 
 /// Passages longer than this never count as hits (no returning whole documents).
 pub const MAX_HIT_CHARS: usize = 800;

@@ -16,8 +16,8 @@ use notify::{RecommendedWatcher, RecursiveMode};
 use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 
 use crate::config::Paths;
-use crate::index::{self, Changes};
-use crate::search::Engine;
+use crate::engine::index::{self, Changes};
+use crate::engine::search::Engine;
 
 /// A shared, swappable engine. Clones share the same slot, and the same turn
 /// for rebuilding it ([`reload`]).

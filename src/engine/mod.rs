@@ -1,0 +1,27 @@
+//! The engine: a question in, ranked passages out. No conversation, no surface: the
+//! command line, the bot and the tests share it through [`search::Engine`].
+//!
+//! - [`corpus`]: loading documents (one file per format) and chunking them into
+//!   passages that never cut a sentence;
+//! - [`analysis`]: the English analyser shared by index and queries;
+//! - [`index`]: the tantivy schema, atomic (re)builds, freshness;
+//! - [`search`]: the [`search::Engine`], opened with its [`tuning::Tuning`];
+//!   [`intent`]: question shapes recognised by rule; [`rerank`]: the proximity
+//!   rerank; [`semantic`]: the sentence encoder that adds meaning to it;
+//!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
+//!   that does;
+//! - [`live`]: the swappable engine a long-running bot holds;
+//! - [`eval`]: scoring on question files.
+
+pub mod analysis;
+pub mod answer_span;
+pub mod confidence;
+pub mod corpus;
+pub mod eval;
+pub mod index;
+pub mod intent;
+pub mod live;
+pub mod rerank;
+pub mod search;
+pub mod semantic;
+pub mod tuning;
