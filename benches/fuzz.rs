@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use passagebot::Answer;
 use passagebot::answer::{json, telegram, terminal};
+use passagebot::bot::buttons;
 use passagebot::conversation::handoff;
 use passagebot::engine::corpus::format::Format;
 use passagebot::engine::corpus::limits::MAX_CONTEXT_BYTES;
@@ -275,6 +276,31 @@ const HTML: &[&str] = &[
     "<figure>",
     "<details>",
     "<summary>",
+];
+
+/// Callback data: the bot's own prefixes and ids, and what a modified client sends.
+const CALLBACK: &[&str] = &[
+    "more:",
+    "why:",
+    "fb+:",
+    "fb-:",
+    "human:",
+    "fb",
+    ":",
+    "0",
+    "1",
+    "7",
+    "42",
+    "18446744073709551615",
+    "99999999999999999999",
+    "-",
+    "+",
+    " ",
+    "\u{0}",
+    "é",
+    "٣",
+    "ｍore:",
+    "MORE:",
 ];
 
 const FRONT: &[&str] = &[
@@ -559,6 +585,20 @@ fn targets<'a>(base: &'a Answer, pdf_seeds: &'a [Vec<u8>]) -> Vec<(&'static str,
                     check(p.context.contains(&p.text), "context holds its passage");
                 }
                 s.len()
+            }),
+        ),
+        (
+            "callback",
+            Box::new(|rng: &mut Rng| {
+                let len = rng.length() % 12;
+                let data = text(rng, CALLBACK, len);
+                if let Some(button) = buttons::decode(&data) {
+                    check(
+                        buttons::encode(button) == data,
+                        "callback data decodes only as the bot writes it",
+                    );
+                }
+                data.len()
             }),
         ),
         (

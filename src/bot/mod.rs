@@ -31,7 +31,7 @@
 //! outboxes are emptied, so a restart neither loses nor repeats an update.
 
 mod budget;
-mod buttons;
+pub mod buttons;
 mod commands;
 mod ctx;
 mod effects;
