@@ -264,7 +264,7 @@ pub fn erased(ticket: i64) -> String {
 /// One line of the `/tickets` list, in words.
 pub struct TicketLine<'a> {
     pub id: i64,
-    /// How long ago it was opened ("just now", "5m").
+    /// When it was opened ("just now", "5m ago").
     pub age: String,
     /// "answered", "waiting for a reply", "not delivered: …".
     pub state: String,
@@ -279,7 +279,7 @@ pub fn open_tickets(lines: &[TicketLine<'_>]) -> String {
     let mut out = format!("<b>Open tickets</b> ({})", lines.len());
     for t in lines {
         out.push_str(&format!(
-            "\n• <b>#{}</b> · {} ago · {} · <i>{}</i>",
+            "\n• <b>#{}</b> · {} · {} · <i>{}</i>",
             t.id,
             t.age,
             escape(&t.state),

@@ -373,6 +373,8 @@ fn operator_commands_are_refused_elsewhere_and_tickets_lists_the_open_ones() {
     let list = replies(&h.command(OPERATOR, 9, Command::Tickets));
     assert!(list.contains("<b>Open tickets</b> (1)"), "{list}");
     assert!(list.contains("my &lt;contract&gt;"), "{list}");
+    assert!(list.contains(" · just now · "), "{list}");
+    assert!(!list.contains("just now ago"), "{list}");
     let effects = h.command(OPERATOR, 9, Command::Reindex);
     assert!(replies(&effects).contains("reindexing is not enabled"));
 }

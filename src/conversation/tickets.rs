@@ -406,7 +406,7 @@ impl Core {
                     age: if age.as_secs() == 0 {
                         "just now".to_owned()
                     } else {
-                        humantime::format_duration(age).to_string()
+                        format!("{} ago", humantime::format_duration(age))
                     },
                     state: match (&t.delivery_error, t.status) {
                         (Some(e), _) => format!("not delivered: {e}"),

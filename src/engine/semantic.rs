@@ -156,6 +156,18 @@ impl Encoder {
     /// One padded batch through the model, mean-pooled over real tokens and
     /// normalised to unit length, as the model was trained.
     fn forward(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let (hidden, mask) = self.hidden(batch)?;
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+        let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
+        let mean = summed.broadcast_div(&counts)?;
+        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        mean.broadcast_div(&norm)?.to_vec2()
+    }
+
+    /// One padded batch through the model: every token's final state
+    /// (batch × longest × [`DIM`]) and the mask of real tokens.
+    fn hidden(&self, batch: &[&[u32]]) -> candle_core::Result<(Tensor, Tensor)> {
         let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
         let mut ids = Vec::with_capacity(batch.len() * len);
         let mut mask = Vec::with_capacity(batch.len() * len);
@@ -169,13 +181,25 @@ impl Encoder {
         let mask = Tensor::from_vec(mask, (batch.len(), len), &self.device)?;
         let types = ids.zeros_like()?;
         let hidden = self.model.forward(&ids, &types, Some(&mask))?;
-        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-        mean.broadcast_div(&norm)?.to_vec2()
+        Ok((hidden, mask))
     }
+}
+
+/// The mean of `states`, scaled to unit length.
+fn mean_unit<'a>(states: impl Iterator<Item = &'a Vec<f32>>) -> Vec<f32> {
+    let mut sum = vec![0.0f32; DIM];
+    let mut n = 0usize;
+    for state in states {
+        for (s, x) in sum.iter_mut().zip(state) {
+            *s += x;
+        }
+        n += 1;
+    }
+    let n = n.max(1) as f32;
+    sum.iter_mut().for_each(|s| *s /= n);
+    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    sum.iter_mut().for_each(|s| *s /= norm);
+    sum
 }
 
 /// Whether a tensor of the checkpoint is the weight of a linear layer
@@ -253,9 +277,75 @@ impl PassageVectors {
 }
 
 impl Encoder {
-    /// The stored vectors of each passage text: all passages and their
-    /// sentences go through the encoder in one batched pass.
-    pub fn passages(&self, texts: &[&str]) -> Result<Vec<PassageVectors>> {
+    /// The stored vectors of each passage text. `late`: each passage goes
+    /// through the model once, and a sentence's vector is the passage's own
+    /// token states pooled over that sentence's tokens ("late chunking", about
+    /// half the arithmetic); otherwise every sentence is encoded again on its own.
+    pub fn passages(&self, texts: &[&str], late: bool) -> Result<Vec<PassageVectors>> {
+        if late {
+            self.passages_late(texts)
+        } else {
+            self.passages_apart(texts)
+        }
+    }
+
+    /// Late chunking (see [`Encoder::passages`]).
+    fn passages_late(&self, texts: &[&str]) -> Result<Vec<PassageVectors>> {
+        let mut encodings = Vec::with_capacity(texts.len());
+        for text in texts {
+            encodings.push(
+                self.tokenizer
+                    .encode(*text, true)
+                    .map_err(|e| Error::Model(format!("cannot tokenise a text: {e}")))?,
+            );
+        }
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| encodings[i].len());
+        let mut out: Vec<Option<PassageVectors>> = vec![None; texts.len()];
+        for batch in order.chunks(BATCH) {
+            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
+            let (hidden, _) = self.hidden(&ids).map_err(model_err)?;
+            let hidden: Vec<Vec<Vec<f32>>> = hidden.to_vec3().map_err(model_err)?;
+            for (&i, states) in batch.iter().zip(hidden) {
+                let enc = &encodings[i];
+                let real = &states[..enc.len().min(states.len())];
+                let passage = mean_unit(real.iter());
+                let spans = crate::engine::corpus::sentence::sentences(texts[i]);
+                let sentences = if spans.len() > 1 {
+                    spans
+                        .iter()
+                        .map(|span| {
+                            let inside = real
+                                .iter()
+                                .zip(enc.get_offsets())
+                                .zip(enc.get_special_tokens_mask());
+                            let tokens: Vec<&Vec<f32>> = inside
+                                .filter(|((_, (from, to)), special)| {
+                                    **special == 0 && *from < span.end && *to > span.start
+                                })
+                                .map(|((state, _), _)| state)
+                                .collect();
+                            // A sentence cut off by the token limit shares the
+                            // passage's vector.
+                            if tokens.is_empty() {
+                                passage.clone()
+                            } else {
+                                mean_unit(tokens.into_iter())
+                            }
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                out[i] = Some(PassageVectors { passage, sentences });
+            }
+        }
+        // Every index was in exactly one batch.
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    /// Every passage, then every sentence of it, encoded on its own.
+    fn passages_apart(&self, texts: &[&str]) -> Result<Vec<PassageVectors>> {
         let mut inputs: Vec<&str> = texts.to_vec();
         let mut spans = Vec::with_capacity(texts.len());
         for text in texts {
@@ -354,11 +444,38 @@ mod tests {
     fn a_passage_gets_one_vector_per_sentence_and_the_best_sentence_wins() {
         let e = encoder().unwrap();
         let text = "Marketing uses research and big data. Sales closes deals by negotiation.";
-        let stored = e.passages(&[text, "One sentence only."]).unwrap();
-        assert_eq!(stored[0].sentences.len(), 2);
-        assert!(stored[1].sentences.is_empty());
-        let q = e.encode_one("Is bargaining part of selling?").unwrap();
-        assert!(stored[0].best_sentence(&q) > cosine(&q, &stored[0].passage));
-        assert_eq!(stored[1].best_sentence(&q), cosine(&q, &stored[1].passage));
+        for late in [false, true] {
+            let stored = e.passages(&[text, "One sentence only."], late).unwrap();
+            assert_eq!(stored[0].sentences.len(), 2);
+            assert!(stored[1].sentences.is_empty());
+            let q = e.encode_one("Is bargaining part of selling?").unwrap();
+            assert!(
+                stored[0].best_sentence(&q) > cosine(&q, &stored[0].passage),
+                "late: {late}"
+            );
+            assert_eq!(stored[1].best_sentence(&q), cosine(&q, &stored[1].passage));
+        }
+    }
+
+    #[test]
+    fn late_chunking_keeps_the_passage_vector_and_pools_each_sentence_from_it() {
+        let e = encoder().unwrap();
+        let text = "Marketing uses research and big data. Sales closes deals by negotiation. \
+                    Both want happy customers.";
+        let apart = e.passages(&[text], false).unwrap().remove(0);
+        let late = e.passages(&[text], true).unwrap().remove(0);
+        // The whole passage is pooled the same way either way.
+        assert!(cosine(&apart.passage, &late.passage) > 0.999);
+        assert_eq!(late.sentences.len(), 3);
+        for (a, l) in apart.sentences.iter().zip(&late.sentences) {
+            let norm: f32 = l.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-3, "norm {norm}");
+            // Each pooled sentence is closer to its own sentence encoded alone
+            // than to the others.
+            let own = cosine(a, l);
+            for other in apart.sentences.iter().filter(|o| *o != a) {
+                assert!(own > cosine(other, l), "{own} vs {}", cosine(other, l));
+            }
+        }
     }
 }

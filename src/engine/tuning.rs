@@ -39,6 +39,10 @@ pub struct Tuning {
     /// enough in meaning to answer, how close (cosine) one must be to be shown
     /// as the closest, probably not an answer.
     pub recall_floor: f32,
+    /// Sentence vectors pooled from the passage's own token states instead of
+    /// encoding each sentence again (`late_chunking=1`; the index is rebuilt
+    /// when it changes).
+    pub late_chunking: bool,
     /// The question is not encoded when the best word match is a confident
     /// answer by words and the runner-up scores below this share of it
     /// (0 encodes every question).
@@ -60,6 +64,7 @@ impl Default for Tuning {
             coverage: 0.5,
             dense_recall: 10,
             recall_floor: 0.3,
+            late_chunking: false,
             decisive: 0.5,
         }
     }
@@ -74,7 +79,7 @@ impl Tuning {
 
 /// The knobs' names, for error messages.
 const KNOBS: &str = "context, heading, title, proximity, half_distance, candidates, \
-semantic, sentence, lexical, coverage, dense_recall, recall_floor, decisive";
+semantic, sentence, lexical, coverage, dense_recall, recall_floor, late_chunking, decisive";
 
 /// Defaults with `key=value,key=value` overrides applied (an empty string is the
 /// defaults). Out-of-range values are clamped to the knob's range.
@@ -106,6 +111,7 @@ impl FromStr for Tuning {
                 "coverage" => t.coverage = v.max(0.0),
                 "dense_recall" => t.dense_recall = v.clamp(0.0, 10_000.0) as usize,
                 "recall_floor" => t.recall_floor = v.clamp(-1.0, 1.0),
+                "late_chunking" => t.late_chunking = v > 0.0,
                 "decisive" => t.decisive = v.clamp(0.0, 1.0),
                 other => return Err(format!("unknown knob {other:?} (knobs: {KNOBS})")),
             }
@@ -133,5 +139,10 @@ mod tests {
         assert!(unknown.contains("unknown knob \"bogus\""), "{unknown}");
         assert!("context".parse::<Tuning>().is_err());
         assert!("title=NaN".parse::<Tuning>().is_err());
+        // Late chunking changes what the index stores, so it names another model.
+        let late: Tuning = "late_chunking=1".parse().unwrap();
+        assert!(late.late_chunking && !Tuning::default().late_chunking);
+        let settings = crate::engine::index::manifest::settings;
+        assert_ne!(settings(&late), settings(&Tuning::default()));
     }
 }

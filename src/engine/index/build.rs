@@ -324,7 +324,7 @@ fn embed(passages: &[Passage], tuning: &Tuning) -> Result<Vec<PassageVectors>> {
         return Ok(Vec::new());
     }
     let texts: Vec<&str> = passages.iter().map(|p| p.text.as_str()).collect();
-    semantic::encoder()?.passages(&texts)
+    semantic::encoder()?.passages(&texts, tuning.late_chunking)
 }
 
 fn document(f: &Fields, p: &Passage, vectors: Option<&PassageVectors>) -> TantivyDocument {

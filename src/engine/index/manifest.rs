@@ -101,10 +101,10 @@ pub fn stamp(meta: &fs::Metadata) -> (u64, u64) {
 /// string. Passages carry embeddings unless the semantic stage is switched
 /// off (tuning `semantic=0,sentence=0`), so switching it rebuilds the index.
 pub fn settings(tuning: &Tuning) -> String {
-    let model = if tuning.semantic_enabled() {
-        crate::engine::semantic::MODEL_ID
-    } else {
-        "none"
+    let model = match (tuning.semantic_enabled(), tuning.late_chunking) {
+        (false, _) => "none".to_owned(),
+        (true, false) => crate::engine::semantic::MODEL_ID.to_owned(),
+        (true, true) => format!("{}+late", crate::engine::semantic::MODEL_ID),
     };
     format!("{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1;model={model}")
 }
