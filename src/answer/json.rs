@@ -1,4 +1,4 @@
-//! The `ask --json` line: exactly the fields DESIGN.md promises, plus a few
+//! The `ask --json` line: exactly the fields the README promises, plus a few
 //! extra ones (paragraph, heading, the confidence signal and its terms, the
 //! hand-over decision) that keep their meaning.
 

@@ -1,7 +1,7 @@
 //! Turning an [`Answer`] into what each surface shows: pure functions, no I/O.
 //!
 //! - [`terminal`]: `ask` / `chat` output, highlighted on a TTY;
-//! - [`json`]: the `ask --json` contract (DESIGN.md);
+//! - [`json`]: the `ask --json` contract (README, "ask --json");
 //! - [`telegram`]: Telegram HTML messages;
 //! - here: the plain-words explanation behind `:why` and `/why`, and example
 //!   questions for greetings.
