@@ -131,3 +131,21 @@ pub fn fingerprint_of(corpus: &Path, files: &[std::path::PathBuf]) -> String {
     }
     hex(&hasher.finalize())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_way_of_embedding_names_its_own_settings_so_switching_rebuilds() {
+        let default = Tuning::default();
+        let late: Tuning = "late_chunking=1".parse().expect("knob");
+        let off: Tuning = "semantic=0,sentence=0".parse().expect("knob");
+        assert_ne!(settings(&late), settings(&default));
+        assert_ne!(settings(&off), settings(&default));
+        assert_ne!(settings(&off), settings(&late));
+        // Knobs that only rank do not rebuild the index.
+        let ranked: Tuning = "proximity=0.3,decisive=0".parse().expect("knob");
+        assert_eq!(settings(&ranked), settings(&default));
+    }
+}
