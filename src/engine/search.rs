@@ -425,23 +425,22 @@ impl Engine {
             // Passages close in meaning join the word matches, so a
             // paraphrase that shares no word with its answer can still reach
             // it. When no word matches at all, only passages close enough to
-            // be a confident answer are candidates: most such questions are
-            // about something else, and then no passage is worth showing.
-            let floor = if candidates.is_empty() {
+            // be a confident answer are candidates; when none is that close,
+            // the plausible ones still come back, shown as "probably not an
+            // answer": a question the words miss entirely ("Does a salesperson
+            // meet clients individually?", 0.41) may find its passage there,
+            // while one about something else (bread, the weather: under 0.25)
+            // still shows nothing.
+            let nearest = self.dense.nearest(q, self.tuning.dense_recall);
+            let floor = if !candidates.is_empty() {
+                f32::MIN
+            } else if nearest
+                .iter()
+                .any(|(similarity, _)| *similarity >= confidence::SIMILARITY_THRESHOLD)
+            {
                 confidence::SIMILARITY_THRESHOLD
             } else {
-                f32::MIN
-            };
-            let nearest = self.dense.nearest(q, self.tuning.dense_recall);
-            // When none is that close, the plausible ones still come back,
-            // shown as "probably not an answer": a question the words miss
-            // entirely ("Does a salesperson meet clients individually?", 0.41)
-            // may find its passage there, while one about something else
-            // (bread, the weather: under 0.25) still shows nothing.
-            let floor = if nearest.iter().all(|(similarity, _)| *similarity < floor) {
-                floor.min(self.tuning.recall_floor)
-            } else {
-                floor
+                self.tuning.recall_floor
             };
             for (similarity, address) in nearest {
                 if similarity >= floor && !candidates.iter().any(|(h, _)| h.address == address) {
