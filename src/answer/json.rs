@@ -1,10 +1,11 @@
 //! The `ask --json` line: exactly the fields the README promises, plus a few
 //! extra ones (paragraph, heading, the confidence signal and its terms, the
-//! hand-over decision) that keep their meaning.
+//! hand-over decision, whether the best two tie) that keep their meaning.
 
 use serde::Serialize;
 
 use crate::conversation::handoff::Decision;
+use crate::engine::ambiguity::{self, Ambiguity};
 use crate::engine::confidence::{Confidence, TermWeight};
 use crate::engine::search::Answer;
 
@@ -19,6 +20,10 @@ struct Line<'a> {
     /// For "who wrote …?": the author, from the document's metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     author: Option<&'a str>,
+    /// When the two best passages tie and say different things, the surfaces ask
+    /// which one the reader means ([`crate::engine::ambiguity`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ambiguous: Option<Ambiguity>,
 }
 
 /// What the hand-over rule ([`crate::conversation::handoff`]) decided for the question.
@@ -83,6 +88,9 @@ pub fn line(answer: &Answer, decision: &Decision) -> String {
         confidence: &answer.confidence,
         terms: &answer.terms,
         author: answer.author.as_deref(),
+        ambiguous: ambiguity::of(answer).map(|a| Ambiguity {
+            closeness: round3(a.closeness),
+        }),
         handover: Handover {
             hand_over: decision.hand_over(),
             reasons: decision.reasons.iter().map(|r| r.code()).collect(),

@@ -171,6 +171,45 @@ pub fn not_covered_body(answer: &Answer, summary: &IndexSummary, examples: &[Str
     out
 }
 
+/// An answer whose best two passages tie ([`crate::engine::ambiguity`]): asks which
+/// one the reader means, each shown by the sentence that answers best, with its
+/// citation; the buttons ([`choice_label`]) show the whole passage.
+pub fn did_you_mean(answer: &Answer) -> Vec<String> {
+    let mut blocks = Vec::with_capacity(4);
+    if answer.truncated {
+        blocks.push(truncated_note(crate::config::MAX_QUESTION_CHARS));
+    }
+    blocks.push(
+        if answer.confident {
+            "Two passages answer this about equally well, and they say different things. Did you mean:"
+        } else {
+            "I'm not sure which part of the text you mean. Did you mean:"
+        }
+        .to_owned(),
+    );
+    for (i, hit) in answer.passages.iter().take(2).enumerate() {
+        let quote = quote_block(&escape(&gist(hit, 400)), &citation_html(hit));
+        blocks.push(numbered_block(Some(i + 1), &quote));
+    }
+    blocks.push("<i>Press 1 or 2 below to read the whole passage.</i>".to_owned());
+    blocks
+}
+
+/// The button that shows choice `number` of [`did_you_mean`].
+pub fn choice_label(number: usize, hit: &Hit) -> String {
+    format!("{number}. {}", shorten(&gist(hit, 200), 40))
+}
+
+/// What a passage says in brief: the sentence that answers the question (or the
+/// passage's opening), at most `max_chars` characters.
+fn gist(hit: &Hit, max_chars: usize) -> String {
+    let sentence = hit
+        .answer_sentence
+        .and_then(|(s, e)| hit.text.get(s..e))
+        .filter(|s| !s.trim().is_empty());
+    shorten(sentence.unwrap_or(&hit.text), max_chars)
+}
+
 /// The hand-over decision under an answer: why a person would serve this question
 /// better, and what the person can do about it.
 pub fn handover_note(decision: &Decision, operator_available: bool) -> String {

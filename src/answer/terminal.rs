@@ -1,9 +1,11 @@
 //! Answers for the terminal (`ask`, `chat`): each passage under a header
 //! naming its document and paragraph, matched words highlighted when the
-//! output is a colour terminal.
+//! output is a colour terminal. When the best two tie, the answer asks which one
+//! the reader means.
 
 use owo_colors::OwoColorize;
 
+use crate::engine::ambiguity;
 use crate::engine::search::{Answer, Hit};
 
 /// How to draw: colours on or off, and the width to wrap at.
@@ -41,7 +43,20 @@ pub fn render(answer: &Answer, style: Style, first_number: usize) -> String {
         });
         return out;
     }
-    if !answer.confident && first_number == 1 {
+    let ambiguous = first_number == 1 && ambiguity::of(answer).is_some();
+    if ambiguous {
+        // Asked back, not picked: the reader knows which one they meant.
+        let lead = if answer.confident {
+            "Two passages answer this about equally well and say different things."
+        } else {
+            "I'm not sure which part of the documents this is about."
+        };
+        out.push_str(&paint(
+            &format!("{lead} Did you mean [1] or [2]?\n"),
+            style,
+            |s| s.yellow().to_string(),
+        ));
+    } else if !answer.confident && first_number == 1 {
         out.push_str(&paint(
             "The documents do not seem to cover this question; a person would serve you better.\nThe closest text, which is probably not an answer:\n",
             style,
@@ -140,6 +155,41 @@ fn paint(text: &str, style: Style, f: impl Fn(&str) -> String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const PLAIN: Style = Style {
+        color: false,
+        width: 80,
+    };
+
+    #[test]
+    fn a_tie_asks_which_passage_and_an_unsure_tie_is_not_called_uncovered() {
+        use crate::engine::search::{test_answer as answer, test_hit};
+        let tie = || {
+            vec![
+                test_hit("Marketing is data-driven.", 3, 2.0, Some(0.6)),
+                test_hit("Sales is personal.", 8, 1.95, Some(0.55)),
+            ]
+        };
+        let sure = render(&answer(true, tie()), PLAIN, 1);
+        assert!(
+            sure.starts_with("Two passages answer this about equally well and say different things. Did you mean [1] or [2]?"),
+            "{sure}"
+        );
+        assert!(
+            sure.contains("[1] The Article · paragraph 3")
+                && sure.contains("[2] The Article · paragraph 8")
+        );
+        let unsure = render(&answer(false, tie()), PLAIN, 1);
+        assert!(unsure.starts_with("I'm not sure which part"), "{unsure}");
+        assert!(!unsure.contains("do not seem to cover"), "{unsure}");
+        // The next page of a tie is just passages.
+        assert!(!render(&answer(true, tie()), PLAIN, 4).contains("Did you mean"));
+        let lead = vec![
+            test_hit("Marketing is data-driven.", 3, 2.0, Some(0.6)),
+            test_hit("Sales is personal.", 8, 1.0, Some(0.55)),
+        ];
+        assert!(render(&answer(false, lead), PLAIN, 1).contains("do not seem to cover"));
+    }
 
     #[test]
     fn the_question_line_cuts_long_questions_with_an_ellipsis() {

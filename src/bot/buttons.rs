@@ -10,6 +10,8 @@ const WHY: &str = "why:";
 const GOOD: &str = "fb+:";
 const BAD: &str = "fb-:";
 const HUMAN: &str = "human:";
+const CHOICE_1: &str = "pick1:";
+const CHOICE_2: &str = "pick2:";
 
 pub fn encode(button: Button) -> String {
     match button {
@@ -18,6 +20,9 @@ pub fn encode(button: Button) -> String {
         Button::Feedback(id, v) if v > 0 => format!("{GOOD}{id}"),
         Button::Feedback(id, _) => format!("{BAD}{id}"),
         Button::Human(id) => format!("{HUMAN}{id}"),
+        Button::Choice(id, 1) => format!("{CHOICE_1}{id}"),
+        // The core makes choices 1 and 2 only; anything else reads back as 2.
+        Button::Choice(id, _) => format!("{CHOICE_2}{id}"),
     }
 }
 
@@ -35,6 +40,10 @@ pub fn decode(data: &str) -> Option<Button> {
         id_of(id).map(|id| Button::Feedback(id, -1))
     } else if let Some(id) = data.strip_prefix(HUMAN) {
         id_of(id).map(Button::Human)
+    } else if let Some(id) = data.strip_prefix(CHOICE_1) {
+        id_of(id).map(|id| Button::Choice(id, 1))
+    } else if let Some(id) = data.strip_prefix(CHOICE_2) {
+        id_of(id).map(|id| Button::Choice(id, 2))
     } else {
         None
     }
@@ -70,6 +79,8 @@ mod tests {
             Button::Feedback(9, 1),
             Button::Feedback(9, -1),
             Button::Human(10),
+            Button::Choice(11, 1),
+            Button::Choice(11, 2),
         ] {
             assert_eq!(decode(&encode(b)), Some(b));
             assert!(encode(b).len() < 64);
@@ -94,6 +105,9 @@ mod tests {
             "more:1:2",
             "why:١٢",
             "fb±:1",
+            "pick3:1",
+            "pick1:-1",
+            "pick:1",
             "",
         ] {
             assert_eq!(decode(data), None, "{data:?}");
@@ -119,7 +133,9 @@ mod tests {
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^ (z >> 31)
         };
-        let prefixes = [MORE, WHY, GOOD, BAD, HUMAN, "fb", "", "human", "more:-"];
+        let prefixes = [
+            MORE, WHY, GOOD, BAD, HUMAN, CHOICE_1, CHOICE_2, "fb", "", "human", "more:-", "pick",
+        ];
         let alphabet: Vec<char> = "0123456789+-: x\u{660}\u{ff11}\0".chars().collect();
         let mut accepted = 0;
         for _ in 0..200_000 {

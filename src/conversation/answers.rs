@@ -1,5 +1,6 @@
 //! Answering: a question (or a follow-up for a person), "More", "Why this?", the
-//! greetings, feedback, and the replies to what the bot cannot read.
+//! choices of a "Did you mean …?", the greetings, feedback, and the replies to what
+//! the bot cannot read.
 
 use super::Core;
 use super::ask::{self, Log};
@@ -8,6 +9,7 @@ use super::event::{Button, Person, Resume, Step};
 use super::handoff::Decision;
 use crate::answer::{self, telegram};
 use crate::config::MAX_QUESTION_CHARS;
+use crate::engine::ambiguity;
 use crate::wall::WallEvent;
 
 const NOT_TEXT: &str = "I can only read text questions. Please type your question.";
@@ -100,7 +102,13 @@ impl Core {
         let note = decision
             .hand_over()
             .then(|| telegram::handover_note(&decision, operators));
-        let (blocks, shown, more) = if covered {
+        let tie = ambiguity::of(&answer);
+        let (blocks, shown, more) = if tie.is_some() {
+            // Asked back, not picked: both options, then the note.
+            let mut blocks = telegram::did_you_mean(&answer);
+            blocks.extend(note);
+            (blocks, 2, false)
+        } else if covered {
             let mut blocks = telegram::answer_blocks(&answer, 1, MAX_QUESTION_CHARS);
             blocks.extend(note);
             (blocks, answer.passages.len(), answer.more)
@@ -120,18 +128,60 @@ impl Core {
             covered,
             decision.hand_over(),
         );
+        // A tie has two passages (`ambiguity::of`); its buttons show each in full.
+        let choices: Vec<String> = match tie {
+            Some(_) => (1..)
+                .zip(answer.passages.iter().take(2))
+                .map(|(n, hit)| telegram::choice_label(n, hit))
+                .collect(),
+            None => Vec::new(),
+        };
         let id = self.recent.insert(chat, person.id, answer, shown, decision);
         let brief = Brief {
             html: brief_html,
             button: covered.then(|| (telegram::full_answer_label(&person.name), Button::More(id))),
             answer: id,
         };
+        let mut rows = buttons(id, more, log_id, operators);
+        if !choices.is_empty() {
+            let row = (1..)
+                .zip(choices)
+                .map(|(n, label)| (label, Button::Choice(id, n)));
+            rows.insert(0, row.collect());
+        }
         out.push(Effect::Reply(Message {
             parts: telegram::split(&blocks, telegram::MESSAGE_LIMIT),
-            buttons: buttons(id, more, log_id, operators),
+            buttons: rows,
             brief: Some(brief),
         }));
         Ok(())
+    }
+
+    /// Choice `number` (1 or 2) under a "Did you mean …?" answer: that passage in
+    /// full, as the answer. Anyone in the chat may press it: it only shows text the
+    /// chat already saw in brief.
+    pub(super) fn choice(&self, chat: i64, id: u64, number: u8, out: &mut Vec<Effect>) {
+        let chosen = self.recent.get(chat, id).and_then(|entry| {
+            let hit = entry
+                .answer
+                .passages
+                .get(usize::from(number).checked_sub(1)?)?;
+            let mut answer = (*entry.answer).clone();
+            answer.passages = vec![hit.clone()];
+            answer.truncated = false; // already said with the choices
+            answer.more = false;
+            Some(answer)
+        });
+        let Some(answer) = chosen else {
+            out.push(say(TOO_OLD));
+            return;
+        };
+        let blocks = telegram::answer_blocks(&answer, 1, MAX_QUESTION_CHARS);
+        out.push(Effect::Reply(Message {
+            parts: telegram::split(&blocks, telegram::MESSAGE_LIMIT),
+            buttons: vec![vec![("Why this?".to_owned(), Button::Why(id))]],
+            brief: None,
+        }));
     }
 
     /// `/more`: the next passages of the chat's last answer.

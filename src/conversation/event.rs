@@ -43,6 +43,9 @@ pub enum Button {
     Feedback(i64, i8),
     /// Hand logged question N to a person.
     Human(i64),
+    /// Show choice 1 or 2 of remembered answer N, whose best two passages tied
+    /// ("Did you mean … or …?").
+    Choice(u64, u8),
 }
 
 /// One thing that happened, with where (chat) and who (person).

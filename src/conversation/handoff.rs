@@ -5,7 +5,9 @@
 //! it and predict what it does. A question goes to a person when **any** of these holds:
 //!
 //! 1. **Not covered** — the engine is not confident (see [`crate::engine::confidence`]): the best
-//!    passage covers less than the threshold share of the question's weight.
+//!    passage covers less than the threshold share of the question's weight. Not when
+//!    the best two passages tie and are both close in meaning: then the reader is
+//!    asked which one they mean ([`crate::engine::ambiguity`]).
 //! 2. **Asked for a person** — the text asks for a human: `/human`, the "Ask a person"
 //!    button, or phrases such as "talk to a person", "speak to someone", "real person",
 //!    "human agent" ([`PERSON_PHRASES`]).
@@ -24,6 +26,7 @@
 
 use std::fmt;
 
+use crate::engine::ambiguity;
 use crate::engine::search::Answer;
 
 /// Phrases that ask for a human.
@@ -319,7 +322,7 @@ impl Decision {
             ));
         } else {
             out.push_str(
-                "did not fire — the answer is confident, no person was asked for, and the question is single, general, and not about negotiation, prices or a complaint of your own.",
+                "did not fire — the answer is confident (or asks which of two passages you mean), no person was asked for, and the question is single, general, and not about negotiation, prices or a complaint of your own.",
             );
         }
         out
@@ -329,7 +332,9 @@ impl Decision {
 /// Applies the rule to `question` and the engine's `answer` to it.
 pub fn decide(question: &str, answer: &Answer) -> Decision {
     let mut reasons = Vec::new();
-    if !answer.confident {
+    // An unsure answer whose best two passages tie, both close in meaning, asks
+    // the reader which one they mean: that is a wording matter, not one for a person.
+    if !answer.confident && ambiguity::of(answer).is_none() {
         reasons.push(Reason::NotCovered {
             coverage: answer.confidence.coverage,
             threshold: answer.confidence.threshold,

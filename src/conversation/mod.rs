@@ -285,6 +285,7 @@ impl Core {
             Button::Why(id) => self.why(chat, Some(id), out),
             Button::Feedback(id, value) => self.feedback(person, id, value, out),
             Button::Human(id) => return self.human_button(chat, person, id, out),
+            Button::Choice(id, number) => self.choice(chat, id, number, out),
         }
         Ok(())
     }

@@ -51,6 +51,10 @@ fn person(id: u64) -> Person {
 }
 
 fn harness(operators: &[i64], timeout: Duration) -> Harness {
+    harness_with(Arc::new(Nothing), operators, timeout)
+}
+
+fn harness_with(library: Arc<dyn Library>, operators: &[i64], timeout: Duration) -> Harness {
     let store = Arc::new(Store::in_memory(&store::Options::default()).expect("store"));
     let rules = Rules {
         passages: 2,
@@ -58,7 +62,7 @@ fn harness(operators: &[i64], timeout: Duration) -> Harness {
         ticket_timeout: timeout,
     };
     Harness {
-        core: Core::new(Arc::new(Nothing), store.clone(), rules, "help".into()),
+        core: Core::new(library, store.clone(), rules, "help".into()),
         store,
         next_message: 1000,
         done: Vec::new(),
@@ -735,4 +739,74 @@ fn ticket_messages_a_restart_interrupted_are_erased_at_the_next_start() {
         h.core.handle(Event::Started).is_empty(),
         "nothing left to do"
     );
+}
+
+/// Answers every question with two passages that tie ("Did you mean … or …?").
+struct Tie;
+
+impl Library for Tie {
+    fn search(&self, question: &str, skip: usize, _top: usize) -> crate::Result<Answer> {
+        use crate::engine::search::test_hit;
+        let mut answer = ask::nothing(question);
+        answer.confident = true;
+        answer.passages = vec![
+            test_hit(
+                "Marketing relies on research and analytics.",
+                5,
+                2.0,
+                Some(0.6),
+            ),
+            test_hit("Sales relies on the personal touch.", 11, 1.96, Some(0.55)),
+        ]
+        .into_iter()
+        .skip(skip)
+        .collect();
+        Ok(answer)
+    }
+    fn summary(&self) -> IndexSummary {
+        Nothing.summary()
+    }
+    fn rebuild(&self) -> Option<crate::Result<Changes>> {
+        None
+    }
+}
+
+#[test]
+fn a_tie_asks_which_passage_and_each_choice_shows_that_passage_in_full() {
+    let mut h = harness_with(Arc::new(Tie), &[], Duration::from_secs(3600));
+    let effects = h.ask(1, "Does it rely on analytics?");
+    let reply = replies(&effects);
+    assert!(reply.contains("Did you mean:"), "{reply}");
+    assert!(
+        reply.contains("<b>1.</b> <blockquote>Marketing relies")
+            && reply.contains("<b>2.</b> <blockquote>Sales relies"),
+        "{reply}"
+    );
+    let Some(Effect::Reply(message)) = effects.last() else {
+        panic!("a reply: {effects:?}");
+    };
+    let first_row: Vec<&(String, Button)> = message.buttons[0].iter().collect();
+    let [(one, Button::Choice(id, 1)), (two, Button::Choice(id2, 2))] = first_row.as_slice() else {
+        panic!("two choices first: {:?}", message.buttons);
+    };
+    assert_eq!(id, id2);
+    assert!(
+        one.starts_with("1. Marketing") && two.starts_with("2. Sales"),
+        "{one} / {two}"
+    );
+    // Anyone in the chat may open a choice; it is that passage, as the answer.
+    let second = replies(&h.send(press(2, Button::Choice(*id, 2))));
+    assert!(
+        second.contains("Sales relies on the personal touch."),
+        "{second}"
+    );
+    assert!(!second.contains("Marketing relies"), "{second}");
+    assert!(!second.contains("Did you mean"), "{second}");
+    let first = replies(&h.send(press(1, Button::Choice(*id, 1))));
+    assert!(first.contains("Marketing relies"), "{first}");
+    // A choice that does not exist, or under an answer long gone, is refused kindly.
+    let gone = replies(&h.send(press(1, Button::Choice(*id, 3))));
+    assert!(gone.contains("no longer remember"), "{gone}");
+    let gone = replies(&h.send(press(1, Button::Choice(id + 1000, 1))));
+    assert!(gone.contains("no longer remember"), "{gone}");
 }

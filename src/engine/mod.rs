@@ -9,10 +9,11 @@
 //!   [`intent`]: question shapes recognised by rule; [`rerank`]: the proximity
 //!   rerank; [`semantic`]: the sentence encoder that adds meaning to it;
 //!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
-//!   that does;
+//!   that does; [`ambiguity`]: when the best two tie and the reader is asked which;
 //! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`eval`]: scoring on question files.
 
+pub mod ambiguity;
 pub mod analysis;
 pub mod answer_span;
 pub mod confidence;

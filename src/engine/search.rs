@@ -70,6 +70,57 @@ pub struct Hit {
     vectors: Option<PassageVectors>,
 }
 
+impl Hit {
+    /// The whole passage's embedding, when the semantic stage ran for it.
+    pub fn passage_vector(&self) -> Option<&[f32]> {
+        self.vectors.as_ref().map(|v| v.passage.as_slice())
+    }
+
+    /// Whether `other` is this passage again: the same text (a copy in another
+    /// file) or an overlapping window of the same paragraph.
+    pub fn repeats(&self, other: &Hit) -> bool {
+        overlaps(self, other) || self.text == other.text
+    }
+}
+
+/// An answer built by hand (the question "q"), for tests of what is done with answers.
+#[cfg(test)]
+pub fn test_answer(confident: bool, passages: Vec<Hit>) -> Answer {
+    Answer {
+        question: "q".into(),
+        confident,
+        passages,
+        confidence: Confidence::NONE,
+        terms: Vec::new(),
+        truncated: false,
+        more: false,
+        author: None,
+    }
+}
+
+/// A hit built by hand, for tests of what is done with answers.
+#[cfg(test)]
+pub fn test_hit(text: &str, paragraph: u32, score: f32, similarity: Option<f32>) -> Hit {
+    Hit {
+        text: text.to_owned(),
+        score,
+        source: "corpus/article.md".to_owned(),
+        title: "The Article".to_owned(),
+        heading: None,
+        paragraph,
+        highlights: Vec::new(),
+        similarity,
+        sentence_similarity: similarity,
+        words: score,
+        coverage: 0.5,
+        answer_sentence: None,
+        start: u64::from(paragraph) * 1000,
+        end: u64::from(paragraph) * 1000 + text.len() as u64,
+        address: DocAddress::new(0, paragraph),
+        vectors: None,
+    }
+}
+
 /// The engine's answer to one question.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {

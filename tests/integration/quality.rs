@@ -196,7 +196,33 @@ fn off_topic_questions_sharing_the_articles_words_are_not_confident() {
     ] {
         let a = engine.search(q, 0, 3).expect("search");
         assert!(!a.confident, "{q}: {:?}", a.confidence);
+        // Nor offered as a choice between two passages.
+        assert_eq!(passagebot::engine::ambiguity::of(&a), None, "{q}");
     }
+}
+
+/// When the best two passages tie and say different things, `ask --json` says so
+/// and the terminal asks which one the reader means: confident ties, and unsure
+/// ones where both passages are close in meaning (instead of "not covered").
+#[test]
+fn a_tie_between_two_passages_is_asked_back_not_picked_silently() {
+    let s = Scratch::with_article();
+    for (q, confident) in [
+        ("Does marketing depend on research and analytics?", true),
+        ("What is marketing responsible for?", false),
+    ] {
+        let a = ask_json_tuned(&s, "", q);
+        assert_eq!(a["confident"], confident, "{q}: {a}");
+        let closeness = a["ambiguous"]["closeness"].as_f64().expect("a tie");
+        assert!((0.9..=1.0).contains(&closeness), "{q}: {closeness}");
+        let out = s.cmd().args(["ask", q]).output().expect("run");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("Did you mean [1] or [2]?"), "{q}: {text}");
+        assert!(!text.contains("do not seem to cover"), "{q}: {text}");
+    }
+    // A clear answer is not asked back.
+    let a = ask_json_tuned(&s, "", "Is the cost per touch higher in sales?");
+    assert!(a.get("ambiguous").is_none(), "{a}");
 }
 
 /// "Who wrote the pricing guide?" names that document's author, from its
