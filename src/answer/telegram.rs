@@ -863,6 +863,32 @@ mod tests {
     }
 
     #[test]
+    fn did_you_mean_shows_each_answering_sentence_cited_with_short_button_labels() {
+        use crate::engine::search::test_hit;
+        let mut a = answer();
+        let text = "Sales is personal. Marketing <uses> big data from many sources, every day of the week.";
+        let mut first = test_hit(text, 5, 2.0, Some(0.6));
+        first.answer_sentence = Some((19, text.len()));
+        a.passages = vec![first, test_hit("Sales & co.", 9, 1.9, Some(0.55))];
+        let blocks = did_you_mean(&a);
+        assert!(blocks[0].ends_with("Did you mean:"), "{blocks:?}");
+        assert!(blocks[1].starts_with("<b>1.</b> <blockquote>Marketing &lt;uses&gt; big data"));
+        assert!(blocks[1].ends_with("paragraph 5") && blocks[2].ends_with("paragraph 9"));
+        assert!(blocks[2].contains("Sales &amp; co."));
+        for block in &blocks {
+            assert_valid_html(block);
+        }
+        let label = choice_label(1, &a.passages[0]);
+        assert!(
+            label.starts_with("1. Marketing <uses>") && label.ends_with('…'),
+            "{label}"
+        );
+        assert!(label.chars().count() <= 43, "{label}");
+        a.confident = false;
+        assert!(did_you_mean(&a)[0].starts_with("I'm not sure which part"));
+    }
+
+    #[test]
     fn answer_blocks_note_a_cut_question_and_number_passages() {
         let mut a = answer();
         a.truncated = true;
