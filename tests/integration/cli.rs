@@ -33,12 +33,14 @@ fn ask_builds_the_index_on_first_use_and_quotes_the_right_passage() {
 
 #[test]
 fn ask_json_follows_the_contract() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let out = s
         .cmd()
         .args(["ask", "--json", "--top", "2", "Is marketing data driven?"])
         .assert()
         .success()
+        // The copied index is fresh: nothing is built.
+        .stderr(predicate::str::is_empty())
         .get_output()
         .stdout
         .clone();
@@ -75,7 +77,7 @@ fn ask_json_follows_the_contract() {
 
 #[test]
 fn ask_reads_stdin_in_order_and_blank_lines_still_get_an_object() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let out = s
         .cmd()
         .args(["ask", "--json"])
@@ -110,7 +112,7 @@ fn ask_reads_stdin_in_order_and_blank_lines_still_get_an_object() {
 
 #[test]
 fn ask_without_json_skips_blank_lines_and_says_when_it_does_not_know() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     s.cmd()
         .arg("ask")
         .write_stdin("\nHow do I bake sourdough bread?\n\n")
@@ -262,7 +264,7 @@ fn corpus_and_index_come_from_flags_or_environment() {
 
 #[test]
 fn chat_answers_more_why_and_quit_when_piped() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     s.cmd()
         .arg("chat")
         .write_stdin("Is marketing data driven?\n:more\n:why\n:quit\nnever answered\n")
@@ -278,7 +280,7 @@ fn chat_answers_more_why_and_quit_when_piped() {
 
 #[test]
 fn chat_explains_before_any_question_and_rejects_unknown_commands() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     s.cmd()
         .arg("chat")
         .write_stdin(":why\n:more\n:bogus\n")
@@ -301,7 +303,7 @@ fn help_shows_examples() {
 
 #[test]
 fn eval_scores_a_question_file_and_lists_misses() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let file = s.dir.path().join("q.jsonl");
     std::fs::write(
         &file,
@@ -337,7 +339,7 @@ fn eval_scores_a_question_file_and_lists_misses() {
 
 #[test]
 fn ask_shows_the_hand_over_decision_in_json_and_on_the_terminal() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let out = s
         .cmd()
         .args(["ask", "--json"])

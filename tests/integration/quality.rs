@@ -30,7 +30,7 @@ const HOSTILE: &[&str] = &[
 
 #[test]
 fn hostile_input_never_errors_or_panics() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     let long = "marketing data ".repeat(700); // ~10 KB
     for q in HOSTILE.iter().copied().chain([long.as_str()]) {
@@ -69,7 +69,7 @@ fn hostile_input_never_errors_or_panics() {
 
 #[test]
 fn off_topic_questions_are_not_confident() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     for q in questions("article-questions.jsonl")
         .iter()
@@ -95,7 +95,7 @@ fn off_topic_questions_are_not_confident() {
 
 #[test]
 fn real_questions_find_their_passage_first_and_confidently() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     let all = questions("article-questions.jsonl");
     let mut misses = Vec::new();
@@ -122,7 +122,7 @@ fn real_questions_find_their_passage_first_and_confidently() {
 /// would: the right passage first, and presented as the answer.
 #[test]
 fn paraphrases_in_a_readers_own_words_are_answered_through_the_binary() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let cases = [
         (
             "How big an audience is marketing trying to reach?",
@@ -183,7 +183,7 @@ fn paraphrases_in_a_readers_own_words_are_answered_through_the_binary() {
 /// never presented as answered.
 #[test]
 fn off_topic_questions_sharing_the_articles_words_are_not_confident() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     for q in [
         "Which CRM should my sales team buy?",
@@ -206,7 +206,7 @@ fn off_topic_questions_sharing_the_articles_words_are_not_confident() {
 /// ones where both passages are close in meaning (instead of "not covered").
 #[test]
 fn a_tie_between_two_passages_is_asked_back_not_picked_silently() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     for (q, confident) in [
         ("Does marketing depend on research and analytics?", true),
         ("What is marketing responsible for?", false),
@@ -229,7 +229,7 @@ fn a_tie_between_two_passages_is_asked_back_not_picked_silently() {
 /// front matter, among several documents.
 #[test]
 fn who_wrote_a_named_document_is_answered_from_its_metadata() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     std::fs::write(
         s.corpus().join("pricing-guide.md"),
         "---\ntitle: The Pricing Guide\nauthor: Ann Lee\n---\n\nSet prices from value, not from cost. Review them every quarter.\n",
@@ -255,7 +255,7 @@ fn who_wrote_a_named_document_is_answered_from_its_metadata() {
 
 #[test]
 fn typos_are_corrected_to_indexed_words() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let a = s
         .engine()
         .search("Is negotation part of sales?", 0, 1)
@@ -270,7 +270,7 @@ fn typos_are_corrected_to_indexed_words() {
 
 #[test]
 fn who_wrote_it_finds_the_byline() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let a = s
         .engine()
         .search("Who wrote this article?", 0, 1)
@@ -281,7 +281,7 @@ fn who_wrote_it_finds_the_byline() {
 
 #[test]
 fn a_paraphrase_sharing_no_word_is_answered_by_meaning() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     // "bargaining", "something", "salespeople": none of them is in the article.
     let a = engine
@@ -360,7 +360,7 @@ fn the_semantic_stage_reorders_by_meaning_and_its_switch_turns_it_off() {
 
 #[test]
 fn a_question_the_words_settle_skips_the_encoder_and_the_switch_compares_every_question() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     // One paragraph holds "data-driven", well ahead of the others.
     let settled = engine
@@ -411,7 +411,7 @@ fn ask_json_tuned(s: &Scratch, tuning: &str, question: &str) -> serde_json::Valu
 
 #[test]
 fn more_continues_where_the_answer_stopped_without_repeats() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     let first = engine
         .search("sales marketing customer", 0, 2)
@@ -525,7 +525,7 @@ fn random_unicode_questions_never_panic_anywhere() {
         "ς",
         "\u{feff}",
     ];
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let engine = s.engine();
     let mut state: u64 = 0x5eed;
     let mut next = || {

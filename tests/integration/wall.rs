@@ -119,8 +119,8 @@ async fn a_question_asked_in_telegram_appears_on_the_wall_in_chromium_within_a_s
  {
     // First: without Chromium this fails at once, saying how to install it.
     let browser = Browser::start().await;
-    let s = Scratch::with_article();
-    s.engine(); // the index, built before the clock matters
+    let s = Scratch::with_article_index();
+    s.engine(); // the index, ready before the clock matters
     let fake = FakeTelegram::start().await;
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_passagebot"))
@@ -365,7 +365,7 @@ fn a_wall_open_to_the_network_without_a_token_refuses_to_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_with_a_wall_runs_the_classroom_demo_without_telegram() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_passagebot"))
         .current_dir(s.dir.path())
@@ -422,7 +422,7 @@ fn report(s: &Scratch) -> String {
 
 #[test]
 fn report_after_chat_log_and_ask_log_shows_the_demos_questions() {
-    let s = Scratch::with_article();
+    let s = Scratch::with_article_index();
     s.cmd()
         .args(["chat", "--log"])
         .write_stdin(DEMO)

@@ -2,6 +2,7 @@
 //! bundled article, and a temporary index folder beside it.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use passagebot::{Engine, Paths};
 use tempfile::TempDir;
@@ -24,6 +25,27 @@ impl Scratch {
         let s = Scratch::empty();
         std::fs::create_dir_all(s.corpus()).expect("corpus dir");
         std::fs::write(s.corpus().join("sales-vs-marketing.md"), article()).expect("write article");
+        s
+    }
+
+    /// [`Scratch::with_article`] with the article's index already in `index/`: a
+    /// copy of one built once per test run, fresh for this corpus (the article is
+    /// written with the same modification time), so neither the binary nor
+    /// [`Scratch::engine`] builds again. For tests about answers, not about building:
+    /// each build encodes the article, seconds of every test run.
+    pub fn with_article_index() -> Scratch {
+        let built = built_article();
+        let s = Scratch::with_article();
+        let file = s.corpus().join("sales-vs-marketing.md");
+        let modified = std::fs::metadata(built.path().join("corpus/sales-vs-marketing.md"))
+            .and_then(|m| m.modified())
+            .expect("the built article's time");
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .and_then(|f| f.set_modified(modified))
+            .expect("set the article's time");
+        copy_dir(&built.path().join("index"), &s.index());
         s
     }
 
@@ -61,6 +83,32 @@ impl Scratch {
             .env_remove("PASSAGEBOT_TUNING")
             .env_remove("RUST_LOG");
         cmd
+    }
+}
+
+/// The scratch folder whose index [`Scratch::with_article_index`] copies, built
+/// the first time a test asks for it.
+fn built_article() -> &'static TempDir {
+    static BUILT: OnceLock<TempDir> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        // Built by the binary, as the tests run it: from inside the folder, so the
+        // passages' sources read `corpus/…`.
+        let s = Scratch::with_article();
+        s.cmd().arg("index").assert().success();
+        s.dir
+    })
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("read a folder") {
+        let entry = entry.expect("a folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
     }
 }
 
