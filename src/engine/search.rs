@@ -799,12 +799,23 @@ impl Engine {
 /// scale and the weights say how much each counts. Words count a quarter of
 /// what meaning does: people ask in their own words, and a passage that
 /// repeats the question's common words is not the one that answers it
-/// (QUALITY.md, step 19, measured on the article sets and SQuAD).
+/// (QUALITY.md, step 19, measured on the article sets and SQuAD). Unless the
+/// question is asked in the documents' words (a candidate covers
+/// `worded_from` of it): then the words agree with a passage and count
+/// `lexical_worded` (step 22).
 fn add_meaning(tuning: &Tuning, question: &[f32], candidates: &mut [(Hit, Vec<Token>)]) {
     let best = candidates
         .iter()
         .map(|(h, _)| h.words)
         .fold(0.0f32, f32::max);
+    let worded = candidates
+        .iter()
+        .any(|(h, _)| h.coverage >= tuning.worded_from);
+    let lexical = if worded {
+        tuning.lexical_worded
+    } else {
+        tuning.lexical
+    };
     for (hit, _) in candidates.iter_mut() {
         let words = if best > 0.0 { hit.words / best } else { 0.0 };
         let (cosine, sentence) = match &hit.vectors {
@@ -818,7 +829,7 @@ fn add_meaning(tuning: &Tuning, question: &[f32], candidates: &mut [(Hit, Vec<To
             hit.similarity = Some(cosine);
             hit.sentence_similarity = Some(sentence);
         }
-        hit.score = tuning.lexical * words
+        hit.score = lexical * words
             + tuning.semantic * cosine
             + tuning.sentence * sentence
             + tuning.coverage * hit.coverage;

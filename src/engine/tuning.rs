@@ -29,6 +29,11 @@ pub struct Tuning {
     /// Weight of the word score, scaled to the best candidate's (0..1), when
     /// meaning is compared.
     pub lexical: f32,
+    /// Weight of the word score instead of `lexical` when the question is asked
+    /// in the documents' own words: some candidate's words cover at least
+    /// `worded_from` of its weight (QUALITY.md, step 22).
+    pub lexical_worded: f32,
+    pub worded_from: f32,
     /// Weight of the share of the question's weight a passage's words cover,
     /// when meaning is compared.
     pub coverage: f32,
@@ -61,6 +66,8 @@ impl Default for Tuning {
             semantic: 2.0,
             sentence: 2.0,
             lexical: 0.25,
+            lexical_worded: 0.75,
+            worded_from: 0.5,
             coverage: 0.5,
             dense_recall: 10,
             recall_floor: 0.3,
@@ -79,7 +86,7 @@ impl Tuning {
 
 /// The knobs' names, for error messages.
 const KNOBS: &str = "context, heading, title, proximity, half_distance, candidates, \
-semantic, sentence, lexical, coverage, dense_recall, recall_floor, late_chunking, decisive";
+semantic, sentence, lexical, lexical_worded, worded_from, coverage, dense_recall, recall_floor, late_chunking, decisive";
 
 /// Defaults with `key=value,key=value` overrides applied (an empty string is the
 /// defaults). Out-of-range values are clamped to the knob's range.
@@ -108,6 +115,8 @@ impl FromStr for Tuning {
                 "semantic" => t.semantic = v.max(0.0),
                 "sentence" => t.sentence = v.max(0.0),
                 "lexical" => t.lexical = v.max(0.0),
+                "lexical_worded" => t.lexical_worded = v.max(0.0),
+                "worded_from" => t.worded_from = v.clamp(0.0, 2.0),
                 "coverage" => t.coverage = v.max(0.0),
                 "dense_recall" => t.dense_recall = v.clamp(0.0, 10_000.0) as usize,
                 "recall_floor" => t.recall_floor = v.clamp(-1.0, 1.0),
@@ -139,6 +148,8 @@ mod tests {
         assert!(unknown.contains("unknown knob \"bogus\""), "{unknown}");
         assert!("context".parse::<Tuning>().is_err());
         assert!("title=NaN".parse::<Tuning>().is_err());
+        let worded: Tuning = "lexical_worded=0.25,worded_from=9".parse().unwrap();
+        assert_eq!((worded.lexical_worded, worded.worded_from), (0.25, 2.0));
         let late: Tuning = "late_chunking=1".parse().unwrap();
         assert!(late.late_chunking && !Tuning::default().late_chunking);
     }
