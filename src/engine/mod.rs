@@ -9,7 +9,7 @@
 //!   [`intent`]: question shapes recognised by rule; [`rerank`]: the proximity
 //!   rerank; [`semantic`]: the sentence encoder that adds meaning to it;
 //!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
-//!   that does;
+//!   that does; [`typo`]: correcting words the corpus never uses;
 //! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`eval`]: scoring on question files.
 
@@ -25,3 +25,4 @@ pub mod rerank;
 pub mod search;
 pub mod semantic;
 pub mod tuning;
+pub mod typo;
