@@ -876,6 +876,17 @@ mod tests {
         assert_eq!(visible_len("&#128512;"), 2);
     }
 
+    /// The text a person sees: tags left out, entities decoded.
+    fn visible_text(html: &str) -> String {
+        tokens(html)
+            .filter_map(|t| match t {
+                Token::Text(s) => Some(s.to_owned()),
+                Token::Entity(e) => decode_entity(e).map(String::from),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn split_keeps_blocks_whole_and_messages_under_the_limit() {
         let blocks: Vec<String> = (0..10)
@@ -913,15 +924,7 @@ mod tests {
         // No word lost or broken: the visible words, in order, are the original ones.
         let visible: String = parts
             .iter()
-            .map(|p| {
-                tokens(p)
-                    .filter_map(|t| match t {
-                        Token::Text(s) => Some(s.to_owned()),
-                        Token::Entity(e) => decode_entity(e).map(String::from),
-                        _ => None,
-                    })
-                    .collect::<String>()
-            })
+            .map(|p| visible_text(p))
             .collect::<Vec<_>>()
             .join(" ");
         let expected: Vec<&str> = text.split_whitespace().collect();
@@ -966,17 +969,7 @@ mod tests {
                     assert_valid_html(p);
                 }
                 // Nothing lost: the visible characters, spaces aside, are the block's.
-                let strip = |s: &str| -> String {
-                    tokens(s)
-                        .filter_map(|t| match t {
-                            Token::Text(s) => Some(s.to_owned()),
-                            Token::Entity(e) => decode_entity(e).map(String::from),
-                            _ => None,
-                        })
-                        .collect::<String>()
-                        .split_whitespace()
-                        .collect()
-                };
+                let strip = |s: &str| -> String { visible_text(s).split_whitespace().collect() };
                 let got: String = parts.iter().map(|p| strip(p)).collect();
                 assert_eq!(got, strip(block), "limit {limit}");
             }
