@@ -453,7 +453,10 @@ async fn after_kill_9_mid_rebuild_the_restarted_bot_answers_from_a_whole_index()
     .expect("write garden");
     let deadline = Instant::now() + Duration::from_secs(60);
     while !building(&index) {
-        assert!(Instant::now() < deadline, "the watcher never started a rebuild");
+        assert!(
+            Instant::now() < deadline,
+            "the watcher never started a rebuild"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let log = first.kill();
@@ -468,7 +471,10 @@ async fn after_kill_9_mid_rebuild_the_restarted_bot_answers_from_a_whole_index()
         .expect("search");
     assert!(a.passages[0].text.contains("data-driven"));
     if current == live {
-        assert!(building(&index), "the killed build left no staging folder to clean");
+        assert!(
+            building(&index),
+            "the killed build left no staging folder to clean"
+        );
     }
 
     // Restarted, the bot removes the dead build, builds the change and serves it.
@@ -476,7 +482,10 @@ async fn after_kill_9_mid_rebuild_the_restarted_bot_answers_from_a_whole_index()
     fake.push_update(tg::private_text(PERSON, "What did the gardener plant?"));
     let sent = fake.wait_for_messages(PERSON, 2).await;
     assert!(sent[1].text().contains("tulips"), "{}", sent[1].text());
-    assert!(!building(&index), "a dead build is left in the index folder");
+    assert!(
+        !building(&index),
+        "a dead build is left in the index folder"
+    );
     let after = std::fs::read_to_string(index.join("CURRENT")).expect("CURRENT");
     assert_ne!(after, live, "the restart did not build the change");
     drop(second);
