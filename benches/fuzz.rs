@@ -645,9 +645,9 @@ fn targets<'a>(base: &'a Answer, pdf_seeds: &'a [Vec<u8>]) -> Vec<(&'static str,
                     &a,
                 ));
                 blocks.push(telegram::why(&a.question, &passagebot::answer::explain(&a)));
-                // Telegram's limit. Smaller limits (FUZZ_SMALL_LIMITS=1) find
-                // messages one character over a limit under about 300: not
-                // reachable by the bot, left to the owner of the splitter.
+                // Telegram's limit. Smaller limits (FUZZ_SMALL_LIMITS=1) found
+                // messages one character over a limit under about 300 (fixed
+                // in session 6; RELIABILITY.md).
                 let limit = if small_limits() && rng.chance(4) {
                     16 + rng.below(300)
                 } else {

@@ -10,6 +10,15 @@
 //! the crowd-written questions of `questions.jsonl` beside the articles file.
 //! Run with `cargo bench --bench search`;
 //! results go to `BENCHMARKS.md` by hand, with the machine.
+//!
+//! Typo correction (`typo/…`): words-only indexes of about 1,000, 10,000
+//! and 100,000 passages (`PASSAGEBOT_BENCH_TYPO=1000,10000` picks sizes,
+//! `PASSAGEBOT_BENCH_ONLY=typo` skips the rest) made of the SQuAD articles,
+//! each copy after the first with a share of its words given a suffix of
+//! their own so that the vocabulary grows with the corpus, as a real one
+//! does. Each misspelled word (a letter dropped, doubled, swapped or
+//! changed) is corrected and timed; `PASSAGEBOT_BENCH_TYPO_OUT=FILE` writes
+//! every correction, to compare two versions.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -218,6 +227,9 @@ fn article_questions() -> Vec<String> {
 }
 
 fn benches(c: &mut Criterion) {
+    if std::env::var("PASSAGEBOT_BENCH_ONLY").is_ok_and(|v| v == "typo") {
+        return;
+    }
     let root = tempfile::tempdir().expect("tempdir");
     // With the sentence encoder, a build encodes every passage (tens a
     // second): the 13,520-passage corpus is built only on request.
@@ -301,5 +313,169 @@ fn bench_both(c: &mut Criterion, name: &str, engine: &Engine, questions: &LargeQ
     }
 }
 
-criterion_group!(search, benches);
+/// A deterministic pseudo-random number (splitmix64) of `seed`.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Writes a corpus of about `passages` passages from the SQuAD articles (the
+/// bundled article's paragraphs without them); returns distinct words written
+/// and words to misspell.
+fn typo_corpus(dir: &Path, passages: usize) -> (usize, Vec<String>) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    let articles =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/squad/articles.jsonl");
+    let mut texts: Vec<Vec<String>> = Vec::new();
+    if let Ok(raw) = std::fs::read_to_string(&articles) {
+        for line in raw.lines() {
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
+                texts.push(
+                    v["paragraphs"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|p| p.as_str())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    } else {
+        let article = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sales-vs-marketing.md"),
+        )
+        .expect("article");
+        texts.push(article.split("\n\n").skip(1).map(String::from).collect());
+    }
+    let mut words = std::collections::HashSet::new();
+    // The SQuAD paragraphs make 1.65 passages each on average.
+    let mut written = 0.0;
+    let mut copy = 0u64;
+    while written < passages as f64 {
+        for (i, paragraphs) in texts.iter().enumerate() {
+            let mut out = String::new();
+            for (k, p) in paragraphs.iter().enumerate() {
+                if written >= passages as f64 {
+                    break;
+                }
+                written += 1.65;
+                for (w, word) in p.split_whitespace().enumerate() {
+                    let seed = mix(copy << 40 ^ (i as u64) << 20 ^ (k as u64) << 10 ^ w as u64);
+                    let alphabetic =
+                        word.len() >= 5 && word.chars().all(|c| c.is_ascii_alphabetic());
+                    if copy > 0 && alphabetic && seed.is_multiple_of(6) {
+                        // A suffix of this copy: new words of the same first letter.
+                        let mut n = copy * 7 + seed % 7;
+                        let mut form = word.to_string();
+                        while n > 0 {
+                            form.push((b'a' + (n % 26) as u8) as char);
+                            n /= 26;
+                        }
+                        words.insert(form.to_lowercase());
+                        out.push_str(&form);
+                    } else {
+                        words.insert(word.to_lowercase());
+                        out.push_str(word);
+                    }
+                    out.push(' ');
+                }
+                out.push_str("\n\n");
+            }
+            if !out.is_empty() {
+                std::fs::write(dir.join(format!("{copy:03}-{i:02}.md")), out).expect("write");
+            }
+        }
+        copy += 1;
+    }
+    // Misspellings of words of the first copy, as people make them.
+    let mut typos = Vec::new();
+    let base: Vec<&String> = texts
+        .iter()
+        .flatten()
+        .flat_map(|p| p.split_whitespace())
+        .filter(|w| w.len() >= 5 && w.chars().all(|c| c.is_ascii_lowercase()))
+        .filter_map(|w| words.get(w))
+        .collect();
+    for n in 0..200u64 {
+        let seed = mix(n ^ 0x7970_6f73);
+        let mut w: Vec<char> = base[(seed % base.len() as u64) as usize].chars().collect();
+        let at = 1 + (seed >> 8) as usize % (w.len() - 2);
+        match (seed >> 16) % 4 {
+            0 => {
+                w.remove(at);
+            }
+            1 => w.insert(at, w[at]),
+            2 => w.swap(at, at + 1),
+            _ => w[at] = (b'a' + ((seed >> 24) % 26) as u8) as char,
+        }
+        typos.push(w.into_iter().collect());
+    }
+    (words.len(), typos)
+}
+
+/// Typo correction at growing vocabularies (see the file's comment).
+fn typo(c: &mut Criterion) {
+    let sizes: Vec<usize> = std::env::var("PASSAGEBOT_BENCH_TYPO")
+        .unwrap_or_else(|_| "1000,10000,100000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let root = tempfile::tempdir().expect("tempdir");
+    let words_only: passagebot::engine::tuning::Tuning =
+        "semantic=0,sentence=0".parse().expect("tuning");
+    let mut out = String::new();
+    for size in sizes {
+        let paths = Paths {
+            corpus: root.path().join(format!("typo-{size}")),
+            index: root.path().join(format!("typo-{size}-index")),
+        };
+        let (distinct, typos) = typo_corpus(&paths.corpus, size);
+        let started = Instant::now();
+        let report =
+            passagebot::engine::index::build(&paths.corpus, &paths.index, &words_only, &|_| {})
+                .expect("build");
+        let built = started.elapsed();
+        let started = Instant::now();
+        let engine = Engine::open(&paths.index, words_only).expect("engine");
+        let opened = started.elapsed();
+        let mut times: Vec<Duration> = Vec::new();
+        let mut corrected = 0;
+        for word in &typos {
+            let t = Instant::now();
+            let fix = black_box(engine.correction(black_box(word)));
+            times.push(t.elapsed());
+            corrected += usize::from(fix.is_some());
+            out.push_str(&format!("{size}\t{word}\t{}\n", fix.unwrap_or_default()));
+        }
+        let mean = times.iter().sum::<Duration>() / times.len() as u32;
+        times.sort();
+        let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+        eprintln!(
+            "typo/{size}: {} passages, ~{distinct} distinct words, built in {built:?}, opened in {opened:?}; \
+             {} misspelled words, {corrected} corrected: mean {mean:?}, p50 {:?}, p90 {:?}, max {:?} per word",
+            report.manifest.passages,
+            typos.len(),
+            at(0.5),
+            at(0.9),
+            at(1.0),
+        );
+        let mut i = 0;
+        c.bench_function(&format!("typo/{size} passages"), |b| {
+            b.iter(|| {
+                i += 1;
+                black_box(engine.correction(black_box(&typos[i % typos.len()])))
+            })
+        });
+    }
+    if let Some(file) = std::env::var_os("PASSAGEBOT_BENCH_TYPO_OUT") {
+        std::fs::write(file, out).expect("write corrections");
+    }
+}
+
+criterion_group!(search, benches, typo);
 criterion_main!(search);

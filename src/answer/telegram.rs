@@ -694,9 +694,19 @@ fn split_block(html: &str, limit: usize) -> Vec<String> {
             _ => (0, false),
         };
         if width > 0 && cur_len + width > limit {
-            // Cut at the last whitespace if there is one, else right here.
+            // Cut at the last whitespace if there is one and the words after it
+            // leave room for this unit, else right here. (Without the room
+            // check, a tail of `limit - 1` characters and a unit two UTF-16
+            // units wide, an emoji, made a part one character over the limit.)
             let (at, tags) = match cut.take() {
-                Some((at, tags)) if at > 0 => (at, tags),
+                Some((at, tags))
+                    if at > 0
+                        && visible_len(cur[at..].trim_start_matches(char::is_whitespace))
+                            + width
+                            <= limit =>
+                {
+                    (at, tags)
+                }
                 _ => (cur.len(), open.clone()),
             };
             let tail = cur.split_off(at);
@@ -931,6 +941,17 @@ mod tests {
         assert_eq!(visible_len("&#128512;"), 2);
     }
 
+    /// The text a person sees: tags left out, entities decoded.
+    fn visible_text(html: &str) -> String {
+        tokens(html)
+            .filter_map(|t| match t {
+                Token::Text(s) => Some(s.to_owned()),
+                Token::Entity(e) => decode_entity(e).map(String::from),
+                _ => None,
+            })
+            .collect()
+    }
+
     #[test]
     fn split_keeps_blocks_whole_and_messages_under_the_limit() {
         let blocks: Vec<String> = (0..10)
@@ -968,15 +989,7 @@ mod tests {
         // No word lost or broken: the visible words, in order, are the original ones.
         let visible: String = parts
             .iter()
-            .map(|p| {
-                tokens(p)
-                    .filter_map(|t| match t {
-                        Token::Text(s) => Some(s.to_owned()),
-                        Token::Entity(e) => decode_entity(e).map(String::from),
-                        _ => None,
-                    })
-                    .collect::<String>()
-            })
+            .map(|p| visible_text(p))
             .collect::<Vec<_>>()
             .join(" ");
         let expected: Vec<&str> = text.split_whitespace().collect();
@@ -992,6 +1005,39 @@ mod tests {
         for p in &parts {
             assert!(visible_len(p) <= MESSAGE_LIMIT);
             assert_valid_html(p);
+        }
+    }
+
+    /// Found by fuzzing (`FUZZ_SEED=14 FUZZ_ONLY=telegram FUZZ_SMALL_LIMITS=1`):
+    /// a cut at the last space left `limit - 1` characters after it, and the
+    /// emoji that did not fit (two UTF-16 units) was added to them, one over.
+    #[test]
+    fn split_never_exceeds_small_limits_when_a_wide_character_follows_a_long_word() {
+        for limit in 4..120 {
+            let blocks = [
+                format!(" {}\u{1F600}", "b".repeat(limit - 1)),
+                format!(
+                    "<b>{}</b> {}\u{1F600} tail",
+                    "a".repeat(limit),
+                    "c".repeat(limit - 1)
+                ),
+                format!("x {}&#128512; y", "d".repeat(limit - 2)),
+            ];
+            for block in &blocks {
+                let parts = split(std::slice::from_ref(block), limit);
+                for p in &parts {
+                    assert!(
+                        visible_len(p) <= limit,
+                        "{} > {limit} in {p:?}",
+                        visible_len(p)
+                    );
+                    assert_valid_html(p);
+                }
+                // Nothing lost: the visible characters, spaces aside, are the block's.
+                let strip = |s: &str| -> String { visible_text(s).split_whitespace().collect() };
+                let got: String = parts.iter().map(|p| strip(p)).collect();
+                assert_eq!(got, strip(block), "limit {limit}");
+            }
         }
     }
 

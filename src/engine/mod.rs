@@ -10,6 +10,7 @@
 //!   rerank; [`semantic`]: the sentence encoder that adds meaning to it;
 //!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
 //!   that does; [`ambiguity`]: when the best two tie and the reader is asked which;
+//!   [`typo`]: correcting words the corpus never uses;
 //! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`eval`]: scoring on question files.
 
@@ -26,3 +27,4 @@ pub mod rerank;
 pub mod search;
 pub mod semantic;
 pub mod tuning;
+pub mod typo;

@@ -5,9 +5,8 @@
 //! ("(", `"unclosed`, `AND OR NOT`, `title:x`, emoji, 10 KB of text) can be a
 //! syntax error. A term the corpus never uses is corrected to the nearest
 //! indexed term when one is a single edit away (two for long words), so typos
-//! still find their passage.
+//! still find their passage ([`crate::engine::typo`]).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
@@ -26,6 +25,7 @@ use crate::engine::intent;
 use crate::engine::rerank;
 use crate::engine::semantic::{self, PassageVectors};
 use crate::engine::tuning::Tuning;
+use crate::engine::typo::Vocabulary;
 use crate::error::{Error, Result};
 
 /// Added to the score of a passage that names the author asked about, so it
@@ -156,59 +156,6 @@ pub struct DocSummary {
     pub source: String,
     pub author: Option<String>,
     pub passages: usize,
-}
-
-/// The indexed terms of the passage text with their document frequencies,
-/// grouped by first letter for typo correction.
-#[derive(Debug, Default)]
-struct Vocabulary {
-    by_initial: HashMap<char, Vec<(String, u64)>>,
-}
-
-impl Vocabulary {
-    fn read(searcher: &Searcher, fields: &Fields) -> Result<Vocabulary> {
-        let mut counts: HashMap<String, u64> = HashMap::new();
-        for segment in searcher.segment_readers() {
-            let inverted = segment.inverted_index(fields.text)?;
-            let mut stream = inverted
-                .terms()
-                .stream()
-                .map_err(tantivy::TantivyError::from)?;
-            while stream.advance() {
-                if let Ok(term) = std::str::from_utf8(stream.key()) {
-                    *counts.entry(term.to_string()).or_default() +=
-                        u64::from(stream.value().doc_freq);
-                }
-            }
-        }
-        let mut by_initial: HashMap<char, Vec<(String, u64)>> = HashMap::new();
-        for (term, df) in counts {
-            if let Some(c) = term.chars().next() {
-                by_initial.entry(c).or_default().push((term, df));
-            }
-        }
-        Ok(Vocabulary { by_initial })
-    }
-
-    /// The nearest indexed term to an unknown one: same first letter (typos
-    /// rarely hit it), one edit for words up to 8 letters, two beyond; ties go
-    /// to the more frequent term.
-    fn correct(&self, term: &str) -> Option<(String, u64)> {
-        let len = term.chars().count();
-        if len < 4 || term.chars().any(|c| c.is_numeric()) {
-            return None;
-        }
-        let max = if len <= 8 { 1 } else { 2 };
-        let first = term.chars().next()?;
-        self.by_initial
-            .get(&first)?
-            .iter()
-            .filter(|(t, _)| t.chars().count().abs_diff(len) <= max)
-            .map(|(t, df)| (strsim::damerau_levenshtein(term, t), t, *df))
-            .filter(|&(d, _, _)| d <= max)
-            .min_by(|a, b| a.0.cmp(&b.0).then(b.2.cmp(&a.2)))
-            .map(|(_, t, df)| (t.clone(), df))
-    }
 }
 
 /// A searchable index. Cheap to share (`Arc<Engine>`); every method blocks.
@@ -342,7 +289,7 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let vocabulary = Vocabulary::read(&reader.searcher(), &fields)?;
+        let vocabulary = Vocabulary::read(&reader.searcher(), fields.text)?;
         let dense = DenseIndex::read(&reader.searcher(), &fields, &tuning)?;
         let summary = IndexSummary {
             documents: manifest
@@ -629,6 +576,12 @@ impl Engine {
         }
         found.sort_by_key(|(o, _)| *o);
         Ok(found.into_iter().take(n).map(|(_, a)| a).collect())
+    }
+
+    /// The indexed term typo correction would put for `word`, were the index
+    /// to lack it (questions correct only words it lacks); for benches.
+    pub fn correction(&self, word: &str) -> Option<String> {
+        self.vocabulary.correct(word).map(|(term, _)| term)
     }
 
     /// The weight of one question term, correcting it when the corpus lacks it.

@@ -407,3 +407,86 @@ async fn after_kill_9_mid_ticket_the_ticket_survives_the_relay_continues_and_log
         "a private chat id reached the log:\n{log}"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// kill -9 mid-rebuild: the bot's own live reload, as an operator runs the binary.
+
+/// Whether a build is under way in the index folder: its staging folder exists.
+fn building(index: &std::path::Path) -> bool {
+    std::fs::read_dir(index)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with(".build-"))
+}
+
+/// Issue 14: the killed-indexer test killed `passagebot index`; the bot's own
+/// rebuild (the watcher's, after a corpus change) had never been killed.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_kill_9_mid_rebuild_the_restarted_bot_answers_from_a_whole_index() {
+    const PERSON: i64 = 123_454_321;
+    let dir = article_folder();
+    let index = dir.path().join("index");
+    let fake = FakeTelegram::start().await;
+
+    let first = Process::start(dir.path(), &fake);
+    // Answered: the index is built and the watcher (started before serving) runs.
+    fake.push_update(tg::private_text(PERSON, "Is marketing data driven?"));
+    fake.wait_for_messages(PERSON, 1).await;
+    let live = std::fs::read_to_string(index.join("CURRENT")).expect("CURRENT");
+    // A corpus change the watcher rebuilds for, with enough passages that the
+    // sentence encoder is still at them when the kill comes.
+    let filler = "Widgets and gadgets are compared at length in this filler paragraph. ".repeat(4);
+    for i in 0..3 {
+        let body: Vec<String> = (0..16).map(|j| format!("Part {i}-{j}. {filler}")).collect();
+        std::fs::write(
+            dir.path().join(format!("corpus/bulk-{i}.md")),
+            format!("# Bulk {i}\n\n{}\n", body.join("\n\n")),
+        )
+        .expect("write bulk");
+    }
+    std::fs::write(
+        dir.path().join("corpus/garden.md"),
+        "# The garden\n\nThe gardener planted tulips along the north wall in October.\n",
+    )
+    .expect("write garden");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !building(&index) {
+        assert!(
+            Instant::now() < deadline,
+            "the watcher never started a rebuild"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let log = first.kill();
+    assert!(log.contains("watching"), "{log}");
+
+    // What the kill interrupted is not used: CURRENT still names a whole
+    // generation (the previous one, unless the build had just finished), and it answers.
+    let current = std::fs::read_to_string(index.join("CURRENT")).expect("CURRENT");
+    let engine = passagebot::Engine::open(&index, Default::default()).expect("a whole index");
+    let a = engine
+        .search("Is marketing data driven?", 0, 1)
+        .expect("search");
+    assert!(a.passages[0].text.contains("data-driven"));
+    if current == live {
+        assert!(
+            building(&index),
+            "the killed build left no staging folder to clean"
+        );
+    }
+
+    // Restarted, the bot removes the dead build, builds the change and serves it.
+    let second = Process::start(dir.path(), &fake);
+    fake.push_update(tg::private_text(PERSON, "What did the gardener plant?"));
+    let sent = fake.wait_for_messages(PERSON, 2).await;
+    assert!(sent[1].text().contains("tulips"), "{}", sent[1].text());
+    assert!(
+        !building(&index),
+        "a dead build is left in the index folder"
+    );
+    let after = std::fs::read_to_string(index.join("CURRENT")).expect("CURRENT");
+    assert_ne!(after, live, "the restart did not build the change");
+    drop(second);
+}

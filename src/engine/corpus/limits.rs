@@ -6,6 +6,8 @@
 //! bot rebuilds inside its own process, so these are what stand between a
 //! hostile or accidental document and the bot's memory and time.
 
+use std::time::Duration;
+
 /// Largest file read at all, in bytes (16 MiB). Checked before reading.
 ///
 /// Parsing costs a few times the file's size in memory (the text, its clean
@@ -52,6 +54,58 @@ pub fn too_deep(depth: usize) -> String {
     )
 }
 
+/// Longest the parsing of one file may take by default (30 s), passed to
+/// [`load_file_within`](super::load::load_file_within) by whoever sets it.
+///
+/// The size limit and linear parsers keep real files far below this (the
+/// fuzzing of RELIABILITY.md found no input over a second); this is the
+/// guard for what they missed: a PDF that sends pdf-extract into a long
+/// loop, a page html5ever chews on. A file over it is skipped with a
+/// warning and the build goes on. Rust cannot stop a thread from outside,
+/// so the parse runs on a worker thread that the build stops waiting for:
+/// it finishes on its own and its result is dropped.
+pub const PARSE_BUDGET: Duration = Duration::from_secs(30);
+
+/// Most parses over their time budget that may still be running in the
+/// process at once (each holds its file's bytes and a thread).
+///
+/// While this many are running, further files are skipped without being
+/// parsed ([`parsers_busy`]) rather than piling up threads and memory.
+pub const MAX_PARSE_STRAGGLERS: usize = 2;
+
+/// Why a file whose parsing ran over its time budget is skipped.
+pub fn too_slow(budget: Duration) -> String {
+    format!(
+        "parsing it took longer than the limit of {} for one file, so it was left out \
+         (the parser finishes in the background); save it again as text or another format, \
+         or split it into smaller files",
+        human_duration(budget)
+    )
+}
+
+/// Why a file is skipped while [`MAX_PARSE_STRAGGLERS`] slow parses are still running.
+pub fn parsers_busy(running: usize) -> String {
+    format!(
+        "not parsed: {running} earlier files ran over the parsing time limit and are still \
+         being parsed in the background (at most {MAX_PARSE_STRAGGLERS}); remove or convert \
+         those files, then build again"
+    )
+}
+
+/// A duration for people: "30 s", "1.5 s", "20 ms".
+pub fn human_duration(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        let s = d.as_secs_f64();
+        if s.fract() == 0.0 {
+            format!("{s:.0} s")
+        } else {
+            format!("{s:.1} s")
+        }
+    } else {
+        format!("{} ms", d.as_millis())
+    }
+}
+
 /// A byte count for people, in binary units: "50.0 MiB", "1.5 KiB", "999 bytes".
 pub fn human_bytes(bytes: u64) -> String {
     const KIB: f64 = 1024.0;
@@ -95,5 +149,9 @@ mod tests {
         assert!(r.contains("8001") && r.contains("5000"), "{r}");
         assert_eq!(human_bytes(999), "999 bytes");
         assert_eq!(human_bytes(1_536), "1.5 KiB");
+        let r = too_slow(PARSE_BUDGET);
+        assert!(r.contains("30 s") && r.contains("split it"), "{r}");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(human_duration(Duration::from_millis(20)), "20 ms");
     }
 }

@@ -6,11 +6,18 @@
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::limits::{MAX_FILE_BYTES, MAX_PASSAGES_PER_FILE, too_big, too_many_passages};
-use super::{BlockKind, Document, chunk, formats, frontmatter};
+use super::limits::{
+    MAX_FILE_BYTES, MAX_PARSE_STRAGGLERS, MAX_PASSAGES_PER_FILE, PARSE_BUDGET, parsers_busy,
+    too_big, too_many_passages, too_slow,
+};
+use super::{BlockKind, Document, Parsed, chunk, formats, frontmatter};
 use crate::error::{Error, Result};
 
 /// A file left out of the corpus, and why, in words a person can act on.
@@ -89,18 +96,24 @@ pub fn display_source(dir: &Path, file: &Path) -> String {
     }
 }
 
-/// Loads every readable document of `dir`.
+/// Loads every readable document of `dir`, each file parsed within
+/// [`PARSE_BUDGET`].
 ///
 /// A missing folder, or one without a single readable document, is an error;
 /// a bad file only adds to [`LoadReport::skipped`].
 pub fn load_corpus(dir: &Path) -> Result<LoadReport> {
+    load_corpus_within(dir, PARSE_BUDGET)
+}
+
+/// [`load_corpus`] with each file's parsing limited to `budget`.
+pub fn load_corpus_within(dir: &Path, budget: Duration) -> Result<LoadReport> {
     let mut report = LoadReport {
         documents: Vec::new(),
         skipped: Vec::new(),
     };
     for file in corpus_files(dir)? {
         let source = display_source(dir, &file);
-        match load_file(&file, &source) {
+        match load_file_within(&file, &source, budget) {
             Ok(doc) => report.documents.push(doc),
             Err(reason) => {
                 tracing::warn!("skipping {source}: {reason}");
@@ -117,8 +130,15 @@ pub fn load_corpus(dir: &Path) -> Result<LoadReport> {
     Ok(report)
 }
 
-/// Reads and parses one file; the error is the reason it was skipped.
+/// Reads and parses one file within [`PARSE_BUDGET`]; the error is the
+/// reason it was skipped.
 pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
+    load_file_within(path, source, PARSE_BUDGET)
+}
+
+/// Reads and parses one file, giving up on a parse that takes longer than
+/// `budget` (see [`parse_within`]); the error is the reason it was skipped.
+pub fn load_file_within(path: &Path, source: &str, budget: Duration) -> Result<Document, String> {
     let Some(format) = formats::for_path(path) else {
         return Err(format!(
             "not a format passagebot reads (it reads {})",
@@ -127,8 +147,8 @@ pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
     };
     let bytes = read_capped(path)?;
     let hash = hex(&Sha256::digest(&bytes));
-    let mut parsed = format.parse(path, &bytes)?;
-    drop(bytes);
+    let owned = path.to_path_buf();
+    let mut parsed = parse_within(budget, move || format.parse(&owned, &bytes))?;
     if !parsed.blocks.iter().any(|b| b.kind == BlockKind::Paragraph) {
         return Err("empty: no text to index".into());
     }
@@ -157,6 +177,89 @@ pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
         blocks: parsed.blocks,
         hash,
     })
+}
+
+/// Parses taken over their budget that are still running, in this process.
+static STRAGGLERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs `parse` on a worker thread and waits for it at most `budget`.
+///
+/// Rust cannot stop a thread from outside, so a parse over its budget is
+/// left to finish on its own (its result is then dropped): the caller goes
+/// on at once. At most [`MAX_PARSE_STRAGGLERS`] such parses may be running;
+/// while that many are, `parse` is not started and the file is skipped. A
+/// parser that panics (pdf-extract's are caught inside the PDF format
+/// already) skips the file too.
+pub fn parse_within(
+    budget: Duration,
+    parse: impl FnOnce() -> Result<Parsed, String> + Send + 'static,
+) -> Result<Parsed, String> {
+    parse_counted(budget, &STRAGGLERS, parse)
+}
+
+/// Marks the end of a parse: swapped to true by the worker when it is done
+/// and by the caller when it gives up. Whichever finds it already true came
+/// second and settles the count of stragglers.
+struct Finished {
+    flag: Arc<AtomicBool>,
+    stragglers: &'static AtomicUsize,
+}
+
+impl Drop for Finished {
+    // On drop, so that a parser that panics after the caller gave up is
+    // uncounted too.
+    fn drop(&mut self) {
+        if self.flag.swap(true, Ordering::SeqCst) {
+            // The caller gave up first and counted this thread.
+            self.stragglers.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// [`parse_within`] counting stragglers in `stragglers` (tests use their own).
+fn parse_counted(
+    budget: Duration,
+    stragglers: &'static AtomicUsize,
+    parse: impl FnOnce() -> Result<Parsed, String> + Send + 'static,
+) -> Result<Parsed, String> {
+    let running = stragglers.load(Ordering::SeqCst);
+    if running >= MAX_PARSE_STRAGGLERS {
+        return Err(parsers_busy(running));
+    }
+    let (sender, receiver) = mpsc::sync_channel(1);
+    let flag = Arc::new(AtomicBool::new(false));
+    let finished = Finished {
+        flag: Arc::clone(&flag),
+        stragglers,
+    };
+    std::thread::Builder::new()
+        .name("passagebot-parse".into())
+        // The size of the main thread's stack, on which the parsers ran before.
+        .stack_size(8 * 1024 * 1024)
+        .spawn(move || {
+            let _finished = finished;
+            // The caller may have stopped waiting: then nobody receives it.
+            let _ = sender.send(parse());
+        })
+        .map_err(|e| format!("cannot start a thread to parse it: {e}"))?;
+    match receiver.recv_timeout(budget) {
+        Ok(parsed) => parsed,
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            // Counted before the swap, so the worker's decrement never comes first.
+            stragglers.fetch_add(1, Ordering::SeqCst);
+            if flag.swap(true, Ordering::SeqCst) {
+                // The worker finished meanwhile: not a straggler after all.
+                stragglers.fetch_sub(1, Ordering::SeqCst);
+                if let Ok(parsed) = receiver.try_recv() {
+                    return parsed;
+                }
+            }
+            Err(too_slow(budget))
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Err("its parser crashed; save it again or in another format".into())
+        }
+    }
 }
 
 /// The file's bytes, unless it is over [`MAX_FILE_BYTES`] (checked before
@@ -287,6 +390,63 @@ mod tests {
             n > MAX_PASSAGES_PER_FILE / 2 && n <= MAX_PASSAGES_PER_FILE,
             "{n}"
         );
+    }
+
+    /// A parser that waits until the test releases it: no timing decides
+    /// whether it is over a 1 ms budget.
+    fn stuck() -> (
+        mpsc::Sender<()>,
+        impl FnOnce() -> Result<Parsed, String> + Send + 'static,
+    ) {
+        let (release, gate) = mpsc::channel::<()>();
+        (release, move || {
+            let _ = gate.recv();
+            Ok(Parsed::default())
+        })
+    }
+
+    /// Issue 14: nothing bounded the time one file's parsing could take.
+    #[test]
+    fn a_parse_over_its_budget_is_skipped_and_the_stragglers_are_bounded() {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let tiny = Duration::from_millis(1);
+        let mut releases = Vec::new();
+        for n in 1..=MAX_PARSE_STRAGGLERS {
+            let (release, parse) = stuck();
+            releases.push(release);
+            let reason = parse_counted(tiny, &COUNT, parse).expect_err("over its budget");
+            assert!(
+                reason.contains("longer than the limit of 1 ms") && reason.contains("split it"),
+                "{reason}"
+            );
+            assert_eq!(COUNT.load(Ordering::SeqCst), n);
+        }
+        // The bound: the next file is not parsed at all while they run.
+        let started = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&started);
+        let reason = parse_counted(Duration::from_secs(600), &COUNT, move || {
+            flag.store(true, Ordering::SeqCst);
+            Ok(Parsed::default())
+        })
+        .expect_err("busy");
+        assert!(reason.contains("still being parsed"), "{reason}");
+        assert!(!started.load(Ordering::SeqCst));
+        // Released, the stragglers finish on their own and are uncounted.
+        drop(releases);
+        for _ in 0..10_000 {
+            if COUNT.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(COUNT.load(Ordering::SeqCst), 0);
+        // A parse within its budget, and one that panics, are not stragglers.
+        let parsed = parse_counted(Duration::from_secs(600), &COUNT, || Ok(Parsed::default()));
+        assert_eq!(parsed, Ok(Parsed::default()));
+        let reason = parse_counted(Duration::from_secs(600), &COUNT, || panic!("parser bug"))
+            .expect_err("crashed");
+        assert!(reason.contains("crashed"), "{reason}");
+        assert_eq!(COUNT.load(Ordering::SeqCst), 0);
     }
 
     #[test]
