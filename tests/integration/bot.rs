@@ -181,8 +181,8 @@ use std::time::Duration;
 
 use crate::support::fake_telegram::Recorded;
 use crate::support::harness::{
-    RunningBot, article_engine, article_folder, assert_html_ok, build_engine, button, message_id,
-    settings,
+    RunningBot, article_engine, article_folder, assert_html_ok, build_engine, button, labels,
+    message_id, settings,
 };
 use passagebot::bot::{self, Settings, Updates, Webhook};
 
@@ -332,6 +332,53 @@ async fn more_button_and_more_command_show_the_next_passages() {
         "{}",
         sent[2].text()
     );
+    bot.stop().await;
+    assert_html_ok(&fake);
+}
+
+/// Two passages tie: the bot asks which one, and each button opens that passage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tie_is_asked_back_and_each_choice_button_opens_its_passage() {
+    let fake = FakeTelegram::start().await;
+    let bot = start(&fake).await;
+    fake.push_update(tg::private_text(
+        19,
+        "Does marketing depend on research and analytics?",
+    ));
+    let first = fake.wait_for_messages(19, 1).await.remove(0);
+    let text = first.text();
+    assert!(text.contains("Did you mean:"), "{text}");
+    assert!(text.contains("<b>1.</b> <blockquote>") && text.contains("<b>2.</b> <blockquote>"));
+    let choices = labels(&first);
+    assert!(
+        choices[0].starts_with("1. ") && choices[1].starts_with("2. "),
+        "{choices:?}"
+    );
+    let shown = fake.sent_message(message_id(&first));
+    fake.push_update(tg::callback(19, shown, &button(&first, &choices[1])));
+    let sent = fake.wait_for_messages(19, 2).await;
+    let opened = sent[1].text();
+    assert!(!opened.contains("Did you mean"), "{opened}");
+    assert_eq!(opened.matches("<blockquote>").count(), 1, "{opened}");
+    // The passage opened is the second choice, now in full: its text holds the
+    // button's words.
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in opened.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    let plain = plain
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
+    let brief = choices[1].trim_start_matches("2. ").trim_end_matches('…');
+    assert!(plain.contains(brief), "{brief:?} in {plain}");
+    assert_eq!(labels(&sent[1]), ["Why this?"]);
     bot.stop().await;
     assert_html_ok(&fake);
 }
