@@ -127,6 +127,29 @@ mod tests {
     }
 
     #[test]
+    fn passages_alike_in_meaning_say_the_same_thing_and_do_not_ask_back() {
+        use crate::engine::search::test_hit_with_vector;
+        // Unit vectors, as the encoder gives: at angle `a`, cosine cos(a).
+        let v = |a: f32| vec![a.cos(), a.sin(), 0.0];
+        let alike = answer(
+            true,
+            vec![
+                test_hit_with_vector("Point 27 is about price.", 28, 2.0, v(0.0)),
+                test_hit_with_vector("Point 21 is about price.", 22, 1.98, v(0.1)),
+            ],
+        );
+        assert_eq!(of(&alike), None, "cosine 0.995");
+        let apart = answer(
+            true,
+            vec![
+                test_hit_with_vector("Marketing is data.", 3, 2.0, v(0.0)),
+                test_hit_with_vector("Sales is people.", 8, 1.98, v(0.8)),
+            ],
+        );
+        assert!(of(&apart).is_some(), "cosine 0.70");
+    }
+
+    #[test]
     fn an_unsure_answer_asks_back_only_when_both_are_close_in_meaning() {
         let both = answer(
             false,

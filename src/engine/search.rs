@@ -83,6 +83,18 @@ impl Hit {
     }
 }
 
+/// [`test_hit`] with a passage vector.
+#[cfg(test)]
+pub fn test_hit_with_vector(text: &str, paragraph: u32, score: f32, passage: Vec<f32>) -> Hit {
+    Hit {
+        vectors: Some(PassageVectors {
+            passage,
+            sentences: Vec::new(),
+        }),
+        ..test_hit(text, paragraph, score, Some(0.6))
+    }
+}
+
 /// An answer built by hand (the question "q"), for tests of what is done with answers.
 #[cfg(test)]
 pub fn test_answer(confident: bool, passages: Vec<Hit>) -> Answer {
@@ -506,7 +518,8 @@ impl Engine {
             .into_iter()
             .skip(skip)
             .take(top)
-            .map(|(hit, tokens)| Hit {
+            .enumerate()
+            .map(|(i, (hit, tokens))| Hit {
                 answer_sentence: answer_span::locate(
                     &hit.text,
                     &tokens,
@@ -514,7 +527,17 @@ impl Engine {
                     meaning.as_deref(),
                     hit.vectors.as_ref(),
                 ),
-                vectors: None,
+                // The best two keep their passage vector: whether they say the same
+                // thing decides a "Did you mean … or …?" (`ambiguity`). The rest,
+                // and every sentence vector, stay out of the answers chats remember.
+                vectors: hit
+                    .vectors
+                    .as_ref()
+                    .filter(|_| i < 2)
+                    .map(|v| PassageVectors {
+                        passage: v.passage.clone(),
+                        sentences: Vec::new(),
+                    }),
                 highlights: tokens
                     .iter()
                     .filter(|t| wanted.contains(&t.term.as_str()))
