@@ -1,7 +1,9 @@
 //! A real browser for the wall's tests: headless Chromium driven by chromedriver over
 //! the W3C WebDriver HTTP API (with reqwest). Both come from Debian's packages
-//! (`apt-get install -y --no-install-recommends chromium chromium-driver`), which
-//! `.ci/run` installs. Missing, the tests fail and say so: a wall nobody saw in a
+//! (`apt-get install -y --no-install-recommends chromium chromium-driver`): `.ci/run`
+//! installs them, and so does the first test that needs them when they are missing
+//! and the tests run as root with apt (a fresh machine, `cargo test --locked`).
+//! Otherwise the tests fail and say how to install them: a wall nobody saw in a
 //! browser is not tested.
 
 use std::path::{Path, PathBuf};
@@ -27,17 +29,56 @@ const FLAGS: &[&str] = &[
     "--window-size=1280,800",
 ];
 
-/// `name` on the PATH, or a failure that says how to install it.
+/// `name` on the PATH, installing Chromium first when it is missing (once per test
+/// run), or a failure that says how to install it.
 fn program(name: &str) -> PathBuf {
+    static INSTALLED: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    if let Some(found) = on_path(name) {
+        return found;
+    }
+    let mut tried = INSTALLED.lock().unwrap_or_else(|e| e.into_inner());
+    if !*tried {
+        *tried = true;
+        install_chromium();
+    }
+    on_path(name).unwrap_or_else(|| {
+        panic!(
+            "{name} is not installed, and the wall is tested in a real browser: install Chromium with `{INSTALL}` (.ci/run does this)"
+        )
+    })
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not installed, and the wall is tested in a real browser: install Chromium with `{INSTALL}` (.ci/run does this)"
-            )
-        })
+}
+
+/// `apt-get install` of Chromium and chromedriver (after an `apt-get update` when the
+/// package lists are too old to find them); quiet about failing, since the caller
+/// says what is missing.
+fn install_chromium() {
+    let apt = |args: &[&str]| {
+        eprintln!("the wall's browser tests: apt-get {}", args.join(" "));
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let packages = [
+        "install",
+        "-y",
+        "--no-install-recommends",
+        "chromium",
+        "chromium-driver",
+    ];
+    if !apt(&packages) {
+        let _ = apt(&["update"]) && apt(&packages);
+    }
 }
 
 /// A free port on 127.0.0.1 (free when asked; the tests start on it at once).
