@@ -25,7 +25,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use passagebot::Answer;
-use passagebot::answer::{json, telegram, terminal};
 use passagebot::bot::buttons;
 use passagebot::conversation::handoff;
 use passagebot::engine::corpus::format::Format;
@@ -34,6 +33,7 @@ use passagebot::engine::corpus::{
     Block, BlockKind, Document, chunk, frontmatter, html::Html, markdown::Markdown, pdf::Pdf,
     plain::Plain, sentence,
 };
+use passagebot::render::{json, telegram, terminal};
 
 // The integration tests' scratch folders; the bench uses only some of them.
 #[path = "../tests/integration/support/scratch.rs"]
@@ -644,7 +644,7 @@ fn targets<'a>(base: &'a Answer, pdf_seeds: &'a [Vec<u8>]) -> Vec<(&'static str,
                     &a.question,
                     &a,
                 ));
-                blocks.push(telegram::why(&a.question, &passagebot::answer::explain(&a)));
+                blocks.push(telegram::why(&a.question, &passagebot::render::explain(&a)));
                 // Telegram's limit. Smaller limits (FUZZ_SMALL_LIMITS=1) found
                 // messages one character over a limit under about 300 (fixed
                 // in session 6; RELIABILITY.md).

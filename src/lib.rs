@@ -16,7 +16,8 @@
 //! - [`conversation`]: the ask step every surface shares (search, the hand-over rule,
 //!   log), the hand-over rule itself, tickets and the operator relay, feedback,
 //!   `/forget`, and the terminal chat session;
-//! - [`answer`]: formatting answers for the terminal, JSON and Telegram HTML (pure);
+//! - [`render`]: how an [`Answer`] is shown: the terminal, JSON and Telegram HTML
+//!   (pure; named apart from the engine's `Answer` it renders);
 //! - [`store`]: the SQLite data folder (tickets, question log, feedback).
 //!
 //! **The engine** (a question in, ranked passages out), all under [`engine`]:
@@ -27,13 +28,13 @@
 //!
 //! - [`config`] and [`error`]: shared settings and typed errors.
 
-pub mod answer;
 pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod engine;
 pub mod error;
+pub mod render;
 pub mod report;
 pub mod store;
 pub mod wall;

@@ -19,8 +19,8 @@ use super::ratelimit::Verdict;
 use super::retry::retrying;
 use super::routing::{self, Request};
 use super::token::redact;
-use crate::answer::telegram;
 use crate::conversation::{Command, Effect, Event, Message as OutgoingMessage, Person};
+use crate::render::telegram;
 
 const RATE_NOTICE: &str =
     "You're asking faster than I can keep up with. I'll take new questions again in a minute.";

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use super::ctx::{Ctx, HandlerResult, TgBot};
 use super::ratelimit::Verdict;
 use super::token::redact;
-use crate::answer::telegram;
+use crate::render::telegram;
 
 /// Passages offered per inline query.
 const INLINE_RESULTS: usize = 5;

@@ -19,7 +19,7 @@
 //! - `token.rs`: reading, checking and redacting the token;
 //! - `webhook.rs`: webhook mode with `/healthz`.
 //!
-//! The HTML itself is made by [`crate::answer::telegram`] (pure functions).
+//! The HTML itself is made by [`crate::render::telegram`] (pure functions).
 //!
 //! Searches run on `spawn_blocking` over one shared, swappable engine
 //! ([`EngineHandle`]): a rebuilt index takes over between questions. Handlers never

@@ -42,8 +42,8 @@ use super::budget::{Budget, Limits, is_group};
 use super::buttons;
 use super::retry::{self, Retry};
 use super::token::redact;
-use crate::answer::telegram;
 use crate::conversation::{Core, Event, Message as Outgoing};
+use crate::render::telegram;
 
 /// Messages a chat's outbox holds before new questions there get the busy note: a
 /// group's three minutes of digests.

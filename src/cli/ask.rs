@@ -6,12 +6,12 @@ use anyhow::Context;
 
 use super::args::AskArgs;
 use super::{engine, log_store, stdout_style};
-use crate::answer::{json, terminal};
 use crate::config::Paths;
 use crate::conversation::ask::{self, Log};
 use crate::conversation::session::TERMINAL_PERSON;
 use crate::engine::search::Engine;
 use crate::engine::tuning::Tuning;
+use crate::render::{json, terminal};
 
 /// Raised for a usage mistake the parser cannot see (an empty question): exit code 2.
 #[derive(Debug, thiserror::Error)]

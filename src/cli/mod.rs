@@ -16,10 +16,10 @@ pub use args::{
 
 use std::io::IsTerminal;
 
-use crate::answer::terminal::Style;
 use crate::config::Paths;
 use crate::engine::search::Engine;
 use crate::engine::tuning::Tuning;
+use crate::render::terminal::Style;
 use crate::store::{self, Store};
 
 /// Opens the engine, building the index first when needed; the reason for a

@@ -7,9 +7,9 @@ use super::ask::{self, Log};
 use super::effect::{Brief, Effect, Message};
 use super::event::{Button, Person, Resume, Step};
 use super::handoff::Decision;
-use crate::answer::{self, telegram};
 use crate::config::MAX_QUESTION_CHARS;
 use crate::engine::ambiguity;
+use crate::render::{self, telegram};
 use crate::wall::WallEvent;
 
 const NOT_TEXT: &str = "I can only read text questions. Please type your question.";
@@ -236,7 +236,7 @@ impl Core {
                 &entry.question,
                 &format!(
                     "{}\n\n{}",
-                    answer::explain(&entry.answer),
+                    render::explain(&entry.answer),
                     entry.decision.explain()
                 ),
             ),

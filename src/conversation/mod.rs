@@ -15,8 +15,8 @@
 //! - [`session`]: the terminal chat (`passagebot chat`) over the same ask step.
 //!
 //! The store (SQLite, synchronous and local) is called directly: its writes are part
-//! of the rules. Messages are Telegram HTML made by [`crate::answer::telegram`]; the
-//! terminal session renders with [`crate::answer::terminal`]. With a live wall
+//! of the rules. Messages are Telegram HTML made by [`crate::render::telegram`]; the
+//! terminal session renders with [`crate::render::terminal`]. With a live wall
 //! ([`Core::with_wall`]), each answered question from a chat that is not an operator
 //! chat is also published to it as a plain [`crate::wall::WallEvent`].
 
@@ -75,7 +75,7 @@ pub struct Core {
 
 impl Core {
     pub fn new(library: Arc<dyn Library>, store: Arc<Store>, rules: Rules, help: String) -> Core {
-        let examples = crate::answer::example_questions(&library.summary());
+        let examples = crate::render::example_questions(&library.summary());
         Core {
             library,
             store,
@@ -141,7 +141,7 @@ impl Core {
         if let Err(err) = self.step(event, &mut out) {
             tracing::error!("could not handle an event: {err:#}");
             out.push(Effect::Reply(Message::html(
-                crate::answer::telegram::escape(APOLOGY),
+                crate::render::telegram::escape(APOLOGY),
             )));
         }
         out

@@ -6,8 +6,8 @@ use std::io::{self, BufRead, Write};
 
 use super::ask;
 use super::handoff::Decision;
-use crate::answer::{self, terminal};
 use crate::engine::search::{Answer, Engine};
+use crate::render::{self, terminal};
 use crate::store::Store;
 use crate::wall::{Wall, WallEvent};
 
@@ -96,7 +96,7 @@ impl<'a> Session<'a> {
             ":help" | ":h" | ":?" => HELP.to_string(),
             ":more" | ":m" => self.more(),
             ":why" | ":w" => match &self.last {
-                Some(a) => format!("{}\n{}", answer::explain(a), self.decision.explain()),
+                Some(a) => format!("{}\n{}", render::explain(a), self.decision.explain()),
                 None => "Ask a question first; then :why explains the answer.".into(),
             },
             cmd if cmd.starts_with(':') && !cmd.contains(' ') => {

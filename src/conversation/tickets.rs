@@ -15,8 +15,8 @@ use super::effect::{Effect, Message};
 use super::event::{Person, PostedChat, Purpose};
 use super::handoff;
 use super::{Core, OPERATORS_ONLY};
-use crate::answer::telegram;
 use crate::engine::index::Changes;
+use crate::render::telegram;
 use crate::store::{NewTicket, Ticket, now};
 
 const NOT_A_TICKET: &str = "That message isn't a ticket, so your reply was not sent to anyone. Reply to a 🎫 ticket message to answer someone; /tickets lists the open ones.";

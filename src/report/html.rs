@@ -258,7 +258,7 @@ fn feedback(r: &Report) -> String {
         let label = format!(
             "¶{} {}",
             p.paragraph,
-            crate::answer::telegram::shorten(&p.preview, 34)
+            crate::render::telegram::shorten(&p.preview, 34)
         );
         let _ = write!(
             svg,
@@ -290,7 +290,7 @@ fn feedback(r: &Report) -> String {
             "<tr><td><i>{}</i>, paragraph {} — {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(&p.title),
             p.paragraph,
-            esc(&crate::answer::telegram::shorten(&p.preview, 90)),
+            esc(&crate::render::telegram::shorten(&p.preview, 90)),
             p.shown,
             p.up,
             p.down

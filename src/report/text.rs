@@ -48,7 +48,7 @@ pub fn render(r: &Report) -> String {
                 p.shown,
                 printable(&p.title),
                 p.paragraph,
-                printable(&crate::answer::telegram::shorten(&p.preview, 60))
+                printable(&crate::render::telegram::shorten(&p.preview, 60))
             );
         }
     }

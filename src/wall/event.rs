@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::answer::telegram;
 use crate::conversation::ask::Asked;
 use crate::conversation::handoff::{Decision, Reason};
+use crate::render::telegram;
 
 /// A question longer than this is cut on the wall (the log keeps it whole).
 const QUESTION_CHARS: usize = 300;

@@ -48,22 +48,22 @@ fn hostile_input_never_errors_or_panics() {
     // Every surface formats every answer to hostile text without panicking.
     for q in HOSTILE.iter().copied().chain([long.as_str()]) {
         let a = engine.search(q, 0, 3).expect("search");
-        let _ = passagebot::answer::terminal::render(
+        let _ = passagebot::render::terminal::render(
             &a,
-            passagebot::answer::terminal::Style {
+            passagebot::render::terminal::Style {
                 color: true,
                 width: 40,
             },
             1,
         );
         let decision = passagebot::conversation::handoff::decide(q, &a);
-        let _ = passagebot::answer::json::line(&a, &decision);
-        let _ = passagebot::answer::explain(&a);
+        let _ = passagebot::render::json::line(&a, &decision);
+        let _ = passagebot::render::explain(&a);
         let _ = decision.sentence();
-        let blocks = passagebot::answer::telegram::answer_blocks(&a, 1, 1000);
-        let _ = passagebot::answer::telegram::split(&blocks, 4096);
-        let _ = passagebot::answer::telegram::why(q, &passagebot::answer::explain(&a));
-        let _ = passagebot::answer::telegram::shorten(q, 7);
+        let blocks = passagebot::render::telegram::answer_blocks(&a, 1, 1000);
+        let _ = passagebot::render::telegram::split(&blocks, 4096);
+        let _ = passagebot::render::telegram::why(q, &passagebot::render::explain(&a));
+        let _ = passagebot::render::telegram::shorten(q, 7);
     }
 }
 
@@ -369,7 +369,7 @@ fn a_question_the_words_settle_skips_the_encoder_and_the_switch_compares_every_q
     assert!(settled.confident && settled.confidence.decided_by_words);
     assert!(settled.confidence.similarity.is_none());
     assert!(settled.passages.iter().all(|p| p.similarity.is_none()));
-    let why = passagebot::answer::explain(&settled);
+    let why = passagebot::render::explain(&settled);
     assert!(why.contains("The words settled it"), "{why}");
     // A paraphrase the words cannot settle is still compared by meaning.
     let paraphrase = engine
@@ -377,7 +377,7 @@ fn a_question_the_words_settle_skips_the_encoder_and_the_switch_compares_every_q
         .expect("search");
     assert!(!paraphrase.confidence.decided_by_words);
     assert!(paraphrase.passages[0].similarity.is_some());
-    assert!(!passagebot::answer::explain(&paraphrase).contains("settled"));
+    assert!(!passagebot::render::explain(&paraphrase).contains("settled"));
     // `decisive=0` encodes every question; the settled answer stays first. An
     // engine with other knobs opens beside the default one, in this process.
     let tuning: passagebot::engine::tuning::Tuning = "decisive=0".parse().expect("knob");
@@ -549,10 +549,10 @@ fn random_unicode_questions_never_panic_anywhere() {
             }
         }
         let decision = passagebot::conversation::handoff::decide(&q, &a);
-        let _ = passagebot::answer::json::line(&a, &decision);
+        let _ = passagebot::render::json::line(&a, &decision);
         let _ = decision.sentence();
-        let blocks = passagebot::answer::telegram::answer_blocks(&a, 1, 1000);
-        let _ = passagebot::answer::telegram::split(&blocks, 4096);
-        let _ = passagebot::answer::telegram::shorten(&q, next() % 50);
+        let blocks = passagebot::render::telegram::answer_blocks(&a, 1, 1000);
+        let _ = passagebot::render::telegram::split(&blocks, 4096);
+        let _ = passagebot::render::telegram::shorten(&q, next() % 50);
     }
 }

@@ -399,7 +399,7 @@ pub fn about(summary: &IndexSummary) -> String {
     out
 }
 
-/// `/why`: the explanation of an answer (plain text from [`crate::answer::explain`]).
+/// `/why`: the explanation of an answer (plain text from [`crate::render::explain`]).
 pub fn why(question: &str, explanation: &str) -> String {
     format!(
         "<b>Why this answer?</b>\nQuestion: <i>{}</i>\n\n{}",

@@ -24,7 +24,7 @@ pub const QUESTION_ECHO_CHARS: usize = 300;
 pub fn question_line(question: &str) -> String {
     format!(
         "Q: {}",
-        crate::answer::telegram::shorten(question, QUESTION_ECHO_CHARS)
+        crate::render::telegram::shorten(question, QUESTION_ECHO_CHARS)
     )
 }
 
