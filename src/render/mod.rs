@@ -10,6 +10,7 @@ pub mod json;
 pub mod telegram;
 pub mod terminal;
 
+use crate::engine::ambiguity;
 use crate::engine::search::{Answer, IndexSummary};
 
 /// Why the top passage was chosen, and how sure the engine is, in plain words.
@@ -84,6 +85,16 @@ pub fn explain(answer: &Answer) -> String {
             "The question asks who wrote it: the document's own details name {author}.\n"
         ));
     }
+    if let Some(tie) = ambiguity::of(answer) {
+        let second = &answer.passages[1];
+        out.push_str(&format!(
+            "Paragraph {} of “{}” scores {:.0}% of it and says something else, so I asked which one you mean.\n",
+            second.paragraph,
+            second.title,
+            percent(tie.closeness)
+        ));
+        return out;
+    }
     out.push_str(if c.by_meaning() {
         "So it is offered as the answer: the words differ, but it says what was asked."
     } else if answer.confident {
@@ -144,7 +155,24 @@ pub fn example_questions(summary: &IndexSummary) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::lead;
+    use super::{explain, lead};
+    use crate::engine::search::{test_answer, test_hit};
+
+    #[test]
+    fn why_says_a_tie_was_asked_back() {
+        let a = test_answer(
+            true,
+            vec![
+                test_hit("Marketing is data.", 5, 2.0, Some(0.6)),
+                test_hit("Sales is people.", 11, 1.9, Some(0.55)),
+            ],
+        );
+        let why = explain(&a);
+        assert!(
+            why.ends_with("Paragraph 11 of “The Article” scores 95% of it and says something else, so I asked which one you mean.\n"),
+            "{why}"
+        );
+    }
 
     #[test]
     fn the_lead_over_the_next_passage_reads_as_a_multiple() {
