@@ -316,8 +316,19 @@ impl FakeTelegram {
     /// Waits until `done` holds for the requests received so far; panics after [`WAIT`]
     /// with the requests seen, so a failing test says what the bot did instead.
     pub async fn wait_until(&self, what: &str, done: impl Fn(&[Recorded]) -> bool) {
+        self.wait_until_within(what, WAIT, done).await;
+    }
+
+    /// [`FakeTelegram::wait_until`] with its own time limit, for a bot that has to
+    /// build an index first.
+    pub async fn wait_until_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        done: impl Fn(&[Recorded]) -> bool,
+    ) {
         let mut rx = self.shared.changed.subscribe();
-        let deadline = tokio::time::Instant::now() + WAIT;
+        let deadline = tokio::time::Instant::now() + limit;
         loop {
             if done(&self.shared.lock().requests) {
                 return;
@@ -342,7 +353,18 @@ impl FakeTelegram {
 
     /// Waits until `n` messages were sent to `chat_id` and returns them.
     pub async fn wait_for_messages(&self, chat_id: i64, n: usize) -> Vec<Recorded> {
-        self.wait_until(&format!("{n} message(s) to chat {chat_id}"), |reqs| {
+        self.wait_for_messages_within(chat_id, n, WAIT).await
+    }
+
+    /// [`FakeTelegram::wait_for_messages`] with its own time limit.
+    pub async fn wait_for_messages_within(
+        &self,
+        chat_id: i64,
+        n: usize,
+        limit: Duration,
+    ) -> Vec<Recorded> {
+        let what = format!("{n} message(s) to chat {chat_id}");
+        self.wait_until_within(&what, limit, |reqs| {
             reqs.iter()
                 .filter(|r| r.method == "sendmessage" && r.ok() && r.chat_id() == chat_id)
                 .count()
