@@ -86,6 +86,14 @@ pub struct BuildReport {
 /// Memory for tantivy's indexing buffer; bounded, so big corpora stream.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// Passages encoded per call to the encoder while building. A file is chunked
+/// whole, but its passages (and their sentences) go through the encoder this
+/// many at a time and are handed to the writer before the next group, so a
+/// one-paragraph book costs no more memory than a short file (issue #14). 32
+/// passages bring about 150 texts, enough for the encoder to sort them into
+/// batches of like lengths.
+const EMBED_GROUP: usize = 32;
+
 /// Incrementally updates (or first builds) the index in `index_dir`.
 pub fn build(
     corpus_dir: &Path,
@@ -192,9 +200,13 @@ pub fn update(
                         if old.is_some() {
                             w.delete_term(Term::from_field_text(fields.source, &source));
                         }
-                        let embeddings = embed(&passages, tuning)?;
-                        for (i, p) in passages.iter().enumerate() {
-                            w.add_document(document(fields, p, embeddings.get(i)))?;
+                        // Encoded and written a group at a time: a long file's
+                        // vectors and the encoder's batches never pile up.
+                        for group in passages.chunks(EMBED_GROUP) {
+                            let embeddings = embed(group, tuning)?;
+                            for (i, p) in group.iter().enumerate() {
+                                w.add_document(document(fields, p, embeddings.get(i)))?;
+                            }
                         }
                     }
                     match &old {
