@@ -28,6 +28,10 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use passagebot::engine::index::Mode;
 use passagebot::{Engine, Paths};
 
+mod support {
+    pub mod squad;
+}
+
 const COPIES: usize = 8;
 
 fn article_paths(root: &Path) -> Paths {
@@ -64,7 +68,7 @@ fn large_paths(root: &Path) -> (Paths, LargeQuestions) {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/squad/articles.jsonl")
         });
     let mut questions = Vec::new();
-    let mut real = Vec::new();
+    let mut real: Vec<String> = Vec::new();
     if let Ok(raw) = std::fs::read_to_string(&articles) {
         for (i, line) in raw.lines().enumerate() {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
@@ -84,21 +88,7 @@ fn large_paths(root: &Path) -> (Paths, LargeQuestions) {
             }
         }
         let asked = articles.with_file_name("questions.jsonl");
-        let mut per_title: std::collections::HashMap<String, usize> = Default::default();
-        for line in std::fs::read_to_string(&asked).unwrap_or_default().lines() {
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            let count = per_title
-                .entry(v["title"].as_str().unwrap_or_default().to_string())
-                .or_default();
-            if let Some(q) = v["question"].as_str()
-                && *count < 10
-            {
-                *count += 1;
-                real.push(q.to_string());
-            }
-        }
+        real = support::squad::first_questions(&asked, 10);
         eprintln!(
             "large corpus: SQuAD articles from {} x{COPIES}; {} questions from {}",
             articles.display(),

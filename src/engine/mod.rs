@@ -8,6 +8,7 @@
 //! - [`search`]: the [`search::Engine`], opened with its [`tuning::Tuning`];
 //!   [`intent`]: question shapes recognised by rule; [`rerank`]: the proximity
 //!   rerank; [`semantic`]: the sentence encoder that adds meaning to it;
+//!   [`recall`]: the passages closest in meaning, from quantised vectors;
 //!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
 //!   that does; [`ambiguity`]: when the best two tie and the reader is asked which;
 //!   [`typo`]: correcting words the corpus never uses;
@@ -23,6 +24,7 @@ pub mod eval;
 pub mod index;
 pub mod intent;
 pub mod live;
+pub mod recall;
 pub mod rerank;
 pub mod search;
 pub mod semantic;

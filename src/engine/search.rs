@@ -22,6 +22,7 @@ use crate::engine::confidence::{self, Confidence, TermWeight};
 use crate::engine::index::schema::Fields;
 use crate::engine::index::{self, Freshness, Manifest};
 use crate::engine::intent;
+use crate::engine::recall::Recall;
 use crate::engine::rerank;
 use crate::engine::semantic::{self, PassageVectors};
 use crate::engine::tuning::Tuning;
@@ -179,63 +180,10 @@ pub struct Engine {
     manifest: Manifest,
     summary: IndexSummary,
     location: PathBuf,
-    dense: DenseIndex,
+    /// Recall by meaning, at any size (issue #15).
+    dense: Recall<DocAddress>,
     /// The ranking knobs this engine was opened with.
     tuning: Tuning,
-}
-
-/// Every passage's embedding, for recall by meaning, when the index is small
-/// enough to scan ([`DENSE_MAX_PASSAGES`]): a scan of 10,000 passages costs
-/// about a millisecond; beyond that only word matches are candidates.
-#[derive(Debug, Default)]
-struct DenseIndex {
-    passages: Vec<(DocAddress, Vec<f32>)>,
-}
-
-/// Largest index whose embeddings are kept in memory for recall by meaning.
-const DENSE_MAX_PASSAGES: u64 = 10_000;
-
-impl DenseIndex {
-    fn read(searcher: &Searcher, fields: &Fields, tuning: &Tuning) -> Result<DenseIndex> {
-        if !tuning.semantic_enabled() || searcher.num_docs() > DENSE_MAX_PASSAGES {
-            return Ok(DenseIndex::default());
-        }
-        let mut passages = Vec::new();
-        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-            for doc_id in segment.doc_ids_alive() {
-                let address = DocAddress::new(ord as u32, doc_id);
-                let doc: TantivyDocument = searcher.doc(address)?;
-                if let Some(v) = doc
-                    .get_first(fields.embedding)
-                    .and_then(|v| v.as_bytes())
-                    .and_then(PassageVectors::from_bytes)
-                {
-                    passages.push((address, v.passage));
-                }
-            }
-        }
-        Ok(DenseIndex { passages })
-    }
-
-    fn is_empty(&self) -> bool {
-        self.passages.is_empty()
-    }
-
-    /// The `k` passages closest in meaning to `question`, with their cosines.
-    fn nearest(&self, question: &[f32], k: usize) -> Vec<(f32, DocAddress)> {
-        let mut scored: Vec<(f32, DocAddress)> = self
-            .passages
-            .iter()
-            .map(|(a, e)| (semantic::cosine(question, e), *a))
-            .collect();
-        let k = k.min(scored.len());
-        if k == 0 {
-            return Vec::new();
-        }
-        scored.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
-        scored.truncate(k);
-        scored
-    }
 }
 
 impl Engine {
@@ -302,7 +250,7 @@ impl Engine {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let vocabulary = Vocabulary::read(&reader.searcher(), fields.text)?;
-        let dense = DenseIndex::read(&reader.searcher(), &fields, &tuning)?;
+        let dense = Recall::read(&reader.searcher(), &fields, &tuning)?;
         let summary = IndexSummary {
             documents: manifest
                 .documents

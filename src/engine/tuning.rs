@@ -38,7 +38,7 @@ pub struct Tuning {
     /// when meaning is compared.
     pub coverage: f32,
     /// How many passages closest in meaning join the word matches as
-    /// candidates (small indexes only, see [`crate::engine::search`]).
+    /// candidates (at any index size, see [`crate::engine::recall`]).
     pub dense_recall: usize,
     /// When no word of the question is in the documents and no passage is close
     /// enough in meaning to answer, how close (cosine) one must be to be shown

@@ -86,6 +86,23 @@ pub struct BuildReport {
 /// Memory for tantivy's indexing buffer; bounded, so big corpora stream.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// Arithmetic per token of all-MiniLM-L6-v2 outside attention: two per
+/// weight of its six layers (4 × 384² + 2 × 384 × 1,536), for the rate a
+/// build logs (`RUST_LOG=passagebot=info`).
+const ENCODER_FLOP_PER_TOKEN: f64 = 2.0 * 6.0 * (4.0 * 384.0 * 384.0 + 2.0 * 384.0 * 1536.0);
+
+/// Passages encoded per call to the encoder while building. A file is chunked
+/// whole, but its passages (and their sentences) go through the encoder this
+/// many at a time and are handed to the writer before the next group, so a
+/// one-paragraph book costs no more memory than a short file (issue #14).
+/// The encoder's own batches are bounded by attention size, so the group
+/// bounds only the texts and vectors held (about 1,500 texts and 2 MB of
+/// vectors for 256 passages). Smaller groups cost speed: the encoder sorts a
+/// call's texts by length into batches, and 32 passages a call left more
+/// padding and part-filled batches (about 10% more CPU time on one SQuAD
+/// article, BENCHMARKS.md).
+const EMBED_GROUP: usize = 256;
+
 /// Incrementally updates (or first builds) the index in `index_dir`.
 pub fn build(
     corpus_dir: &Path,
@@ -192,9 +209,13 @@ pub fn update(
                         if old.is_some() {
                             w.delete_term(Term::from_field_text(fields.source, &source));
                         }
-                        let embeddings = embed(&passages, tuning)?;
-                        for (i, p) in passages.iter().enumerate() {
-                            w.add_document(document(fields, p, embeddings.get(i)))?;
+                        // Encoded and written a group at a time: a long file's
+                        // vectors and the encoder's batches never pile up.
+                        for group in passages.chunks(EMBED_GROUP) {
+                            let embeddings = embed(group, tuning)?;
+                            for (i, p) in group.iter().enumerate() {
+                                w.add_document(document(fields, p, embeddings.get(i)))?;
+                            }
                         }
                     }
                     match &old {
@@ -253,6 +274,16 @@ pub fn update(
             location: None,
         });
     };
+    let (tokens, padded) = semantic::tokens_encoded();
+    if tokens > 0 {
+        let secs = started.elapsed().as_secs_f64().max(1e-9);
+        tracing::info!(
+            "encoded {tokens} tokens ({padded} with padding) in {secs:.1} s: {:.0} tokens/s, \
+             about {:.1} GFLOP/s at 21.2 MFLOP a token",
+            tokens as f64 / secs,
+            tokens as f64 * ENCODER_FLOP_PER_TOKEN / secs / 1e9
+        );
+    }
     progress(BuildEvent::Committing);
     writer.commit()?;
     writer.wait_merging_threads()?;
