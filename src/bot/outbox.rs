@@ -235,16 +235,23 @@ impl Outbox {
         }
     }
 
-    /// Waits until every outbox is empty, or `limit` passed (on shutdown).
+    /// Waits until every chat's sender has finished, or `limit` passed (on
+    /// shutdown). A lane lives until its sender finds nothing left to send, so this
+    /// also waits for the message a sender holds: one being sent, or waiting out a
+    /// 429 (counting only queued messages lost that one).
     pub async fn drained(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
         loop {
-            let waiting: usize = self.inner.lanes().values().map(|l| l.items.len()).sum();
-            if waiting == 0 {
+            let (senders, waiting) = {
+                let lanes = self.inner.lanes();
+                let queued: usize = lanes.values().map(|l| l.items.len()).sum();
+                (lanes.len(), queued)
+            };
+            if senders == 0 {
                 return;
             }
             if Instant::now() >= deadline {
-                tracing::warn!(waiting, "stopping with messages still unsent");
+                tracing::warn!(senders, waiting, "stopping with messages still unsent");
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -296,7 +296,17 @@ async fn a_whole_conversation_through_5xx_slow_dropped_and_429_answers_loses_and
         (OP, "It is about my salary"),
         (OP, "Sent to the person"),
     ] {
-        assert_eq!(copies(&fake, chat, needle), 1, "{needle:?} to {chat}");
+        assert_eq!(
+            copies(&fake, chat, needle),
+            1,
+            "{needle:?} to {chat}; every request:\n{}",
+            fake.requests()
+                .iter()
+                .filter(|r| r.method != "getupdates")
+                .map(|r| format!("{} {} -> {}", r.method, r.body, r.status))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
     }
     assert_eq!(fake.sent_to(person).len(), 4, "{:?}", fake.sent_to(person));
     assert_eq!(fake.sent_to(OP).len(), 3, "{:?}", fake.sent_to(OP));
