@@ -667,7 +667,7 @@ impl Engine {
             .skip(1)
             // A copy of the best passage (the same text in another file) is
             // no alternative: meaning cannot tell the two apart either.
-            .find(|(h, _)| !overlaps(h, best) && h.text != best.text)
+            .find(|(h, _)| !h.repeats(best))
             .map_or(0.0, |(h, _)| h.score);
         if best.score <= 0.0 || runner_up >= self.tuning.decisive * best.score {
             return false;

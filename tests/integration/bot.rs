@@ -362,20 +362,7 @@ async fn a_tie_is_asked_back_and_each_choice_button_opens_its_passage() {
     assert_eq!(opened.matches("<blockquote>").count(), 1, "{opened}");
     // The passage opened is the second choice, now in full: its text holds the
     // button's words.
-    let mut plain = String::new();
-    let mut in_tag = false;
-    for c in opened.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => plain.push(c),
-            _ => {}
-        }
-    }
-    let plain = plain
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">");
+    let plain = sent[1].plain();
     let brief = choices[1].trim_start_matches("2. ").trim_end_matches('…');
     assert!(plain.contains(brief), "{brief:?} in {plain}");
     assert_eq!(labels(&sent[1]), ["Why this?"]);

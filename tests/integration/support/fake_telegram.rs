@@ -55,6 +55,10 @@ impl Recorded {
     pub fn text(&self) -> &str {
         self.body["text"].as_str().unwrap_or_default()
     }
+    /// The text as the person sees it: tags removed, entities decoded.
+    pub fn plain(&self) -> String {
+        plain_text(&self.body)
+    }
     pub fn chat_id(&self) -> i64 {
         self.body["chat_id"].as_i64().unwrap_or_default()
     }
