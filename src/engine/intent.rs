@@ -5,23 +5,50 @@
 
 /// Words that ask about authorship when they come with "who".
 const AUTHOR_WORDS: &[&str] = &[
-    "author", "authors", "wrote", "write", "writes", "written", "writer", "by",
+    "author", "authors", "wrote", "write", "writes", "written", "writer", "by", "penned",
+    "authored",
 ];
 
-/// Whether the question asks who wrote the document(s).
+/// Verbs that ask who made a text when they come with "who" and a word for
+/// the text: "who put this piece together", "who is behind this article".
+const MAKING_WORDS: &[&str] = &["put", "made", "created", "composed", "behind", "produced"];
+
+/// Words for the text itself.
+const TEXT_WORDS: &[&str] = &[
+    "this", "it", "article", "piece", "text", "post", "essay", "document", "page", "blog",
+];
+
+/// Whether the question asks who wrote the document(s): "who" with an
+/// authorship word, "who" with a making verb and a word for the text, or the
+/// author's or writer's name asked for without "who".
 pub fn asks_for_author(question: &str) -> bool {
     let lower = question.to_lowercase();
     let words: Vec<&str> = lower
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .collect();
-    let who = words.iter().any(|w| matches!(*w, "who" | "whose" | "whom"));
-    who && words.iter().any(|w| AUTHOR_WORDS.contains(w))
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let who = has(&["who", "whose", "whom"]);
+    if who && (has(AUTHOR_WORDS) || (has(MAKING_WORDS) && has(TEXT_WORDS))) {
+        return true;
+    }
+    // "the author's full name", "name of the writer": the name next to the
+    // authorship word, not anywhere in the question.
+    let at = |i: usize, word: &str| words.get(i).is_some_and(|w| *w == word);
+    let person = |i: usize| at(i, "author") || at(i, "writer");
+    (0..words.len()).any(|i| {
+        (person(i)
+            && (at(i + 1, "name") || at(i + 1, "s") && (at(i + 2, "name") || at(i + 3, "name"))))
+            || (at(i, "name") && at(i + 1, "of") && (person(i + 2) || person(i + 3)))
+    })
 }
 
 /// Analysed stems of the authorship words, removed from such a question.
 pub fn is_author_stem(term: &str) -> bool {
-    matches!(term, "author" | "wrote" | "write" | "written" | "writer")
+    matches!(
+        term,
+        "author" | "wrote" | "write" | "written" | "writer" | "pen" | "name"
+    )
 }
 
 #[cfg(test)]
@@ -35,6 +62,13 @@ mod tests {
             "who is the author",
             "Who's the writer of this?",
             "Written by whom?",
+            "who penned it",
+            "name of the guy who put this piece together?",
+            "Who is behind this article?",
+            "Can you tell me the author's full name so I can cite it in my essay?",
+            "What's the writer's name?",
+            "the name of the author, please",
+            "author name",
         ] {
             assert!(asks_for_author(q), "{q}");
         }
@@ -42,6 +76,9 @@ mod tests {
             "What does the author believe?",
             "Who should negotiate?",
             "Which program does the author teach in?",
+            "Who made the decision to split sales and marketing?",
+            "What is the name of the program the author teaches in?",
+            "Who should put the brand first?",
         ] {
             assert!(!asks_for_author(q), "{q}");
         }

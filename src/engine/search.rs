@@ -559,7 +559,8 @@ impl Engine {
     fn weigh(&self, searcher: &Searcher, word: String, num_docs: u64) -> Result<TermWeight> {
         let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, &word))?;
         let fix = if df == 0 && !confidence::is_frame(&word) {
-            self.vocabulary.correct(&word)
+            self.base_form(searcher, &word)?
+                .or_else(|| self.vocabulary.correct(&word))
         } else {
             None
         };
@@ -574,6 +575,25 @@ impl Engine {
             passages: df,
             matched: false,
         })
+    }
+
+    /// The indexed stem of `stem`'s base form, when the stemmer cuts a word
+    /// and its inflections differently: "experienced" stems to "experienc"
+    /// but "experience" to "experi", so the question's word would miss the
+    /// text's. Stemming the stem with its dropped "e" restored finds it.
+    fn base_form(&self, searcher: &Searcher, stem: &str) -> Result<Option<(String, u64)>> {
+        let mut analyzer = self.analyzer.clone();
+        let restored = format!("{stem}e");
+        for base in analysis::terms(&mut analyzer, &restored) {
+            if base == stem {
+                continue;
+            }
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, &base))?;
+            if df > 0 {
+                return Ok(Some((base, df)));
+            }
+        }
+        Ok(None)
     }
 
     fn query(&self, terms: &[&TermWeight]) -> BooleanQuery {

@@ -269,6 +269,23 @@ fn typos_are_corrected_to_indexed_words() {
 }
 
 #[test]
+fn an_inflected_word_finds_the_form_the_stemmer_cut_differently() {
+    // Snowball stems "experienced" to "experienc" but "experience" to
+    // "experi": before, the question matched no word and found nothing.
+    let s = Scratch::with_article_index();
+    let a = s
+        .engine()
+        .search("How experienced is the writer?", 0, 1)
+        .expect("search");
+    let found = a
+        .terms
+        .iter()
+        .find(|t| t.corrected_from.as_deref() == Some("experienc"));
+    assert!(found.is_some_and(|t| t.term == "experi"), "{:?}", a.terms);
+    assert!(a.passages[0].text.contains("28 years"), "{:?}", a.passages);
+}
+
+#[test]
 fn who_wrote_it_finds_the_byline() {
     let s = Scratch::with_article_index();
     let a = s
