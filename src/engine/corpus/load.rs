@@ -83,16 +83,19 @@ pub fn document_files(corpus: &Path, index: &Path) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
-/// How a file is named to people: the corpus folder as given, then the path inside it.
+/// How a file is named to people: the corpus folder's own name, then the
+/// path inside it ("corpus/guide.md"), however the folder was given. A
+/// relative and an absolute `--corpus` name the same file alike, so
+/// switching between them rebuilds nothing, and no reply shows where on the
+/// server the documents live. A folder given as "." names files by their
+/// path inside it alone.
 pub fn display_source(dir: &Path, file: &Path) -> String {
-    let rel = file.strip_prefix(dir).unwrap_or(file);
-    let root = dir.to_string_lossy();
-    let root = root.trim_end_matches('/');
-    let rel = rel.to_string_lossy();
-    if root.is_empty() || root == "." {
-        rel.into_owned()
-    } else {
-        format!("{root}/{rel}")
+    let rel = file.strip_prefix(dir).unwrap_or(file).to_string_lossy();
+    let given = dir.to_string_lossy();
+    let given = given.trim_end_matches('/');
+    match Path::new(given).file_name() {
+        Some(name) if !given.is_empty() => format!("{}/{rel}", name.to_string_lossy()),
+        _ => rel.into_owned(),
     }
 }
 
@@ -294,6 +297,17 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_named_alike_however_its_folder_was_given() {
+        let named = |dir: &str, file: &str| display_source(Path::new(dir), Path::new(file));
+        assert_eq!(named("corpus", "corpus/a.md"), "corpus/a.md");
+        assert_eq!(named("corpus/", "corpus/sub/a.md"), "corpus/sub/a.md");
+        assert_eq!(named("/srv/bot/corpus", "/srv/bot/corpus/a.md"), "corpus/a.md");
+        assert_eq!(named("../shared/corpus", "../shared/corpus/a.md"), "corpus/a.md");
+        assert_eq!(named(".", "./a.md"), "a.md");
+        assert_eq!(named("..", "../a.md"), "a.md");
+    }
 
     #[test]
     fn bad_files_are_skipped_with_reasons_and_the_rest_loads() {
