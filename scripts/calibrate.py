@@ -82,7 +82,7 @@ def collect(cmd, squad, per):
     for q, r in zip(qs, ask(cmd, os.path.join(ROOT, "corpus"), os.path.join(work, "article"), [q["q"] for q in qs])):
         top = r["passages"][0]["text"] if r["passages"] else ""
         right = "gold" in q and any(norm(g) in norm(top) for g in q["gold"])
-        rows.append((signals(r), right, 6.0, "article", "gold" in q))
+        rows.append((signals(r), right, 6.0, "article", "gold" in q, r))
     if squad:
         arts = [json.loads(l) for l in open(os.path.join(squad, "articles.jsonl"))]
         by = {}
@@ -107,9 +107,9 @@ def collect(cmd, squad, per):
             for j, (q, r) in enumerate(zip(asked, ask(cmd, corpus, os.path.join(work, "squad", t, "index"), [q["question"] for q in asked]))):
                 top = r["passages"][0]["text"] if r["passages"] else ""
                 right = j < len(own) and any(norm(a) in norm(top) for a in q["answers"])
-                rows.append((signals(r), right, 1.0, "squad", j < len(own)))
+                rows.append((signals(r), right, 1.0, "squad", j < len(own), r))
             print(f"  {t}", file=sys.stderr)
-    return [row for row in rows if row[0] is not None]
+    return rows
 
 
 def sigmoid(z):
@@ -157,12 +157,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--squad", help="folder with SQuAD's articles.jsonl and questions.jsonl")
     ap.add_argument("--per", type=int, default=40, help="own and foreign questions per SQuAD article")
+    ap.add_argument("--save", help="also write every labelled answer (JSON lines) to this file")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- BIN")
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
     if not cmd:
         sys.exit("calibrate.py: give the binary after --, e.g. -- ./target/release/passagebot")
-    rows = collect(cmd, a.squad, a.per)
+    asked = collect(cmd, a.squad, a.per)
+    if a.save:
+        with open(a.save, "w") as f:
+            for x, y, w, g, ans, r in asked:
+                f.write(json.dumps({"signals": x, "right": y, "weight": w, "group": g, "answerable": ans, "answer": r}) + "\n")
+    rows = [row[:5] for row in asked if row[0] is not None]
     theta = fit(rows)
     print(f"{len(rows)} labelled questions with meaning signals")
     print("WEIGHTS = [" + ", ".join(f"{t:.3f}" for t in theta) + "]  # " + ", ".join(NAMES) + ", bias")

@@ -41,6 +41,9 @@ const MAX_CANDIDATES: usize = 200;
 /// At most this many distinct terms of a question are searched.
 const MAX_TERMS: usize = 48;
 
+/// The shortest part a compound word is split into ([`Engine::compound_parts`]).
+const MIN_PART: usize = 4;
+
 /// One ranked passage.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hit {
@@ -321,7 +324,24 @@ impl Engine {
         }
         let mut terms = Vec::new();
         for word in words.into_iter().take(MAX_TERMS) {
-            terms.push(self.weigh(&searcher, word, num_docs)?);
+            let t = self.weigh(&searcher, word, num_docs)?;
+            let parts = if t.passages == 0 && t.corrected_from.is_none() {
+                self.compound_parts(&searcher, &t.term)?
+            } else {
+                None
+            };
+            match parts {
+                Some(parts) => {
+                    for part in parts {
+                        if !terms.iter().any(|u: &TermWeight| u.term == part) {
+                            let mut p = self.weigh(&searcher, part, num_docs)?;
+                            p.corrected_from = Some(t.term.clone());
+                            terms.push(p);
+                        }
+                    }
+                }
+                None => terms.push(t),
+            }
         }
         for word in author_terms {
             if !terms.iter().any(|t| t.term == word) {
@@ -594,6 +614,39 @@ impl Engine {
             }
         }
         Ok(None)
+    }
+
+    /// The two indexed terms a compound the documents lack is made of:
+    /// "salesperson" is "sales" and "person", "teamwork" "team" and "work".
+    /// Each part has at least [`MIN_PART`] letters, so short words are not
+    /// split into fragments; of several splits, the most even one is kept.
+    fn compound_parts(&self, searcher: &Searcher, stem: &str) -> Result<Option<[String; 2]>> {
+        if !stem.bytes().all(|b| b.is_ascii_lowercase()) || stem.len() < 2 * MIN_PART {
+            return Ok(None);
+        }
+        let mut analyzer = self.analyzer.clone();
+        let mut best: Option<(usize, [String; 2])> = None;
+        for cut in MIN_PART..=stem.len() - MIN_PART {
+            // Both halves are ASCII (checked above), so every cut is a char boundary.
+            let (left, right) = stem.split_at(cut);
+            let mut parts = Vec::with_capacity(2);
+            for half in [left, right] {
+                let analysed = analysis::terms(&mut analyzer, half);
+                let [term] = analysed.as_slice() else { break };
+                let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, term))?;
+                if df == 0 || confidence::is_frame(term) {
+                    break;
+                }
+                parts.push(term.clone());
+            }
+            let evenness = left.len().min(right.len());
+            if let Ok(pair) = <[String; 2]>::try_from(parts) {
+                if best.as_ref().is_none_or(|(e, _)| evenness > *e) {
+                    best = Some((evenness, pair));
+                }
+            }
+        }
+        Ok(best.map(|(_, pair)| pair))
     }
 
     fn query(&self, terms: &[&TermWeight]) -> BooleanQuery {

@@ -286,6 +286,33 @@ fn an_inflected_word_finds_the_form_the_stemmer_cut_differently() {
 }
 
 #[test]
+fn a_compound_the_documents_lack_is_searched_by_its_parts() {
+    let s = Scratch::with_article_index();
+    let a = s
+        .engine()
+        .search("Does a salesperson meet clients individually?", 0, 3)
+        .expect("search");
+    let parts: Vec<&str> = a
+        .terms
+        .iter()
+        .filter(|t| t.corrected_from.as_deref() == Some("salesperson"))
+        .map(|t| t.term.as_str())
+        .collect();
+    assert_eq!(parts, ["sale", "person"], "{:?}", a.terms);
+    // Short words are never split into fragments.
+    let b = s
+        .engine()
+        .search("Is a bakery relevant?", 0, 1)
+        .expect("search");
+    let from_bakery = b
+        .terms
+        .iter()
+        .filter(|t| t.corrected_from.as_deref() == Some("bakeri"))
+        .count();
+    assert!(from_bakery <= 1, "{:?}", b.terms);
+}
+
+#[test]
 fn who_wrote_it_finds_the_byline() {
     let s = Scratch::with_article_index();
     let a = s
