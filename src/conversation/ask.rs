@@ -72,6 +72,7 @@ pub(super) fn nothing(question: &str) -> Answer {
         truncated: false,
         more: false,
         author: None,
+        titled: None,
     }
 }
 

@@ -462,6 +462,7 @@ mod tests {
             truncated: false,
             more: false,
             author: None,
+            titled: None,
         }
     }
 

@@ -173,6 +173,7 @@ mod tests {
             truncated: false,
             more: true,
             author: None,
+            titled: None,
         }
     }
 

@@ -38,12 +38,13 @@ pub struct Ambiguity {
 /// - They are candidates at all: the answer is confident, or both passages are
 ///   at least [`SIMILARITY_THRESHOLD`] close in meaning to the question (an
 ///   unsure answer only because two passages tie).
-/// - A question about who wrote a document is answered by its metadata.
+/// - A question about who wrote a document, or its title, is answered by its
+///   metadata.
 pub fn of(answer: &Answer) -> Option<Ambiguity> {
     let [best, second, ..] = answer.passages.as_slice() else {
         return None;
     };
-    if answer.author.is_some() || best.score <= 0.0 {
+    if answer.author.is_some() || answer.titled.is_some() || best.score <= 0.0 {
         return None;
     }
     let closeness = second.score / best.score;

@@ -164,7 +164,8 @@ pub fn coverage(terms: &[TermWeight]) -> f32 {
         .iter()
         .filter(|t| t.matched)
         .map(|t| t.weight)
-        .sum::<f32>()
+        // Not `sum`, which starts from −0.0 and would print "-0.0" for none.
+        .fold(0.0, |a, w| a + w)
         / total
 }
 
@@ -231,7 +232,8 @@ pub fn unknown_share(terms: &[TermWeight]) -> f32 {
         .iter()
         .filter(|t| t.passages == 0)
         .map(|t| t.weight)
-        .sum::<f32>()
+        // Not `sum`, which starts from −0.0 and would print "-0.0" for none.
+        .fold(0.0, |a, w| a + w)
         / total
 }
 

@@ -43,6 +43,34 @@ pub fn asks_for_author(question: &str) -> bool {
     })
 }
 
+/// Whether the question asks what a document is called: its title or
+/// headline ("What is the title of the article?"), or what "this article"
+/// or "the piece" is called or named.
+pub fn asks_for_title(question: &str) -> bool {
+    let lower = question.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let text = has(&[
+        "article", "piece", "text", "post", "essay", "document", "page", "blog",
+    ]);
+    let at = |i: usize, word: &str| words.get(i).is_some_and(|w| *w == word);
+    // "job title" and "title of sales director" are about something else.
+    let of_text = (0..words.len()).any(|i| {
+        at(i, "name") && at(i + 1, "of") && (at(i + 2, "this") || at(i + 2, "the")) && text
+    });
+    let titled = has(&["title", "headline", "titled"]) && !has(&["job", "director", "manager"]);
+    let what = has(&["what"]);
+    titled && (text || what || words.len() <= 3) || text && has(&["called", "named"]) || of_text
+}
+
+/// Analysed stems of the title words, removed from such a question.
+pub fn is_title_stem(term: &str) -> bool {
+    matches!(term, "titl" | "headlin" | "call" | "name")
+}
+
 /// Analysed stems of the authorship words, removed from such a question.
 pub fn is_author_stem(term: &str) -> bool {
     matches!(
@@ -54,6 +82,28 @@ pub fn is_author_stem(term: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_title_questions_only() {
+        for q in [
+            "What is the title of the article?",
+            "What's this article called?",
+            "what is the name of this piece",
+            "article title?",
+            "What is the headline?",
+            "title",
+        ] {
+            assert!(asks_for_title(q), "{q}");
+        }
+        for q in [
+            "What is the job title of a sales director?",
+            "Who wrote the article?",
+            "What is marketing called when it is one to many?",
+            "What is the name of the program the author teaches in?",
+        ] {
+            assert!(!asks_for_title(q), "{q}");
+        }
+    }
 
     #[test]
     fn recognises_authorship_questions_only() {

@@ -111,6 +111,7 @@ pub fn test_answer(confident: bool, passages: Vec<Hit>) -> Answer {
         truncated: false,
         more: false,
         author: None,
+        titled: None,
     }
 }
 
@@ -155,6 +156,8 @@ pub struct Answer {
     /// For a question about who wrote a document: that document's author,
     /// from its metadata (front matter, `<meta name=author>` or byline).
     pub author: Option<String>,
+    /// For a question asking a document's title: that title.
+    pub titled: Option<String>,
 }
 
 /// A summary of what the index holds, for `/about` and the CLI.
@@ -306,7 +309,11 @@ impl Engine {
         let mut words = analysis::terms(&mut analyzer, &cleaned);
         let mut author_terms = Vec::new();
         let mut author_doc = None;
-        if intent::asks_for_author(&cleaned) {
+        let mut title_doc = None;
+        if intent::asks_for_title(&cleaned) && !intent::asks_for_author(&cleaned) {
+            words.retain(|w| !intent::is_title_stem(w));
+            title_doc = self.named_document(&mut analyzer, &words);
+        } else if intent::asks_for_author(&cleaned) {
             words.retain(|w| !intent::is_author_stem(w));
             author_doc = self.author_target(&mut analyzer, &words);
             let names: Vec<&String> = match author_doc {
@@ -359,6 +366,7 @@ impl Engine {
             truncated,
             more: false,
             author: None,
+            titled: None,
         };
         let searchable: Vec<&TermWeight> = answer.terms.iter().filter(|t| t.passages > 0).collect();
         if searchable.is_empty() && self.dense.is_empty() {
@@ -461,10 +469,26 @@ impl Engine {
                 }
             }
         }
+        if let Some(doc) = title_doc {
+            // "What is the article called?": the document's opening passages.
+            candidates.clear();
+            for address in self.passages_of(&searcher, &doc.source, 3)? {
+                candidates.push(self.candidate(
+                    &searcher,
+                    &mut analyzer,
+                    &answer.terms,
+                    0.0,
+                    address,
+                )?);
+            }
+        }
         if candidates.is_empty() {
             return Ok(answer);
         }
-        let hits = ranked(candidates);
+        let mut hits = ranked(candidates);
+        if title_doc.is_some() {
+            hits.sort_by_key(|(h, _)| h.paragraph);
+        }
         if let Some((best, tokens)) = hits.first() {
             mark_matched(&mut analyzer, &mut answer.terms, best, tokens);
         }
@@ -478,6 +502,11 @@ impl Engine {
             // The document's own metadata answers an authorship question.
             answer.confidence.confident = true;
             answer.author = Some(author);
+        }
+        if let Some(doc) = title_doc {
+            // So does a question about its title.
+            answer.confidence.confident = true;
+            answer.titled = Some(doc.title.clone());
         }
         answer.confident = answer.confidence.confident;
         answer.more = hits.len() > skip.saturating_add(top);
@@ -517,14 +546,21 @@ impl Engine {
         Ok(answer)
     }
 
-    /// The document an authorship question is about: the only document, or
-    /// the one whose title or file name shares the most of the question's
-    /// words ("Who wrote the *pricing guide*?"), when it names an author.
-    /// `None` leaves the question to the authors' names of every document.
+    /// The document an authorship question is about: the one
+    /// [`Engine::named_document`] finds, when it names an author. `None`
+    /// leaves the question to the authors' names of every document.
     fn author_target(&self, analyzer: &mut TextAnalyzer, words: &[String]) -> Option<&DocSummary> {
+        self.named_document(analyzer, words)
+            .filter(|doc| doc.author.is_some())
+    }
+
+    /// The document a question about one names: the only document, or the
+    /// one whose title or file name shares the most of the question's words
+    /// ("Who wrote the *pricing guide*?"); `None` when no one document does.
+    fn named_document(&self, analyzer: &mut TextAnalyzer, words: &[String]) -> Option<&DocSummary> {
         let docs = &self.summary.documents;
         if let [only] = docs.as_slice() {
-            return only.author.as_ref().map(|_| only);
+            return Some(only);
         }
         let topical: Vec<&String> = words.iter().filter(|w| !confidence::is_frame(w)).collect();
         let mut scored: Vec<(usize, &DocSummary)> = docs
@@ -542,7 +578,7 @@ impl Engine {
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         match scored.as_slice() {
             [(best, doc), rest @ ..] if *best > 0 && rest.first().is_none_or(|r| r.0 < *best) => {
-                doc.author.as_ref().map(|_| *doc)
+                Some(*doc)
             }
             _ => None,
         }
@@ -640,10 +676,10 @@ impl Engine {
                 parts.push(term.clone());
             }
             let evenness = left.len().min(right.len());
-            if let Ok(pair) = <[String; 2]>::try_from(parts) {
-                if best.as_ref().is_none_or(|(e, _)| evenness > *e) {
-                    best = Some((evenness, pair));
-                }
+            if let Ok(pair) = <[String; 2]>::try_from(parts)
+                && best.as_ref().is_none_or(|(e, _)| evenness > *e)
+            {
+                best = Some((evenness, pair));
             }
         }
         Ok(best.map(|(_, pair)| pair))

@@ -20,6 +20,9 @@ struct Line<'a> {
     /// For "who wrote …?": the author, from the document's metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     author: Option<&'a str>,
+    /// For "what is the article called?": the document's title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    titled: Option<&'a str>,
     /// When the two best passages tie and say different things, the surfaces ask
     /// which one the reader means ([`crate::engine::ambiguity`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,6 +91,7 @@ pub fn line(answer: &Answer, decision: &Decision) -> String {
         confidence: &answer.confidence,
         terms: &answer.terms,
         author: answer.author.as_deref(),
+        titled: answer.titled.as_deref(),
         ambiguous: ambiguity::of(answer).map(|a| Ambiguity {
             closeness: round3(a.closeness),
         }),

@@ -85,6 +85,11 @@ pub fn explain(answer: &Answer) -> String {
             "The question asks who wrote it: the document's own details name {author}.\n"
         ));
     }
+    if let Some(title) = &answer.titled {
+        out.push_str(&format!(
+            "The question asks what the document is called: its own title is “{title}”.\n"
+        ));
+    }
     if let Some(tie) = ambiguity::of(answer) {
         let second = &answer.passages[1];
         out.push_str(&format!(

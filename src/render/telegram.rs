@@ -117,6 +117,9 @@ pub fn answer_blocks(answer: &Answer, first: usize, max_question_chars: usize) -
     if let Some(author) = answer.author.as_deref().filter(|_| first == 1) {
         blocks.push(format!("Written by <b>{}</b>.", escape(author)));
     }
+    if let Some(title) = answer.titled.as_deref().filter(|_| first == 1) {
+        blocks.push(format!("Titled <b>{}</b>.", escape(title)));
+    }
     let numbered = first > 1 || answer.passages.len() > 1 || answer.more;
     for (i, hit) in answer.passages.iter().enumerate() {
         let block = if first == 1 && i == 0 {
@@ -803,6 +806,7 @@ mod tests {
             truncated: false,
             more: false,
             author: None,
+            titled: None,
         }
     }
 

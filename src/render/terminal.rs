@@ -66,6 +66,9 @@ pub fn render(answer: &Answer, style: Style, first_number: usize) -> String {
     if let Some(author) = answer.author.as_deref().filter(|_| first_number == 1) {
         out.push_str(&format!("Written by {author}.\n"));
     }
+    if let Some(title) = answer.titled.as_deref().filter(|_| first_number == 1) {
+        out.push_str(&format!("Titled “{title}”.\n"));
+    }
     for (i, hit) in answer.passages.iter().enumerate() {
         out.push('\n');
         out.push_str(&header(hit, first_number + i, style));

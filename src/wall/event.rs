@@ -192,6 +192,7 @@ mod tests {
             truncated: false,
             more: false,
             author: None,
+            titled: None,
         };
         Asked {
             decision: handoff::decide(question, &answer),

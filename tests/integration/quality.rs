@@ -313,6 +313,30 @@ fn a_compound_the_documents_lack_is_searched_by_its_parts() {
 }
 
 #[test]
+fn what_the_article_is_called_is_answered_from_its_title() {
+    let s = Scratch::with_article_index();
+    let e = s.engine();
+    for q in [
+        "What is the title of the article?",
+        "What's this piece called?",
+    ] {
+        let a = e.search(q, 0, 3).expect("search");
+        assert_eq!(
+            a.titled.as_deref(),
+            Some("What’s the Difference Between Sales and Marketing?"),
+            "{q}"
+        );
+        assert!(a.confident, "{q}");
+        assert_eq!(a.passages[0].paragraph, 1, "{q}: the opening passage first");
+    }
+    let other = e
+        .search("What is marketing called when it is one to many?", 0, 1)
+        .expect("search");
+    assert_eq!(other.titled, None);
+    assert!(other.passages[0].text.contains("one to many"));
+}
+
+#[test]
 fn who_wrote_it_finds_the_byline() {
     let s = Scratch::with_article_index();
     let a = s
@@ -344,7 +368,7 @@ fn a_paraphrase_sharing_no_word_is_answered_by_meaning() {
     // No word in common and no passage close enough to answer it: the plausible
     // ones still come back, so the reader sees the closest passage.
     let near = engine
-        .search("Does a salesperson meet clients individually?", 0, 3)
+        .search("Do sellers meet clients individually?", 0, 3)
         .expect("search");
     assert!(
         near.terms.iter().all(|t| t.passages == 0),

@@ -303,8 +303,14 @@ mod tests {
         let named = |dir: &str, file: &str| display_source(Path::new(dir), Path::new(file));
         assert_eq!(named("corpus", "corpus/a.md"), "corpus/a.md");
         assert_eq!(named("corpus/", "corpus/sub/a.md"), "corpus/sub/a.md");
-        assert_eq!(named("/srv/bot/corpus", "/srv/bot/corpus/a.md"), "corpus/a.md");
-        assert_eq!(named("../shared/corpus", "../shared/corpus/a.md"), "corpus/a.md");
+        assert_eq!(
+            named("/srv/bot/corpus", "/srv/bot/corpus/a.md"),
+            "corpus/a.md"
+        );
+        assert_eq!(
+            named("../shared/corpus", "../shared/corpus/a.md"),
+            "corpus/a.md"
+        );
         assert_eq!(named(".", "./a.md"), "a.md");
         assert_eq!(named("..", "../a.md"), "a.md");
     }
