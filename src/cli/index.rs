@@ -99,6 +99,13 @@ pub fn summary(report: &BuildReport, mode: Mode, paths: &Paths) -> String {
             plural(*n, "passage", "passages")
         ));
     }
+    if c.vectors_kept > 0 {
+        out.push_str(&format!(
+            "  {} of changed documents kept {} meaning vectors (text unchanged).\n",
+            plural(c.vectors_kept, "passage", "passages"),
+            if c.vectors_kept == 1 { "its" } else { "their" }
+        ));
+    }
     if mode == Mode::Check {
         out.push_str("Nothing was written (--check).\n");
     } else {

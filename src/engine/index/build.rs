@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use fs4::fs_std::FileExt;
-use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{Index, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::manifest::{self, DocEntry, Manifest, SkippedEntry};
 use super::schema::{Fields, register_analyzer, schema};
@@ -61,6 +64,9 @@ pub struct Changes {
     /// (source, passages)
     pub removed: Vec<(String, usize)>,
     pub unchanged: usize,
+    /// Passages of changed documents whose text did not change: they kept
+    /// their meaning vectors instead of being encoded again.
+    pub vectors_kept: usize,
     /// Whether everything was (or would be) rebuilt from scratch, and why.
     pub full_rebuild: Option<String>,
 }
@@ -206,15 +212,30 @@ pub fn update(
                     }
                     let passages = chunk(documents.len(), &doc);
                     if let Some((w, fields)) = writer.as_mut() {
+                        // An edited file keeps the vectors of the passages whose
+                        // text did not change: only new text is encoded.
+                        let mut kept = HashMap::new();
                         if old.is_some() {
+                            kept = stored_vectors(w.index(), fields, &source)?;
                             w.delete_term(Term::from_field_text(fields.source, &source));
                         }
                         // Encoded and written a group at a time: a long file's
                         // vectors and the encoder's batches never pile up.
                         for group in passages.chunks(EMBED_GROUP) {
-                            let embeddings = embed(group, tuning)?;
-                            for (i, p) in group.iter().enumerate() {
-                                w.add_document(document(fields, p, embeddings.get(i)))?;
+                            let fresh: Vec<&Passage> = group
+                                .iter()
+                                .filter(|p| !kept.contains_key(&p.text))
+                                .collect();
+                            let mut encoded = embed(&fresh, tuning)?.into_iter();
+                            for p in group {
+                                let vectors = match kept.get(&p.text) {
+                                    Some(bytes) => {
+                                        changes.vectors_kept += 1;
+                                        Some(bytes.clone())
+                                    }
+                                    None => encoded.next().map(|v| v.to_bytes()),
+                                };
+                                w.add_document(document(fields, p, vectors.as_deref()))?;
                             }
                         }
                     }
@@ -349,8 +370,38 @@ fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The stored vectors of `source`'s passages in the generation being
+/// updated, by passage text. Vectors depend on the text alone (and on the
+/// settings, which force a full build when they change), so a passage whose
+/// text is unchanged can keep them.
+fn stored_vectors(
+    index: &Index,
+    fields: &Fields,
+    source: &str,
+) -> Result<HashMap<String, Vec<u8>>> {
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    let searcher = reader.searcher();
+    let query = TermQuery::new(
+        Term::from_field_text(fields.source, source),
+        IndexRecordOption::Basic,
+    );
+    let mut kept = HashMap::new();
+    for address in searcher.search(&query, &DocSetCollector)? {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = doc.get_first(fields.text).and_then(|v| v.as_str());
+        let bytes = doc.get_first(fields.embedding).and_then(|v| v.as_bytes());
+        if let (Some(text), Some(bytes)) = (text, bytes) {
+            kept.insert(text.to_string(), bytes.to_vec());
+        }
+    }
+    Ok(kept)
+}
+
 /// The passages' sentence embeddings, or none when the semantic stage is off.
-fn embed(passages: &[Passage], tuning: &Tuning) -> Result<Vec<PassageVectors>> {
+fn embed(passages: &[&Passage], tuning: &Tuning) -> Result<Vec<PassageVectors>> {
     if !tuning.semantic_enabled() || passages.is_empty() {
         return Ok(Vec::new());
     }
@@ -358,7 +409,7 @@ fn embed(passages: &[Passage], tuning: &Tuning) -> Result<Vec<PassageVectors>> {
     semantic::encoder()?.passages(&texts, tuning.late_chunking)
 }
 
-fn document(f: &Fields, p: &Passage, vectors: Option<&PassageVectors>) -> TantivyDocument {
+fn document(f: &Fields, p: &Passage, vectors: Option<&[u8]>) -> TantivyDocument {
     let mut doc = TantivyDocument::default();
     doc.add_text(f.text, &p.text);
     doc.add_text(f.context, &p.context);
@@ -371,8 +422,8 @@ fn document(f: &Fields, p: &Passage, vectors: Option<&PassageVectors>) -> Tantiv
     doc.add_u64(f.ordinal, p.ordinal as u64);
     doc.add_u64(f.start, p.in_paragraph.start as u64);
     doc.add_u64(f.end, p.in_paragraph.end as u64);
-    if let Some(v) = vectors {
-        doc.add_bytes(f.embedding, &v.to_bytes());
+    if let Some(bytes) = vectors {
+        doc.add_bytes(f.embedding, bytes);
     }
     doc
 }
