@@ -101,7 +101,7 @@ pub fn summary(report: &BuildReport, mode: Mode, paths: &Paths) -> String {
     }
     if c.vectors_kept > 0 {
         out.push_str(&format!(
-            "  {} of changed documents kept {} meaning vectors (text unchanged).\n",
+            "  {} already indexed kept {} meaning vectors (not encoded again).\n",
             plural(c.vectors_kept, "passage", "passages"),
             if c.vectors_kept == 1 { "its" } else { "their" }
         ));

@@ -89,6 +89,7 @@ fn incremental_runs_add_change_remove_and_rename_with_exact_counts() {
     let c = run(&s, Mode::Incremental);
     assert_eq!(c.added, vec![(src("b.md"), 3)]);
     assert_eq!(c.removed, vec![(src("a.md"), 3)]);
+    assert_eq!(c.vectors_kept, 3, "a renamed file is not encoded again");
 
     fs::remove_file(s.corpus().join("b.md")).expect("rm");
     let c = run(&s, Mode::Incremental);

@@ -10,7 +10,7 @@
 //! chunked and indexed one at a time, so memory stays bounded on big corpora.
 //! Only one build runs at a time in an index folder (a lock file).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,8 +64,9 @@ pub struct Changes {
     /// (source, passages)
     pub removed: Vec<(String, usize)>,
     pub unchanged: usize,
-    /// Passages of changed documents whose text did not change: they kept
-    /// their meaning vectors instead of being encoded again.
+    /// Passages of changed, renamed or moved documents whose text the index
+    /// already held: they kept their meaning vectors instead of being
+    /// encoded again.
     pub vectors_kept: usize,
     /// Whether everything was (or would be) rebuilt from scratch, and why.
     pub full_rebuild: Option<String>,
@@ -179,6 +180,19 @@ pub fn update(
         (Some(dir), Err(_)) => Some(writer_for(Index::create_in_dir(dir.path(), schema())?)?),
     };
 
+    // Files gone from the corpus: a file added with their text (a rename, a
+    // move) keeps their vectors, read once when the first such file comes.
+    let present: HashSet<String> = files
+        .iter()
+        .map(|f| display_source(corpus_dir, f))
+        .collect();
+    let gone: Vec<String> = known
+        .keys()
+        .filter(|source| !present.contains(*source))
+        .cloned()
+        .collect();
+    let mut moved: Option<HashMap<String, Vec<u8>>> = None;
+
     progress(BuildEvent::Planned { files: files.len() });
     let mut documents = Vec::new();
     let mut skipped = Vec::new();
@@ -214,11 +228,19 @@ pub fn update(
                     if let Some((w, fields)) = writer.as_mut() {
                         // An edited file keeps the vectors of the passages whose
                         // text did not change: only new text is encoded.
-                        let mut kept = HashMap::new();
-                        if old.is_some() {
-                            kept = stored_vectors(w.index(), fields, &source)?;
+                        let edited = if old.is_some() {
+                            let kept =
+                                stored_vectors(w.index(), fields, std::slice::from_ref(&source))?;
                             w.delete_term(Term::from_field_text(fields.source, &source));
+                            Some(kept)
+                        } else {
+                            None
+                        };
+                        if edited.is_none() && moved.is_none() && !gone.is_empty() {
+                            moved = Some(stored_vectors(w.index(), fields, &gone)?);
                         }
+                        let none = HashMap::new();
+                        let kept = edited.as_ref().or(moved.as_ref()).unwrap_or(&none);
                         // Encoded and written a group at a time: a long file's
                         // vectors and the encoder's batches never pile up.
                         for group in passages.chunks(EMBED_GROUP) {
@@ -370,31 +392,33 @@ fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The stored vectors of `source`'s passages in the generation being
+/// The stored vectors of the passages of `sources` in the generation being
 /// updated, by passage text. Vectors depend on the text alone (and on the
 /// settings, which force a full build when they change), so a passage whose
 /// text is unchanged can keep them.
 fn stored_vectors(
     index: &Index,
     fields: &Fields,
-    source: &str,
+    sources: &[String],
 ) -> Result<HashMap<String, Vec<u8>>> {
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
         .try_into()?;
     let searcher = reader.searcher();
-    let query = TermQuery::new(
-        Term::from_field_text(fields.source, source),
-        IndexRecordOption::Basic,
-    );
     let mut kept = HashMap::new();
-    for address in searcher.search(&query, &DocSetCollector)? {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = doc.get_first(fields.text).and_then(|v| v.as_str());
-        let bytes = doc.get_first(fields.embedding).and_then(|v| v.as_bytes());
-        if let (Some(text), Some(bytes)) = (text, bytes) {
-            kept.insert(text.to_string(), bytes.to_vec());
+    for source in sources {
+        let query = TermQuery::new(
+            Term::from_field_text(fields.source, source),
+            IndexRecordOption::Basic,
+        );
+        for address in searcher.search(&query, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = doc.get_first(fields.text).and_then(|v| v.as_str());
+            let bytes = doc.get_first(fields.embedding).and_then(|v| v.as_bytes());
+            if let (Some(text), Some(bytes)) = (text, bytes) {
+                kept.insert(text.to_string(), bytes.to_vec());
+            }
         }
     }
     Ok(kept)
