@@ -66,6 +66,18 @@ pub fn asks_for_title(question: &str) -> bool {
     titled && (text || what || words.len() <= 3) || text && has(&["called", "named"]) || of_text
 }
 
+/// Whether the question speaks of the author without asking who it is:
+/// "What is the writer's background?", "Is he a full-time professor?".
+pub fn mentions_author(question: &str) -> bool {
+    let lower = question.to_lowercase();
+    lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "author" | "writer" | "he" | "his" | "him" | "she" | "her"
+        )
+    })
+}
+
 /// Analysed stems of the title words, removed from such a question.
 pub fn is_title_stem(term: &str) -> bool {
     matches!(term, "titl" | "headlin" | "call" | "name")
@@ -82,6 +94,20 @@ pub fn is_author_stem(term: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_a_question_speaking_of_the_author() {
+        for q in [
+            "Is he a full-time professor?",
+            "the writer's background",
+            "author job?",
+        ] {
+            assert!(mentions_author(q), "{q}");
+        }
+        for q in ["Do sales and marketing differ?", "Where is the header?"] {
+            assert!(!mentions_author(q), "{q}");
+        }
+    }
 
     #[test]
     fn recognises_title_questions_only() {

@@ -41,6 +41,10 @@ const MAX_CANDIDATES: usize = 200;
 /// At most this many distinct terms of a question are searched.
 const MAX_TERMS: usize = 48;
 
+/// What an author's name searched for "the author" or "he" in a question
+/// stands for (`TermWeight::corrected_from`); `:why` shows it.
+const MENTIONED_AUTHOR: &str = "the author";
+
 /// The shortest part a compound word is split into ([`Engine::compound_parts`]).
 const MIN_PART: usize = 4;
 
@@ -329,6 +333,22 @@ impl Engine {
                 author_terms.extend(analysis::terms(&mut analyzer, author));
             }
         }
+        // "Is he a full-time professor?", "the writer's background": the
+        // author's name finds the passages about them (a byline, a bio),
+        // which share no other word with such a question. It is searched as
+        // lightly as a framing word and weighs nothing in the confidence, so
+        // it brings those passages in without outweighing the question's own
+        // words ("What does the author tell his students?").
+        let mut mention_terms = Vec::new();
+        if author_doc.is_none()
+            && title_doc.is_none()
+            && intent::mentions_author(&cleaned)
+            && let Some(name) = self
+                .author_target(&mut analyzer, &words)
+                .and_then(|doc| doc.author.as_ref())
+        {
+            mention_terms = analysis::terms(&mut analyzer, name);
+        }
         let mut terms = Vec::new();
         for word in words.into_iter().take(MAX_TERMS) {
             let t = self.weigh(&searcher, word, num_docs)?;
@@ -354,6 +374,14 @@ impl Engine {
             if !terms.iter().any(|t| t.term == word) {
                 let mut t = self.weigh(&searcher, word, num_docs)?;
                 t.corrected_from = Some("author".into());
+                terms.push(t);
+            }
+        }
+        for word in mention_terms {
+            if !terms.iter().any(|t| t.term == word) {
+                let mut t = self.weigh(&searcher, word, num_docs)?;
+                t.corrected_from = Some(MENTIONED_AUTHOR.into());
+                t.weight = 0.0;
                 terms.push(t);
             }
         }
@@ -689,7 +717,9 @@ impl Engine {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for t in terms {
-            let scale = if confidence::is_frame(&t.term) {
+            let scale = if confidence::is_frame(&t.term)
+                || t.corrected_from.as_deref() == Some(MENTIONED_AUTHOR)
+            {
                 confidence::FRAME_FACTOR
             } else {
                 1.0

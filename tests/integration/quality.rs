@@ -337,6 +337,35 @@ fn what_the_article_is_called_is_answered_from_its_title() {
 }
 
 #[test]
+fn a_question_about_the_author_finds_the_passages_naming_them() {
+    let s = Scratch::with_article_index();
+    let e = s.engine();
+    let a = e
+        .search("is he a full-time professor?", 0, 3)
+        .expect("search");
+    let named: Vec<(&str, f32)> = a
+        .terms
+        .iter()
+        .filter(|t| t.corrected_from.as_deref() == Some("the author"))
+        .map(|t| (t.term.as_str(), t.weight))
+        .collect();
+    assert_eq!(named, [("joe", 0.0), ("candido", 0.0)], "{:?}", a.terms);
+    assert!(
+        a.passages
+            .iter()
+            .any(|p| p.text.contains("adjunct instructor")),
+        "{:?}",
+        a.passages
+    );
+    // The name weighs nothing in the confidence: the answer about his
+    // students stays confident though it does not name him.
+    let b = e
+        .search("What does the author tell his students?", 0, 1)
+        .expect("search");
+    assert!(b.confident && b.passages[0].text.contains("What I tell my students"));
+}
+
+#[test]
 fn who_wrote_it_finds_the_byline() {
     let s = Scratch::with_article_index();
     let a = s
