@@ -93,6 +93,10 @@ pub struct BuildReport {
 /// Memory for tantivy's indexing buffer; bounded, so big corpora stream.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+/// Most passages of files gone from the corpus whose vectors a build holds
+/// for files added with their text (about 2.5 KB each: 25 MB).
+const MOVED_VECTORS_LIMIT: usize = 10_000;
+
 /// Arithmetic per token of all-MiniLM-L6-v2 outside attention: two per
 /// weight of its six layers (4 × 384² + 2 × 384 × 1,536), for the rate a
 /// build logs (`RUST_LOG=passagebot=info`).
@@ -186,11 +190,21 @@ pub fn update(
         .iter()
         .map(|f| display_source(corpus_dir, f))
         .collect();
-    let gone: Vec<String> = known
+    let mut gone: Vec<String> = known
         .keys()
         .filter(|source| !present.contains(*source))
         .cloned()
         .collect();
+    let gone_passages: usize = gone
+        .iter()
+        .filter_map(|s| known.get(s))
+        .map(|d| d.passages)
+        .sum();
+    if gone_passages > MOVED_VECTORS_LIMIT {
+        // Their vectors would all be held at once: encoding anew costs time,
+        // not memory.
+        gone.clear();
+    }
     let mut moved: Option<HashMap<String, Vec<u8>>> = None;
 
     progress(BuildEvent::Planned { files: files.len() });
