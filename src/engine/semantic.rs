@@ -29,6 +29,11 @@ use tokenizers::Tokenizer;
 
 use crate::error::{Error, Result};
 
+mod bert;
+mod gelu;
+pub use bert::Arithmetic;
+use bert::Bert;
+
 /// Names the model in the index manifest: an index built with another model
 /// (or none) is rebuilt.
 pub const MODEL_ID: &str = "all-MiniLM-L6-v2/f16/passage+sentences";
@@ -79,7 +84,7 @@ static CONFIG: &str = include_str!("../../models/all-minilm-l6-v2/config.json");
 /// The loaded model. Loading fails only if the embedded files are broken,
 /// which a unit test rules out; the error is kept so every caller sees it.
 static ENCODER: Lazy<std::result::Result<Encoder, String>> =
-    Lazy::new(|| Encoder::load().map_err(|e| format!("{e:#}")));
+    Lazy::new(|| Encoder::load(Weights::default_for_process()).map_err(|e| format!("{e:#}")));
 
 /// Tokens through the model since the process started: the texts' own, and
 /// the padded shape's (batch × longest), for the arithmetic rate a build
@@ -104,16 +109,58 @@ pub fn encoder() -> Result<&'static Encoder> {
 /// same question from the next student costs no second pass.
 const QUESTION_CACHE: usize = 512;
 
+/// Which forward pass the encoder runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weights {
+    /// candle-transformers' `BertModel`: f32 weights, libm's `erf`.
+    Reference,
+    /// [`Bert`] with the given arithmetic.
+    Own(Arithmetic),
+}
+
+impl Weights {
+    /// The process's encoder's.
+    pub fn default_for_process() -> Weights {
+        // EXPERIMENT ONLY (session 7): chosen by the environment while measuring.
+        match std::env::var("PB_EXP_ARITH").as_deref() {
+            Ok("fast") => Weights::Own(Arithmetic {
+                q8: false,
+                fast_gelu: true,
+            }),
+            Ok("own") => Weights::Own(Arithmetic {
+                q8: false,
+                fast_gelu: false,
+            }),
+            Ok("q8") => Weights::Own(Arithmetic {
+                q8: true,
+                fast_gelu: false,
+            }),
+            Ok("q8fast") => Weights::Own(Arithmetic {
+                q8: true,
+                fast_gelu: true,
+            }),
+            _ => Weights::Reference,
+        }
+    }
+}
+
+enum Model {
+    Reference(BertModel),
+    Own(Bert),
+}
+
 /// A sentence encoder: text in, a unit vector of [`DIM`] floats out.
 pub struct Encoder {
-    model: BertModel,
+    model: Model,
     tokenizer: Tokenizer,
     device: Device,
     questions: Mutex<LruCache<String, Vec<f32>>>,
 }
 
 impl Encoder {
-    fn load() -> anyhow::Result<Encoder> {
+    /// The embedded model with its linear layers' weights held as `weights`
+    /// (the process's own encoder is [`encoder`]).
+    pub fn load(kind: Weights) -> anyhow::Result<Encoder> {
         let device = Device::Cpu;
         let config: Config = serde_json::from_str(CONFIG)?;
         let mut tokenizer = Tokenizer::from_bytes(TOKENIZER).map_err(anyhow::Error::msg)?;
@@ -130,7 +177,7 @@ impl Encoder {
         let mut weights = std::collections::HashMap::new();
         for (name, view) in file.tensors() {
             let mut t = view.load(&device)?.to_dtype(DType::F32)?;
-            if is_linear_weight(&name) && t.rank() == 2 {
+            if kind == Weights::Reference && is_linear_weight(&name) && t.rank() == 2 {
                 // A linear layer multiplies by its weight transposed: stored
                 // transposed (the same values, another layout), that product
                 // reads memory in order and takes half the time.
@@ -139,7 +186,10 @@ impl Encoder {
             weights.insert(name, t);
         }
         let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
-        let model = BertModel::load(vb, &config)?;
+        let model = match kind {
+            Weights::Reference => Model::Reference(BertModel::load(vb, &config)?),
+            Weights::Own(arithmetic) => Model::Own(Bert::load(vb, &config, arithmetic)?),
+        };
         Ok(Encoder {
             model,
             tokenizer,
@@ -230,8 +280,10 @@ impl Encoder {
         PADDED_TOKENS.fetch_add(ids.len() as u64, Ordering::Relaxed);
         let ids = Tensor::from_vec(ids, (batch.len(), len), &self.device)?;
         let mask = Tensor::from_vec(mask, (batch.len(), len), &self.device)?;
-        let types = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+        let hidden = match &self.model {
+            Model::Reference(model) => model.forward(&ids, &ids.zeros_like()?, Some(&mask))?,
+            Model::Own(model) => model.forward(&ids, &mask)?,
+        };
         Ok((hidden, mask))
     }
 }
