@@ -36,9 +36,9 @@ fn main() -> ExitCode {
 /// candle's worker threads spin up to 25,000 times at their barrier, waiting
 /// for the encoder's next parallel operation, before they sleep; between
 /// operations that is CPU taken from everything else on the machine. With
-/// 2,000, an index build on two threads took 12.3 s of CPU instead of 14.6 s on
-/// a shared machine, in less wall time (BENCHMARKS.md, session 7). An
-/// operator's own setting wins.
+/// 2,000, an index build on two threads took 11.4 s of user CPU instead of
+/// 14.6 s on a shared machine, and less wall time (BENCHMARKS.md, session 7).
+/// An operator's own setting wins.
 fn quiet_candle_workers() {
     const SPIN: &str = "CANDLE_BARRIER_POOL_SPIN_LIMIT";
     if std::env::var_os(SPIN).is_none() {

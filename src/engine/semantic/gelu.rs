@@ -101,7 +101,7 @@ fn exp_negative(s: f32) -> f32 {
     let n = shifted - ROUND;
     // ln 2 in two parts: the first has its low twelve mantissa bits zero, so
     // n times it (|n| ≤ 126) is exact and r keeps its precision.
-    const LN_2_HIGH: f32 = 0.693_115_234_375;
+    const LN_2_HIGH: f32 = f32::from_bits(0x3f31_7000); // 0.693115234375
     const LN_2_LOW: f32 = 3.194_618_3e-5;
     let r = (v - n * LN_2_HIGH) - n * LN_2_LOW;
     // Taylor series of e^r to r⁶/6!: the next term is below 1.3e-7 at |r| ≤ 0.35.
