@@ -6,6 +6,7 @@ use clap::Parser as _;
 use passagebot::cli::{self, Cli, Command};
 
 fn main() -> ExitCode {
+    quiet_candle_workers();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -29,6 +30,21 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+/// candle's worker threads spin up to 25,000 times at their barrier, waiting
+/// for the encoder's next parallel operation, before they sleep; between
+/// operations that is CPU taken from everything else on the machine. With
+/// 2,000, an index build on two threads took 11.4 s of user CPU instead of
+/// 14.6 s on a shared machine, and less wall time (BENCHMARKS.md, session 7).
+/// An operator's own setting wins.
+fn quiet_candle_workers() {
+    const SPIN: &str = "CANDLE_BARRIER_POOL_SPIN_LIMIT";
+    if std::env::var_os(SPIN).is_none() {
+        // SAFETY: main's first statement, so no other thread exists yet to read
+        // the environment while it changes.
+        unsafe { std::env::set_var(SPIN, "2000") };
     }
 }
 

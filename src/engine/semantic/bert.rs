@@ -1,0 +1,148 @@
+//! The encoder's BERT forward pass.
+//!
+//! The computation of candle-transformers' `BertModel` (embeddings, six layers
+//! of self-attention and feed-forward, post-layer-norm, f32 throughout),
+//! written out so that its GELU is [`super::gelu`]'s vectorised one instead of
+//! libm's scalar `erf`, which took a seventh of an index build's CPU time
+//! (BENCHMARKS.md, session 7). Query, key and value are one product. With
+//! candle's GELU in place of ours, its output is bit for bit `BertModel`'s.
+
+use candle_core::{D, DType, Module, Result, Tensor};
+use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
+use candle_transformers::models::bert::Config;
+
+/// A linear layer, `x · Wᵀ + b`, from the layers named `names` under `vb`
+/// (each `….weight`, outputs × inputs, and `….bias`) as one: their outputs side
+/// by side.
+fn dense(vb: &VarBuilder, names: &[&str], (inputs, outputs): (usize, usize)) -> Result<Linear> {
+    let mut weights = Vec::with_capacity(names.len());
+    let mut biases = Vec::with_capacity(names.len());
+    for name in names {
+        weights.push(vb.pp(*name).get((outputs, inputs), "weight")?);
+        biases.push(vb.pp(*name).get(outputs, "bias")?);
+    }
+    // The product is by the weight transposed: stored transposed (the same
+    // values, another layout), it reads memory in order and takes half the time.
+    let weight = Tensor::cat(&weights, 0)?.t()?.contiguous()?.t()?;
+    Ok(Linear::new(weight, Some(Tensor::cat(&biases, 0)?)))
+}
+
+struct Layer {
+    /// Query, key and value in one product.
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: LayerNorm,
+}
+
+impl Layer {
+    fn load(vb: VarBuilder, c: &Config) -> Result<Layer> {
+        let (h, i) = (c.hidden_size, c.intermediate_size);
+        let attention = vb.pp("attention");
+        Ok(Layer {
+            qkv: dense(&attention.pp("self"), &["query", "key", "value"], (h, h))?,
+            attention_out: dense(&attention.pp("output"), &["dense"], (h, h))?,
+            attention_norm: candle_nn::layer_norm(
+                h,
+                c.layer_norm_eps,
+                attention.pp("output").pp("LayerNorm"),
+            )?,
+            intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i))?,
+            output: dense(&vb.pp("output"), &["dense"], (i, h))?,
+            output_norm: candle_nn::layer_norm(
+                h,
+                c.layer_norm_eps,
+                vb.pp("output").pp("LayerNorm"),
+            )?,
+        })
+    }
+
+    /// `xs`: batch × tokens × hidden; `mask`: batch × 1 × 1 × tokens, 0 for
+    /// real tokens and the lowest f32 for padding.
+    fn forward(&self, xs: &Tensor, mask: &Tensor, heads: usize) -> Result<Tensor> {
+        let (b, t, h) = xs.dims3()?;
+        let head = h / heads;
+        let split = |x: Tensor| -> Result<Tensor> {
+            x.reshape((b, t, heads, head))?
+                .transpose(1, 2)?
+                .contiguous()
+        };
+        let qkv = self.qkv.forward(xs)?;
+        let q = split(qkv.narrow(D::Minus1, 0, h)?)?;
+        let k = split(qkv.narrow(D::Minus1, h, h)?)?;
+        let v = split(qkv.narrow(D::Minus1, 2 * h, h)?)?;
+        let scores = (q.matmul(&k.t()?)? / (head as f64).sqrt())?.broadcast_add(mask)?;
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let context = probs
+            .matmul(&v)?
+            .transpose(1, 2)?
+            .contiguous()?
+            .reshape((b, t, h))?;
+        let attended = self
+            .attention_norm
+            .forward(&(self.attention_out.forward(&context)? + xs)?)?;
+        let inner = super::gelu::gelu(&self.intermediate.forward(&attended)?)?;
+        self.output_norm
+            .forward(&(self.output.forward(&inner)? + &attended)?)
+    }
+}
+
+/// MiniLM's BERT.
+pub struct Bert {
+    words: Embedding,
+    positions: Embedding,
+    token_types: Embedding,
+    embedding_norm: LayerNorm,
+    layers: Vec<Layer>,
+    heads: usize,
+}
+
+impl Bert {
+    /// Loads from the checkpoint's f32 tensors (names as in `BertModel`).
+    pub fn load(vb: VarBuilder, c: &Config) -> Result<Bert> {
+        let e = vb.pp("embeddings");
+        let layers = (0..c.num_hidden_layers)
+            .map(|i| Layer::load(vb.pp("encoder").pp(format!("layer.{i}")), c))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Bert {
+            words: candle_nn::embedding(c.vocab_size, c.hidden_size, e.pp("word_embeddings"))?,
+            positions: candle_nn::embedding(
+                c.max_position_embeddings,
+                c.hidden_size,
+                e.pp("position_embeddings"),
+            )?,
+            token_types: candle_nn::embedding(
+                c.type_vocab_size,
+                c.hidden_size,
+                e.pp("token_type_embeddings"),
+            )?,
+            embedding_norm: candle_nn::layer_norm(
+                c.hidden_size,
+                c.layer_norm_eps,
+                e.pp("LayerNorm"),
+            )?,
+            layers,
+            heads: c.num_attention_heads,
+        })
+    }
+
+    /// Every token's final state (batch × tokens × hidden) for `ids` (batch ×
+    /// tokens, u32) with `mask` (1 for real tokens, 0 for padding); all tokens
+    /// are of the first segment, as the encoder passes them.
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
+        let (_, t) = ids.dims2()?;
+        let positions = Tensor::arange(0u32, t as u32, ids.device())?;
+        let xs = (self.words.forward(ids)? + self.token_types.forward(&ids.zeros_like()?)?)?
+            .broadcast_add(&self.positions.forward(&positions)?)?;
+        let mut xs = self.embedding_norm.forward(&xs)?;
+        // As BertModel does: padding gets the lowest f32 added to its scores.
+        let mask = mask.to_dtype(DType::F32)?.unsqueeze(1)?.unsqueeze(1)?;
+        let mask = ((mask.ones_like()? - &mask)? * f64::from(f32::MIN))?;
+        for layer in &self.layers {
+            xs = layer.forward(&xs, &mask, self.heads)?;
+        }
+        Ok(xs)
+    }
+}
