@@ -198,11 +198,11 @@ impl Encoder {
             let mut t = view.load(&device)?.to_dtype(DType::F32)?;
             // Converted: its f16 bytes need not stay resident.
             release_pages(view.data());
-            if forward == Forward::Reference && is_linear_weight(&name) && t.rank() == 2 {
+            if is_linear_weight(&name) && t.rank() == 2 {
                 // A linear layer multiplies by its weight transposed: stored
                 // transposed (the same values, another layout), that product
-                // reads memory in order and takes half the time. (`Bert` lays
-                // out its own, joining query, key and value first.)
+                // reads memory in order and takes half the time. Done here,
+                // tensor by tensor, so no second copy of the model is alive.
                 t = t.t()?.contiguous()?.t()?;
             }
             weights.insert(name, t);

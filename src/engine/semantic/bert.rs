@@ -22,8 +22,13 @@ fn dense(vb: &VarBuilder, names: &[&str], (inputs, outputs): (usize, usize)) -> 
         biases.push(vb.pp(*name).get(outputs, "bias")?);
     }
     // The product is by the weight transposed: stored transposed (the same
-    // values, another layout), it reads memory in order and takes half the time.
-    let weight = Tensor::cat(&weights, 0)?.t()?.contiguous()?.t()?;
+    // values, another layout), it reads memory in order and takes half the
+    // time. A single weight comes so laid out from the loader (and is shared
+    // with it, not copied); joined ones are laid out again.
+    let weight = match weights.as_slice() {
+        [one] => one.clone(),
+        _ => Tensor::cat(&weights, 0)?.t()?.contiguous()?.t()?,
+    };
     Ok(Linear::new(weight, Some(Tensor::cat(&biases, 0)?)))
 }
 
