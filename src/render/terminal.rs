@@ -195,6 +195,24 @@ mod tests {
     }
 
     #[test]
+    fn a_question_about_the_document_leads_with_its_author_or_title_on_every_surface() {
+        use crate::engine::search::{test_answer as answer, test_hit};
+        let mut titled = answer(true, vec![test_hit("By Jo.", 1, 1.0, None)]);
+        titled.titled = Some("Pricing <Guide>".into());
+        assert!(render(&titled, PLAIN, 1).starts_with("Titled “Pricing <Guide>”.\n"));
+        assert!(
+            !render(&titled, PLAIN, 2).contains("Titled"),
+            "only on the first page"
+        );
+        let blocks = crate::render::telegram::answer_blocks(&titled, 1, 500);
+        assert_eq!(blocks[0], "Titled <b>Pricing &lt;Guide&gt;</b>.");
+        let mut written = answer(true, vec![test_hit("By Jo.", 1, 1.0, None)]);
+        written.author = Some("Jo".into());
+        assert!(render(&written, PLAIN, 1).starts_with("Written by Jo.\n"));
+        assert!(crate::render::explain(&titled).contains("its own title is “Pricing <Guide>”"));
+    }
+
+    #[test]
     fn the_question_line_cuts_long_questions_with_an_ellipsis() {
         assert_eq!(
             question_line("Is sales data-driven?"),
