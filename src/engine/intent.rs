@@ -78,6 +78,14 @@ pub fn mentions_author(question: &str) -> bool {
     })
 }
 
+/// Analysed stems of words for a text itself ("this piece", "the post").
+pub fn is_text_stem(term: &str) -> bool {
+    matches!(
+        term,
+        "articl" | "piec" | "text" | "post" | "essay" | "document" | "page" | "blog"
+    )
+}
+
 /// Analysed stems of the title words, removed from such a question.
 pub fn is_title_stem(term: &str) -> bool {
     matches!(term, "titl" | "headlin" | "call" | "name")

@@ -315,9 +315,21 @@ impl Engine {
         let mut author_doc = None;
         let mut title_doc = None;
         if intent::asks_for_title(&cleaned) && !intent::asks_for_author(&cleaned) {
-            words.retain(|w| !intent::is_title_stem(w));
-            title_doc = self.named_document(&mut analyzer, &words);
-        } else if intent::asks_for_author(&cleaned) {
+            // Only a question about the document itself: "What was the title
+            // of Luther's book?" asks about something the text names.
+            let rest: Vec<String> = words
+                .iter()
+                .filter(|w| !intent::is_title_stem(w))
+                .cloned()
+                .collect();
+            title_doc = self
+                .named_document(&mut analyzer, &rest)
+                .filter(|doc| names_only(&mut analyzer, doc, &rest));
+            if title_doc.is_some() {
+                words = rest;
+            }
+        }
+        if title_doc.is_none() && intent::asks_for_author(&cleaned) {
             words.retain(|w| !intent::is_author_stem(w));
             author_doc = self.author_target(&mut analyzer, &words);
             let names: Vec<&String> = match author_doc {
@@ -849,6 +861,22 @@ impl Engine {
                 .and_then(PassageVectors::from_bytes),
         })
     }
+}
+
+/// Whether every topical word of `words` (after the title words were taken
+/// out) is a word for a text ("article", "piece") or a word of `doc`'s title or
+/// file name: "What's the title of the pricing guide?" names the document,
+/// "What was the title of Luther's book?" something inside it.
+fn names_only(analyzer: &mut TextAnalyzer, doc: &DocSummary, words: &[String]) -> bool {
+    let stem = Path::new(&doc.source)
+        .file_stem()
+        .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
+        .unwrap_or_default();
+    let mut names = analysis::terms(analyzer, &doc.title);
+    names.extend(analysis::terms(analyzer, &stem));
+    words
+        .iter()
+        .all(|w| confidence::is_frame(w) || intent::is_text_stem(w) || names.contains(w))
 }
 
 /// The semantic stage: each candidate's score becomes

@@ -334,6 +334,14 @@ fn what_the_article_is_called_is_answered_from_its_title() {
         .expect("search");
     assert_eq!(other.titled, None);
     assert!(other.passages[0].text.contains("one to many"));
+    // A title the text speaks of is not the document's own (SQuAD: "What was
+    // the title of Philo's work?").
+    for q in [
+        "What is the title of the certificate program?",
+        "What was the title of the author's seminar?",
+    ] {
+        assert_eq!(e.search(q, 0, 1).expect("search").titled, None, "{q}");
+    }
 }
 
 #[test]
