@@ -3,24 +3,26 @@
 //! "Who wrote this?" shares no word with the byline that answers it, so an
 //! authorship question is searched for the documents' author names instead.
 
-/// Words that ask about authorship when they come with "who".
+/// Words that ask about authorship when they come with "who". ("by" is not
+/// one: "Who is affected by automated support?")
 const AUTHOR_WORDS: &[&str] = &[
-    "author", "authors", "wrote", "write", "writes", "written", "writer", "by", "penned",
-    "authored",
+    "author", "authors", "wrote", "write", "writes", "written", "writer", "penned", "authored",
 ];
 
-/// Verbs that ask who made a text when they come with "who" and a word for
-/// the text: "who put this piece together", "who is behind this article".
+/// Verbs that ask who made a text when they come with "who" and the text:
+/// "who put this piece together", "who is behind this article", "who made
+/// this?".
 const MAKING_WORDS: &[&str] = &["put", "made", "created", "composed", "behind", "produced"];
 
-/// Words for the text itself.
+/// Nouns for a text itself.
 const TEXT_WORDS: &[&str] = &[
-    "this", "it", "article", "piece", "text", "post", "essay", "document", "page", "blog",
+    "article", "piece", "text", "post", "essay", "document", "page", "blog",
 ];
 
 /// Whether the question asks who wrote the document(s): "who" with an
-/// authorship word, "who" with a making verb and a word for the text, or the
-/// author's or writer's name asked for without "who".
+/// authorship word; "who" with a making verb and either a noun for the text or
+/// "this"/"it" ending the question ("Who made it to the final?" is not one);
+/// or the author's or writer's name asked for without "who".
 pub fn asks_for_author(question: &str) -> bool {
     let lower = question.to_lowercase();
     let words: Vec<&str> = lower
@@ -29,7 +31,16 @@ pub fn asks_for_author(question: &str) -> bool {
         .collect();
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
     let who = has(&["who", "whose", "whom"]);
-    if who && (has(AUTHOR_WORDS) || (has(MAKING_WORDS) && has(TEXT_WORDS))) {
+    let ending: Vec<&str> = words
+        .iter()
+        .rev()
+        .skip_while(|w| **w == "together")
+        .take(2)
+        .copied()
+        .collect();
+    let made_this = matches!(ending.as_slice(), [last, verb]
+        if matches!(*last, "this" | "it") && MAKING_WORDS.contains(verb));
+    if who && (has(AUTHOR_WORDS) || has(MAKING_WORDS) && (has(TEXT_WORDS) || made_this)) {
         return true;
     }
     // "the author's full name", "name of the writer": the name next to the
@@ -148,6 +159,8 @@ mod tests {
             "Written by whom?",
             "who penned it",
             "name of the guy who put this piece together?",
+            "who's the guy behind this",
+            "Who put it together?",
             "Who is behind this article?",
             "Can you tell me the author's full name so I can cite it in my essay?",
             "What's the writer's name?",
@@ -161,6 +174,8 @@ mod tests {
             "Who should negotiate?",
             "Which program does the author teach in?",
             "Who made the decision to split sales and marketing?",
+            "Who made it to the final?",
+            "Who is affected by automated support?",
             "What is the name of the program the author teaches in?",
             "Who should put the brand first?",
         ] {
