@@ -129,10 +129,13 @@ fn release_pages(bytes: &[u8]) {
         return;
     }
     // SAFETY: [first, end) lies inside `bytes`, checked above to be part of
-    // `WEIGHTS`, a static in the executable's read-only data, which the kernel maps privately from the binary's file
-    // and which nothing ever writes. MADV_DONTNEED only drops the resident
-    // pages of such a mapping: a later read faults them in again from the
-    // file, with the same bytes. Nothing is freed that Rust still owns.
+    // `WEIGHTS`, a static in the executable's read-only data: the kernel maps
+    // it privately from the binary's file and nothing ever writes it, and the
+    // range holds whole pages of it only. MADV_DONTNEED drops the resident
+    // pages of such a mapping; a later read faults them in again from the
+    // file, with the same bytes (only tests load the model a second time: the
+    // binary loads it once, so even a binary not mapped from a file never
+    // reads these bytes again). Nothing is freed that Rust still owns.
     let status =
         unsafe { libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_DONTNEED) };
     if status != 0 {
