@@ -3,6 +3,15 @@
 //! "Who wrote this?" shares no word with the byline that answers it, so an
 //! authorship question is searched for the documents' author names instead.
 
+/// The words of a lower-cased question, split at everything but letters and
+/// digits ("author's" is "author", "s").
+fn words_of(lower: &str) -> Vec<&str> {
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// Words that ask about authorship when they come with "who". ("by" is not
 /// one: "Who is affected by automated support?")
 const AUTHOR_WORDS: &[&str] = &[
@@ -25,10 +34,7 @@ const TEXT_WORDS: &[&str] = &[
 /// or the author's or writer's name asked for without "who".
 pub fn asks_for_author(question: &str) -> bool {
     let lower = question.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words = words_of(&lower);
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
     let who = has(&["who", "whose", "whom"]);
     let ending: Vec<&str> = words
@@ -59,10 +65,7 @@ pub fn asks_for_author(question: &str) -> bool {
 /// or "the piece" is called or named.
 pub fn asks_for_title(question: &str) -> bool {
     let lower = question.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words = words_of(&lower);
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
     let text = has(&[
         "article", "piece", "text", "post", "essay", "document", "page", "blog",
@@ -80,10 +83,9 @@ pub fn asks_for_title(question: &str) -> bool {
 /// Whether the question speaks of the author without asking who it is:
 /// "What is the writer's background?", "Is he a full-time professor?".
 pub fn mentions_author(question: &str) -> bool {
-    let lower = question.to_lowercase();
-    lower.split(|c: char| !c.is_alphanumeric()).any(|w| {
+    words_of(&question.to_lowercase()).iter().any(|w| {
         matches!(
-            w,
+            *w,
             "author" | "writer" | "he" | "his" | "him" | "she" | "her"
         )
     })

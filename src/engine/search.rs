@@ -314,7 +314,8 @@ impl Engine {
         let mut author_terms = Vec::new();
         let mut author_doc = None;
         let mut title_doc = None;
-        if intent::asks_for_title(&cleaned) && !intent::asks_for_author(&cleaned) {
+        let asks_for_author = intent::asks_for_author(&cleaned);
+        if intent::asks_for_title(&cleaned) && !asks_for_author {
             // Only a question about the document itself: "What was the title
             // of Luther's book?" asks about something the text names.
             let rest: Vec<String> = words
@@ -329,7 +330,7 @@ impl Engine {
                 words = rest;
             }
         }
-        if title_doc.is_none() && intent::asks_for_author(&cleaned) {
+        if title_doc.is_none() && asks_for_author {
             words.retain(|w| !intent::is_author_stem(w));
             author_doc = self.author_target(&mut analyzer, &words);
             let names: Vec<&String> = match author_doc {
@@ -498,29 +499,12 @@ impl Engine {
                 }
             }
             if candidates.is_empty() {
-                for address in self.passages_of(&searcher, &doc.source, 3)? {
-                    candidates.push(self.candidate(
-                        &searcher,
-                        &mut analyzer,
-                        &answer.terms,
-                        0.0,
-                        address,
-                    )?);
-                }
+                candidates = self.opening_passages(&searcher, &mut analyzer, &answer.terms, doc)?;
             }
         }
         if let Some(doc) = title_doc {
             // "What is the article called?": the document's opening passages.
-            candidates.clear();
-            for address in self.passages_of(&searcher, &doc.source, 3)? {
-                candidates.push(self.candidate(
-                    &searcher,
-                    &mut analyzer,
-                    &answer.terms,
-                    0.0,
-                    address,
-                )?);
-            }
+            candidates = self.opening_passages(&searcher, &mut analyzer, &answer.terms, doc)?;
         }
         if candidates.is_empty() {
             return Ok(answer);
@@ -606,12 +590,7 @@ impl Engine {
         let mut scored: Vec<(usize, &DocSummary)> = docs
             .iter()
             .map(|d| {
-                let stem = Path::new(&d.source)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
-                    .unwrap_or_default();
-                let mut names = analysis::terms(analyzer, &d.title);
-                names.extend(analysis::terms(analyzer, &stem));
+                let names = document_names(analyzer, d);
                 (topical.iter().filter(|w| names.contains(w)).count(), d)
             })
             .collect();
@@ -622,6 +601,21 @@ impl Engine {
             }
             _ => None,
         }
+    }
+
+    /// The first three passages of `doc`, as candidates.
+    fn opening_passages(
+        &self,
+        searcher: &Searcher,
+        analyzer: &mut TextAnalyzer,
+        terms: &[TermWeight],
+        doc: &DocSummary,
+    ) -> Result<Vec<(Hit, Vec<Token>)>> {
+        let mut out = Vec::new();
+        for address in self.passages_of(searcher, &doc.source, 3)? {
+            out.push(self.candidate(searcher, analyzer, terms, 0.0, address)?);
+        }
+        Ok(out)
     }
 
     /// The first `n` passages of the document at `source`.
@@ -863,17 +857,24 @@ impl Engine {
     }
 }
 
-/// Whether every topical word of `words` (after the title words were taken
-/// out) is a word for a text ("article", "piece") or a word of `doc`'s title or
-/// file name: "What's the title of the pricing guide?" names the document,
-/// "What was the title of Luther's book?" something inside it.
-fn names_only(analyzer: &mut TextAnalyzer, doc: &DocSummary, words: &[String]) -> bool {
+/// The analysed terms of `doc`'s title and file name ("pricing-guide.md":
+/// price, guid), by which a question can name it.
+fn document_names(analyzer: &mut TextAnalyzer, doc: &DocSummary) -> Vec<String> {
     let stem = Path::new(&doc.source)
         .file_stem()
         .map(|s| s.to_string_lossy().replace(['-', '_'], " "))
         .unwrap_or_default();
     let mut names = analysis::terms(analyzer, &doc.title);
     names.extend(analysis::terms(analyzer, &stem));
+    names
+}
+
+/// Whether every topical word of `words` (after the title words were taken
+/// out) is a word for a text ("article", "piece") or a word of `doc`'s title or
+/// file name: "What's the title of the pricing guide?" names the document,
+/// "What was the title of Luther's book?" something inside it.
+fn names_only(analyzer: &mut TextAnalyzer, doc: &DocSummary, words: &[String]) -> bool {
+    let names = document_names(analyzer, doc);
     words
         .iter()
         .all(|w| confidence::is_frame(w) || intent::is_text_stem(w) || names.contains(w))

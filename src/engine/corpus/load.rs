@@ -308,7 +308,7 @@ mod tests {
             "corpus/a.md"
         );
         assert_eq!(
-            named("../shared/corpus", "../shared/corpus/a.md"),
+            named("../docs/corpus", "../docs/corpus/a.md"),
             "corpus/a.md"
         );
         assert_eq!(named(".", "./a.md"), "a.md");

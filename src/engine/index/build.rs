@@ -186,10 +186,11 @@ pub fn update(
 
     // Files gone from the corpus: a file added with their text (a rename, a
     // move) keeps their vectors, read once when the first such file comes.
-    let present: HashSet<String> = files
+    let sources: Vec<String> = files
         .iter()
         .map(|f| display_source(corpus_dir, f))
         .collect();
+    let present: HashSet<&String> = sources.iter().collect();
     let mut gone: Vec<String> = known
         .keys()
         .filter(|source| !present.contains(*source))
@@ -210,8 +211,7 @@ pub fn update(
     progress(BuildEvent::Planned { files: files.len() });
     let mut documents = Vec::new();
     let mut skipped = Vec::new();
-    for (done, file) in files.iter().enumerate() {
-        let source = display_source(corpus_dir, file);
+    for (done, (file, source)) in files.iter().zip(sources).enumerate() {
         let stamp = fs::metadata(file)
             .map(|m| manifest::stamp(&m))
             .unwrap_or_default();
