@@ -36,6 +36,7 @@ use crate::error::{Error, Result};
 
 mod bert;
 mod gelu;
+mod workers;
 use bert::Bert;
 
 /// Names the model in the index manifest: an index built with another model
@@ -49,15 +50,17 @@ pub const DIM: usize = 384;
 /// a passage of 800 characters is about 180).
 const MAX_TOKENS: usize = 256;
 
-/// Most texts encoded together in one forward pass.
-const BATCH: usize = 16;
+/// Most texts encoded together in one forward pass. Each core's worker runs
+/// its own batch (`workers`), so this many texts per core: on the index
+/// bench's 629 passages, 4 built in 22.7 s with a 185 MiB peak, 8 in 22.1 s
+/// with 229 MiB, 16 in 24.2 s with 331 MiB (BENCHMARKS.md, session 8).
+const BATCH: usize = 4;
 
 /// Bound on a batch's texts × its longest text's tokens², i.e. on the size of
 /// the attention tensors (texts × 12 heads × tokens × tokens floats, several
-/// alive at once inside candle's BERT). Sixteen texts of up to 128 tokens fit;
-/// texts of 256 tokens go four at a time. Without it a batch of sixteen long
-/// passages held some 200 MB of attention scores, most of a build's peak
-/// memory, and each such tensor was fresh pages from the kernel.
+/// alive at once in the forward). Four texts of up to 128 tokens fit; texts
+/// of 256 tokens go one at a time. Without such a bound a batch of sixteen
+/// long passages held some 200 MB of attention scores.
 const ATTENTION_BUDGET: usize = BATCH * 128 * 128;
 
 /// Splits `order` (indices sorted by ascending token count, `len` giving a
@@ -269,9 +272,13 @@ impl Encoder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encodings[i].len());
         let mut out = vec![Vec::new(); texts.len()];
-        for batch in batches(&order, |i| encodings[i].len()) {
+        let batches = batches(&order, |i| encodings[i].len());
+        let vectors = workers::map(&batches, |batch| {
             let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].as_slice()).collect();
-            for (&i, v) in batch.iter().zip(self.forward(&ids).map_err(model_err)?) {
+            self.forward(&ids).map_err(model_err)
+        })?;
+        for (batch, vectors) in batches.iter().zip(vectors) {
+            for (&i, v) in batch.iter().zip(vectors) {
                 out[i] = v;
             }
         }
@@ -432,10 +439,13 @@ impl Encoder {
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encodings[i].len());
         let mut out: Vec<Option<PassageVectors>> = vec![None; texts.len()];
-        for batch in batches(&order, |i| encodings[i].len()) {
+        let batches = batches(&order, |i| encodings[i].len());
+        let hidden = workers::map(&batches, |batch| {
             let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
             let (hidden, _) = self.hidden(&ids).map_err(model_err)?;
-            let hidden: Vec<Vec<Vec<f32>>> = hidden.to_vec3().map_err(model_err)?;
+            hidden.to_vec3::<f32>().map_err(model_err)
+        })?;
+        for (batch, hidden) in batches.iter().zip(hidden) {
             for (&i, states) in batch.iter().zip(hidden) {
                 let enc = &encodings[i];
                 let real = &states[..enc.len().min(states.len())];
