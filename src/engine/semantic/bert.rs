@@ -11,15 +11,55 @@ use candle_core::{D, DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
 use candle_transformers::models::bert::Config;
 
-/// A linear layer, `x · Wᵀ + b`, from the layers named `names` under `vb`
-/// (each `….weight`, outputs × inputs, and `….bias`) as one: their outputs side
-/// by side.
-fn dense(vb: &VarBuilder, names: &[&str], (inputs, outputs): (usize, usize)) -> Result<Linear> {
+/// A linear layer, `x · Wᵀ + b`: f32 through candle, or bf16 through
+/// [`super::bf16`] (then only the packed bf16 weight is kept).
+enum Dense {
+    F32(Linear),
+    Bf16(super::bf16::Packed),
+}
+
+impl Dense {
+    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+        match self {
+            Dense::F32(linear) => linear.forward(xs),
+            Dense::Bf16(packed) => {
+                let (b, t, inputs) = xs.dims3()?;
+                let x = xs.flatten_all()?.to_vec1::<f32>()?;
+                debug_assert_eq!(x.len(), b * t * inputs);
+                let y = packed.matmul(&x, b * t);
+                Tensor::from_vec(y, (b, t, packed.outputs()), xs.device())
+            }
+        }
+    }
+}
+
+/// A linear layer from the layers named `names` under `vb` (each
+/// `….weight`, outputs × inputs, and `….bias`) as one: their outputs side by
+/// side. In bf16 when `bf16` is set and the shapes suit the kernel.
+fn dense(
+    vb: &VarBuilder,
+    names: &[&str],
+    (inputs, outputs): (usize, usize),
+    bf16: bool,
+) -> Result<Dense> {
     let mut weights = Vec::with_capacity(names.len());
     let mut biases = Vec::with_capacity(names.len());
     for name in names {
         weights.push(vb.pp(*name).get((outputs, inputs), "weight")?);
         biases.push(vb.pp(*name).get(outputs, "bias")?);
+    }
+    let bias = Tensor::cat(&biases, 0)?;
+    if bf16 {
+        let weight = Tensor::cat(&weights, 0)?;
+        let packed = super::bf16::Packed::new(
+            &weight.flatten_all()?.to_vec1::<f32>()?,
+            &bias.to_vec1::<f32>()?,
+            inputs,
+            outputs * names.len(),
+        );
+        if let Some(packed) = packed {
+            return Ok(Dense::Bf16(packed));
+        }
     }
     // The product is by the weight transposed: stored transposed (the same
     // values, another layout), it reads memory in order and takes half the
@@ -29,33 +69,38 @@ fn dense(vb: &VarBuilder, names: &[&str], (inputs, outputs): (usize, usize)) -> 
         [one] => one.clone(),
         _ => Tensor::cat(&weights, 0)?.t()?.contiguous()?.t()?,
     };
-    Ok(Linear::new(weight, Some(Tensor::cat(&biases, 0)?)))
+    Ok(Dense::F32(Linear::new(weight, Some(bias))))
 }
 
 struct Layer {
     /// Query, key and value in one product.
-    qkv: Linear,
-    attention_out: Linear,
+    qkv: Dense,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     output_norm: LayerNorm,
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, c: &Config) -> Result<Layer> {
+    fn load(vb: VarBuilder, c: &Config, bf16: bool) -> Result<Layer> {
         let (h, i) = (c.hidden_size, c.intermediate_size);
         let attention = vb.pp("attention");
         Ok(Layer {
-            qkv: dense(&attention.pp("self"), &["query", "key", "value"], (h, h))?,
-            attention_out: dense(&attention.pp("output"), &["dense"], (h, h))?,
+            qkv: dense(
+                &attention.pp("self"),
+                &["query", "key", "value"],
+                (h, h),
+                bf16,
+            )?,
+            attention_out: dense(&attention.pp("output"), &["dense"], (h, h), bf16)?,
             attention_norm: candle_nn::layer_norm(
                 h,
                 c.layer_norm_eps,
                 attention.pp("output").pp("LayerNorm"),
             )?,
-            intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i))?,
-            output: dense(&vb.pp("output"), &["dense"], (i, h))?,
+            intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i), bf16)?,
+            output: dense(&vb.pp("output"), &["dense"], (i, h), bf16)?,
             output_norm: candle_nn::layer_norm(
                 h,
                 c.layer_norm_eps,
@@ -105,11 +150,12 @@ pub struct Bert {
 }
 
 impl Bert {
-    /// Loads from the checkpoint's f32 tensors (names as in `BertModel`).
-    pub fn load(vb: VarBuilder, c: &Config) -> Result<Bert> {
+    /// Loads from the checkpoint's f32 tensors (names as in `BertModel`);
+    /// `bf16`: the linear layers in bf16 (only where [`super::bf16::available`]).
+    pub fn load(vb: VarBuilder, c: &Config, bf16: bool) -> Result<Bert> {
         let e = vb.pp("embeddings");
         let layers = (0..c.num_hidden_layers)
-            .map(|i| Layer::load(vb.pp("encoder").pp(format!("layer.{i}")), c))
+            .map(|i| Layer::load(vb.pp("encoder").pp(format!("layer.{i}")), c, bf16))
             .collect::<Result<Vec<_>>>()?;
         Ok(Bert {
             words: candle_nn::embedding(c.vocab_size, c.hidden_size, e.pp("word_embeddings"))?,
