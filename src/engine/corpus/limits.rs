@@ -19,8 +19,8 @@ pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 /// Most passages one file may make (about 3 MB of prose).
 ///
 /// Each passage and its sentences go through the sentence encoder when the
-/// index is built, at about 16 passages a second on 2 cores (BENCHMARKS.md),
-/// so 5,000 passages is about five minutes of building; a book the length of
+/// index is built, at about 28–48 passages a second on 2 cores (BENCHMARKS.md),
+/// so 5,000 passages is two to three minutes of building; a book the length of
 /// *War and Peace* is about this size. A file that would make more is
 /// skipped whole (not cut short), so an answer never comes from half a file.
 pub const MAX_PASSAGES_PER_FILE: usize = 5_000;

@@ -12,8 +12,9 @@
 //! against 48 columns of the weight (24 sums in registers), the weight packed
 //! at load time so that each step reads 48 consecutive pairs.
 
+#[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
-    __m512, __m512bh, _mm512_add_ps, _mm512_dpbf16_ps, _mm512_loadu_ps, _mm512_set1_epi32,
+    __m512, __m512bh, __m512i, _mm512_add_ps, _mm512_dpbf16_ps, _mm512_loadu_ps, _mm512_set1_epi32,
     _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
@@ -22,10 +23,18 @@ const NR: usize = 48;
 /// Input rows a kernel call multiplies at once.
 const MR: usize = 8;
 
-/// Whether this CPU runs the bf16 product.
+/// Whether this CPU runs the bf16 product (never on other architectures than
+/// x86-64: there the f32 forward runs).
 pub fn available() -> bool {
-    std::arch::is_x86_feature_detected!("avx512f")
-        && std::arch::is_x86_feature_detected!("avx512bf16")
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
 }
 
 /// `x` rounded to bf16 (to nearest, ties to even), as its 16 bits.
@@ -58,8 +67,8 @@ impl Packed {
     /// the kernel (an odd number of inputs, outputs not a multiple of 48):
     /// such a layer stays f32.
     pub fn new(weight: &[f32], bias: &[f32], inputs: usize, outputs: usize) -> Option<Packed> {
-        if inputs % 2 != 0
-            || outputs % NR != 0
+        if !inputs.is_multiple_of(2)
+            || !outputs.is_multiple_of(NR)
             || weight.len() != inputs * outputs
             || bias.len() != outputs
         {
@@ -103,27 +112,39 @@ impl Packed {
                 let n = MR.min(rows - row);
                 let a = &a[row * pairs..(row + n) * pairs];
                 let c = &mut c[row * self.outputs + panel * NR..];
-                // SAFETY: `available()` was checked above; the slices hold
-                // what each kernel reads and writes: `a` n rows of `pairs`,
-                // `b` `pairs` × 48, `c` n rows of `outputs` from this panel's
-                // first column (the last row needs only 48 of them), `bias` 48.
-                unsafe {
-                    match n {
-                        8 => kernel::<8>(a, b, pairs, c, self.outputs, bias),
-                        7 => kernel::<7>(a, b, pairs, c, self.outputs, bias),
-                        6 => kernel::<6>(a, b, pairs, c, self.outputs, bias),
-                        5 => kernel::<5>(a, b, pairs, c, self.outputs, bias),
-                        4 => kernel::<4>(a, b, pairs, c, self.outputs, bias),
-                        3 => kernel::<3>(a, b, pairs, c, self.outputs, bias),
-                        2 => kernel::<2>(a, b, pairs, c, self.outputs, bias),
-                        _ => kernel::<1>(a, b, pairs, c, self.outputs, bias),
-                    }
-                }
+                block(n, a, b, pairs, c, self.outputs, bias);
                 row += n;
             }
         }
         c
     }
+}
+
+/// `n` (at most [`MR`]) rows of the product into `c`, by the kernel for `n`.
+#[cfg(target_arch = "x86_64")]
+fn block(n: usize, a: &[u32], b: &[u32], pairs: usize, c: &mut [f32], stride: usize, bias: &[f32]) {
+    // SAFETY: `matmul` checked `available()`; the slices hold what each
+    // kernel reads and writes: `a` n rows of `pairs`, `b` `pairs` × 48, `c`
+    // n rows of `stride` from this panel's first column (the last row needs
+    // only 48 of them), `bias` 48.
+    unsafe {
+        match n {
+            8 => kernel::<8>(a, b, pairs, c, stride, bias),
+            7 => kernel::<7>(a, b, pairs, c, stride, bias),
+            6 => kernel::<6>(a, b, pairs, c, stride, bias),
+            5 => kernel::<5>(a, b, pairs, c, stride, bias),
+            4 => kernel::<4>(a, b, pairs, c, stride, bias),
+            3 => kernel::<3>(a, b, pairs, c, stride, bias),
+            2 => kernel::<2>(a, b, pairs, c, stride, bias),
+            _ => kernel::<1>(a, b, pairs, c, stride, bias),
+        }
+    }
+}
+
+/// Never called: [`available`] is false off x86-64, and `matmul` checks it.
+#[cfg(not(target_arch = "x86_64"))]
+fn block(_: usize, _: &[u32], _: &[u32], _: usize, _: &mut [f32], _: usize, _: &[f32]) {
+    unreachable!("the bf16 product runs on x86-64 only")
 }
 
 /// `R` rows of `a` (each `pairs` words) times a packed panel `b`, plus
@@ -133,6 +154,7 @@ impl Packed {
 /// The CPU must have AVX512-F and AVX512-BF16; `a.len() >= R * pairs`,
 /// `b.len() >= pairs * 48`, `bias.len() >= 48` and
 /// `c.len() >= (R - 1) * stride + 48`.
+#[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bf16")]
 unsafe fn kernel<const R: usize>(
     a: &[u32],
@@ -180,6 +202,7 @@ unsafe fn kernel<const R: usize>(
 }
 
 /// 32 bf16 numbers, from the same 512 bits read as 16 f32.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn as_bh(v: __m512) -> __m512bh {
     // SAFETY: both are 512 bits of plain data with no invalid values.
@@ -187,10 +210,11 @@ fn as_bh(v: __m512) -> __m512bh {
 }
 
 /// 32 bf16 numbers, from the same 512 bits read as 16 i32.
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn as_bh_i(v: std::arch::x86_64::__m512i) -> __m512bh {
+fn as_bh_i(v: __m512i) -> __m512bh {
     // SAFETY: both are 512 bits of plain data with no invalid values.
-    unsafe { std::mem::transmute::<std::arch::x86_64::__m512i, __m512bh>(v) }
+    unsafe { std::mem::transmute::<__m512i, __m512bh>(v) }
 }
 
 #[cfg(test)]
