@@ -778,7 +778,7 @@ impl Engine {
     }
 
     /// Whether the words alone settle the answer, so the question need not
-    /// be encoded (about 10 ms, most of a first ask): the best word match
+    /// be encoded (3–10 ms, most of a first ask): the best word match
     /// is a confident answer by words and the runner-up scores less than
     /// [`Tuning::decisive`](crate::engine::tuning::Tuning::decisive) of it. Measured
     /// in QUALITY.md (step 18): the meaning stage rarely overturns such a

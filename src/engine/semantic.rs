@@ -10,7 +10,7 @@
 //! binary, so nothing is downloaded, ever. They are loaded once per process,
 //! on first use, and run on the CPU with candle. Passages are encoded when
 //! the index is built and stored with them; a question is encoded the first
-//! time it is asked (about 10 ms, see BENCHMARKS.md), unless its words settle
+//! time it is asked (3–10 ms, see BENCHMARKS.md), unless its words settle
 //! the answer (see `Engine::search`), and remembered for the next
 //! [`QUESTION_CACHE`] distinct questions.
 //!
