@@ -346,6 +346,42 @@ impl Encoder {
     }
 }
 
+/// A passage's vectors from its own token states (`states`, one per token of
+/// `enc`, padding after): the passage's mean, and each sentence's mean over
+/// the tokens inside it (late chunking, see [`Encoder::passages`]).
+fn pool_late(text: &str, enc: &tokenizers::Encoding, states: &[Vec<f32>]) -> PassageVectors {
+    let real = &states[..enc.len().min(states.len())];
+    let passage = mean_unit(real.iter());
+    let spans = crate::engine::corpus::sentence::sentences(text);
+    let sentences = if spans.len() > 1 {
+        spans
+            .iter()
+            .map(|span| {
+                let inside = real
+                    .iter()
+                    .zip(enc.get_offsets())
+                    .zip(enc.get_special_tokens_mask());
+                let tokens: Vec<&Vec<f32>> = inside
+                    .filter(|((_, (from, to)), special)| {
+                        **special == 0 && *from < span.end && *to > span.start
+                    })
+                    .map(|((state, _), _)| state)
+                    .collect();
+                // A sentence cut off by the token limit shares the
+                // passage's vector.
+                if tokens.is_empty() {
+                    passage.clone()
+                } else {
+                    mean_unit(tokens.into_iter())
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    PassageVectors { passage, sentences }
+}
+
 /// The mean of `states`, scaled to unit length.
 fn mean_unit<'a>(states: impl Iterator<Item = &'a Vec<f32>>) -> Vec<f32> {
     let mut sum = vec![0.0f32; DIM];
@@ -464,44 +500,23 @@ impl Encoder {
         order.sort_by_key(|&i| encodings[i].len());
         let mut out: Vec<Option<PassageVectors>> = vec![None; texts.len()];
         let batches = batches(&order, |i| encodings[i].len());
-        let hidden = workers::map(&batches, |batch| {
+        // Each batch's token states are pooled by its worker, so only the
+        // vectors, not every token's state, wait for the other batches.
+        let pooled = workers::map(&batches, |batch| {
             let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
             let (hidden, _) = self.hidden(&ids).map_err(model_err)?;
-            hidden.to_vec3::<f32>().map_err(model_err)
+            let hidden = hidden.to_vec3::<f32>().map_err(model_err)?;
+            Ok::<_, Error>(
+                batch
+                    .iter()
+                    .zip(hidden)
+                    .map(|(&i, states)| pool_late(texts[i], &encodings[i], &states))
+                    .collect::<Vec<_>>(),
+            )
         })?;
-        for (batch, hidden) in batches.iter().zip(hidden) {
-            for (&i, states) in batch.iter().zip(hidden) {
-                let enc = &encodings[i];
-                let real = &states[..enc.len().min(states.len())];
-                let passage = mean_unit(real.iter());
-                let spans = crate::engine::corpus::sentence::sentences(texts[i]);
-                let sentences = if spans.len() > 1 {
-                    spans
-                        .iter()
-                        .map(|span| {
-                            let inside = real
-                                .iter()
-                                .zip(enc.get_offsets())
-                                .zip(enc.get_special_tokens_mask());
-                            let tokens: Vec<&Vec<f32>> = inside
-                                .filter(|((_, (from, to)), special)| {
-                                    **special == 0 && *from < span.end && *to > span.start
-                                })
-                                .map(|((state, _), _)| state)
-                                .collect();
-                            // A sentence cut off by the token limit shares the
-                            // passage's vector.
-                            if tokens.is_empty() {
-                                passage.clone()
-                            } else {
-                                mean_unit(tokens.into_iter())
-                            }
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                };
-                out[i] = Some(PassageVectors { passage, sentences });
+        for (batch, vectors) in batches.iter().zip(pooled) {
+            for (&i, v) in batch.iter().zip(vectors) {
+                out[i] = Some(v);
             }
         }
         // Every index was in exactly one batch.

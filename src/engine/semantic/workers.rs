@@ -16,10 +16,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use once_cell::sync::Lazy;
 
-/// One pool of one thread per core; empty when there is one core, or when no
-/// thread could be started (then every batch runs on the caller's thread).
+/// Most workers: each holds one batch's activations (some 10–20 MB), so a
+/// build's memory does not grow with a large machine's cores past this.
+const MAX_WORKERS: usize = 8;
+
+/// One pool of one thread per core (at most [`MAX_WORKERS`]); empty when
+/// there is one core, or when fewer than two threads could be started (then
+/// every batch runs on the caller's thread).
 static POOLS: Lazy<Vec<rayon::ThreadPool>> = Lazy::new(|| {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS);
     if cores < 2 {
         return Vec::new();
     }
