@@ -6,6 +6,9 @@
 //! libm's scalar `erf`, which took a seventh of an index build's CPU time
 //! (BENCHMARKS.md, session 7). Query, key and value are one product. With
 //! candle's GELU in place of ours, its output is bit for bit `BertModel`'s.
+//! Loaded with `bf16`, the four linear products of each layer (most of the
+//! arithmetic) run in bf16 through [`super::bf16`] instead; everything else
+//! stays f32.
 
 use candle_core::{D, DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
