@@ -181,10 +181,14 @@ pub enum Forward {
 }
 
 impl Forward {
-    /// The fastest forward this CPU runs: [`Forward::Bf16`] or
-    /// [`Forward::Vectorised`].
+    /// The fastest forward this CPU and this build run: [`Forward::Bf16`] or
+    /// [`Forward::Vectorised`]. An unoptimised build (the tests, `cargo run`
+    /// without `--release`) compiles this crate without optimisation but
+    /// candle's and gemm's with it (Cargo.toml), so there the bf16 kernel is
+    /// many times slower than candle's f32 product and the f32 forward runs;
+    /// the bf16 one is still checked by its unit tests.
     pub fn fastest() -> Forward {
-        if bf16::available() {
+        if bf16::available() && !cfg!(debug_assertions) {
             Forward::Bf16
         } else {
             Forward::Vectorised
@@ -571,7 +575,7 @@ mod tests {
     fn the_vectorised_forward_gives_the_reference_vectors_for_every_passage_and_sentence() {
         let reference = Encoder::load(Forward::Reference).unwrap();
         let ours = Encoder::load(Forward::Vectorised).unwrap();
-        let (vectors, lowest, largest) = agreement(&reference, &ours);
+        let (vectors, lowest, largest) = agreement(&reference, &ours, usize::MAX);
         assert!(vectors > 30, "{vectors} vectors");
         // Measured: cosine 0.999999, components within 2.1e-7 (the f16 an index
         // stores is 6e-5 apart near 0.1). The tolerance is 0.995.
@@ -587,8 +591,10 @@ mod tests {
         }
         let reference = Encoder::load(Forward::Reference).unwrap();
         let ours = Encoder::load(Forward::Bf16).unwrap();
-        let (vectors, lowest, largest) = agreement(&reference, &ours);
-        assert!(vectors > 30, "{vectors} vectors");
+        // The first 8 paragraphs: the kernel is compiled unoptimised in tests (the
+        // whole article takes 14 s there).
+        let (vectors, lowest, largest) = agreement(&reference, &ours, 8);
+        assert!(vectors > 15, "{vectors} vectors");
         // Measured on an AMD EPYC with AVX512-BF16 (session 8): 42 vectors,
         // lowest cosine 0.99998, components within 0.0011. The tolerance:
         // cosine at least 0.999.
@@ -597,16 +603,17 @@ mod tests {
         eprintln!("bf16: {vectors} vectors, lowest cosine {lowest}, largest difference {largest}");
     }
 
-    /// The bundled article, paragraph by paragraph, through two encoders: a
-    /// passage's vector and each sentence's, as the index stores them. How
-    /// many vectors, the lowest cosine between the two encoders' and the
-    /// largest difference in a component.
-    fn agreement(a: &Encoder, b: &Encoder) -> (usize, f32, f32) {
+    /// The bundled article's first `paragraphs` paragraphs through two
+    /// encoders: a passage's vector and each sentence's, as the index stores
+    /// them. How many vectors, the lowest cosine between the two encoders' and
+    /// the largest difference in a component.
+    fn agreement(a: &Encoder, b: &Encoder, paragraphs: usize) -> (usize, f32, f32) {
         let article = include_str!("../../corpus/sales-vs-marketing.md");
         let texts: Vec<&str> = article
             .split("\n\n")
             .map(str::trim)
             .filter(|t| !t.is_empty())
+            .take(paragraphs)
             .collect();
         let (mut vectors, mut lowest, mut largest) = (0, 1.0f32, 0.0f32);
         for (r, o) in a
