@@ -231,11 +231,12 @@ impl Encoder {
             let mut t = view.load(&device)?.to_dtype(DType::F32)?;
             // Converted: its f16 bytes need not stay resident.
             release_pages(view.data());
-            if is_linear_weight(&name) && t.rank() == 2 {
+            if forward != Forward::Bf16 && is_linear_weight(&name) && t.rank() == 2 {
                 // A linear layer multiplies by its weight transposed: stored
                 // transposed (the same values, another layout), that product
                 // reads memory in order and takes half the time. Done here,
                 // tensor by tensor, so no second copy of the model is alive.
+                // The bf16 forward packs the weights its own way instead.
                 t = t.t()?.contiguous()?.t()?;
             }
             weights.insert(name, t);

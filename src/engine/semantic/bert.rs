@@ -66,8 +66,10 @@ fn dense(
     }
     // The product is by the weight transposed: stored transposed (the same
     // values, another layout), it reads memory in order and takes half the
-    // time. A single weight comes so laid out from the loader (and is shared
-    // with it, not copied); joined ones are laid out again.
+    // time. A single weight comes so laid out from the loader for the f32
+    // forwards (and is shared with it, not copied); joined ones are laid out
+    // again. (A bf16 layer whose shape the kernel cannot take gets its weight
+    // as stored: the same product, slower.)
     let weight = match weights.as_slice() {
         [one] => one.clone(),
         _ => Tensor::cat(&weights, 0)?.t()?.contiguous()?.t()?,

@@ -37,7 +37,11 @@ pub fn available() -> bool {
     }
 }
 
-/// `x` rounded to bf16 (to nearest, ties to even), as its 16 bits.
+/// `x` rounded to bf16 (to nearest, ties to even), as its 16 bits. The same
+/// as `half::bf16::from_f32`, written out because this one is on the hot path
+/// (every input of every product) and vectorises where `half`'s, with its NaN
+/// branch, does not: with `half`'s a 629-passage build took 17.9 s (twice)
+/// against 14.0–15.5 s with this one, in the same hour (session 8).
 fn bf16(x: f32) -> u32 {
     let bits = x.to_bits();
     if x.is_nan() {

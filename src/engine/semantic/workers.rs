@@ -12,7 +12,7 @@
 //! its products: that is the latency a person waits for.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use once_cell::sync::Lazy;
 
@@ -56,7 +56,7 @@ pub fn map<I: Sync, T: Send, E: Send>(
         return items.iter().map(run).collect();
     }
     let next = AtomicUsize::new(0);
-    let failed = std::sync::atomic::AtomicBool::new(false);
+    let failed = AtomicBool::new(false);
     let results: Mutex<Vec<Option<Result<T, E>>>> =
         Mutex::new((0..items.len()).map(|_| None).collect());
     let work = || {
