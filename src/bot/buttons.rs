@@ -12,6 +12,7 @@ const BAD: &str = "fb-:";
 const HUMAN: &str = "human:";
 const CHOICE_1: &str = "pick1:";
 const CHOICE_2: &str = "pick2:";
+const OPTION: &str = "opt:";
 
 pub fn encode(button: Button) -> String {
     match button {
@@ -23,6 +24,7 @@ pub fn encode(button: Button) -> String {
         Button::Choice(id, 1) => format!("{CHOICE_1}{id}"),
         // The core makes choices 1 and 2 only; anything else reads back as 2.
         Button::Choice(id, _) => format!("{CHOICE_2}{id}"),
+        Button::Option(n) => format!("{OPTION}{n}"),
     }
 }
 
@@ -44,6 +46,8 @@ pub fn decode(data: &str) -> Option<Button> {
         id_of(id).map(|id| Button::Choice(id, 1))
     } else if let Some(id) = data.strip_prefix(CHOICE_2) {
         id_of(id).map(|id| Button::Choice(id, 2))
+    } else if let Some(n) = data.strip_prefix(OPTION) {
+        id_of(n).map(Button::Option)
     } else {
         None
     }
@@ -75,6 +79,7 @@ mod tests {
     fn every_button_survives_the_round_trip_and_foreign_data_is_none() {
         for b in [
             Button::More(7),
+            Button::Option(3),
             Button::Why(8),
             Button::Feedback(9, 1),
             Button::Feedback(9, -1),

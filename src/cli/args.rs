@@ -231,9 +231,13 @@ pub struct EvalArgs {
 
 #[derive(Debug, Args)]
 pub struct ChatArgs {
-    /// How many passages each answer (and each :more) shows.
-    #[arg(long, default_value_t = 2, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=20))]
-    pub top: usize,
+    /// How many passages each answer (and each :more) shows [default: 2; 3 with --json, as ask --json]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=20))]
+    pub top: Option<usize>,
+    /// One JSON object per input line, the lines being one conversation: the fields of
+    /// `ask --json` plus reply_kind, read_as and reply. Nothing else on stdout.
+    #[arg(long)]
+    pub json: bool,
     /// Log each question to the data folder (--data), as the bot does, so `passagebot report` counts it.
     #[arg(long)]
     pub log: bool,

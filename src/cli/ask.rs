@@ -7,7 +7,8 @@ use anyhow::Context;
 use super::args::AskArgs;
 use super::{engine, log_store, stdout_style};
 use crate::config::Paths;
-use crate::conversation::ask::{self, Log};
+use crate::conversation::ask::Log;
+use crate::conversation::dialogue::Dialogue;
 use crate::conversation::session::TERMINAL_PERSON;
 use crate::engine::search::Engine;
 use crate::engine::tuning::Tuning;
@@ -68,23 +69,18 @@ fn answer(
     log: Option<Log<'_>>,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // The ask step the bot and chat share (logged with --log; a blank line is
-    // answered for --json's sake but is not a question to log).
+    // The conversation step the bot and chat share, each line on its own (a
+    // conversation of one message); logged with --log. A blank line is answered
+    // for --json's sake but is not a question to log.
     let log = log.filter(|_| !question.trim().is_empty());
-    let asked = ask::ask(engine, question, args.top, log)?;
+    let turn = Dialogue::new().turn(engine, question, args.top, log, crate::store::now())?;
     let text = if args.json {
-        json::line(&asked.answer, &asked.decision)
+        json::turn_line(question, &turn)
     } else {
-        let rendered = terminal::render(&asked.answer, stdout_style(), 1);
-        let person = if asked.decision.hand_over() {
-            format!("\n\n→ {}", asked.decision.sentence())
-        } else {
-            String::new()
-        };
         format!(
-            "{}\n{}{person}\n",
+            "{}\n{}\n",
             terminal::question_line(question),
-            rendered.trim_end()
+            terminal::turn(&turn, stdout_style()).trim_end()
         )
     };
     match writeln!(out, "{text}").and_then(|_| out.flush()) {

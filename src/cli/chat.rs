@@ -21,9 +21,14 @@ pub fn run(paths: &Paths, tuning: Tuning, data: &Path, args: &ChatArgs) -> anyho
     let wall = args.wall.resolve()?;
     let store = log_store(data, args.log)?;
     let engine = engine(paths, tuning)?;
-    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    let interactive =
+        !args.json && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let served = wall.map(serve_wall).transpose()?;
-    let mut session = Session::new(&engine, args.top, stdout_style(), interactive);
+    let top = args.top.unwrap_or(if args.json { 3 } else { 2 });
+    let mut session = Session::new(&engine, top, stdout_style(), interactive);
+    if args.json {
+        session = session.with_json();
+    }
     if let Some(store) = &store {
         session = session.with_log(store);
     }

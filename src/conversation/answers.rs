@@ -4,6 +4,7 @@
 
 use super::Core;
 use super::ask::{self, Log};
+use super::dialogue;
 use super::effect::{Brief, Effect, Message};
 use super::event::{Button, Person, Resume, Step};
 use super::handoff::Decision;
@@ -60,8 +61,10 @@ impl Core {
         Ok(())
     }
 
-    /// Answers a question: the best passages, or the honest "not covered" reply; with
-    /// the hand-over decision when a person would serve it better.
+    /// Answers a message through the person's dialogue ([`super::dialogue`]): small
+    /// talk in words, a summary, a follow-up as read in context, or a question's best
+    /// passages or the honest "not covered" reply; with the hand-over decision when a
+    /// person would serve it better.
     pub(super) fn answer(
         &self,
         chat: i64,
@@ -75,21 +78,54 @@ impl Core {
             person: &key,
             surface: "telegram",
         };
-        let asked = ask::ask(&*self.library, question, self.rules.passages, Some(log))?;
+        let turn = self.turn(chat, person.id, question, log)?;
         tracing::info!(
             chat = %self.log_chat(chat),
-            confident = asked.answer.confident,
-            passages = asked.answer.passages.len(),
-            coverage = asked.answer.confidence.coverage,
-            handover = %asked.decision.codes(),
-            "answered a question"
+            kind = ?turn.kind,
+            followup = turn.read_as.is_some(),
+            confident = turn.asked.answer.confident,
+            passages = turn.asked.answer.passages.len(),
+            coverage = turn.asked.answer.confidence.coverage,
+            handover = %turn.asked.decision.codes(),
+            "answered a message"
         );
         // Nothing from operator chats reaches the wall.
         if let Some(wall) = &self.wall
             && !self.is_operator(chat)
         {
-            wall.publish(WallEvent::from_asked(&asked, Some(&person.name)));
+            wall.publish(WallEvent::from_turn(&turn, Some(&person.name)));
         }
+        let read_as = turn.read_as.as_deref().map(telegram::read_as);
+        if let Some(reply) = turn
+            .reply
+            .as_deref()
+            .filter(|_| turn.asked.answer.passages.is_empty())
+        {
+            // Small talk, a question asked back, "which document?": words, no hand-over.
+            let mut html: Vec<String> = read_as.into_iter().collect();
+            html.push(telegram::escape(reply));
+            let buttons = match turn.options.len() {
+                0 => Vec::new(),
+                n => vec![
+                    (1..=n.min(9))
+                        .zip(&turn.options)
+                        .map(|(i, title)| {
+                            // Checked above: at most nine options, so `i` fits a u8.
+                            let n = u8::try_from(i).unwrap_or(u8::MAX);
+                            (telegram::shorten(title, 40), Button::Option(n))
+                        })
+                        .collect(),
+                ],
+            };
+            out.push(Effect::Reply(Message {
+                parts: telegram::split(&html, telegram::MESSAGE_LIMIT),
+                buttons,
+                brief: None,
+            }));
+            return Ok(());
+        }
+        let first = turn.first;
+        let asked = turn.asked;
         if asked.decision.requested() {
             return self.hand_over(chat, person, question, &asked, out);
         }
@@ -102,14 +138,14 @@ impl Core {
         let note = decision
             .hand_over()
             .then(|| telegram::handover_note(&decision, operators));
-        let tie = ambiguity::of(&answer);
-        let (blocks, shown, more) = if tie.is_some() {
+        let tie = (first == 1).then(|| ambiguity::of(&answer)).flatten();
+        let (mut blocks, shown, more) = if tie.is_some() {
             // Asked back, not picked: both options, then the note.
             let mut blocks = telegram::did_you_mean(&answer);
             blocks.extend(note);
             (blocks, 2, false)
         } else if covered {
-            let mut blocks = telegram::answer_blocks(&answer, 1, MAX_QUESTION_CHARS);
+            let mut blocks = telegram::answer_blocks(&answer, first, MAX_QUESTION_CHARS);
             blocks.extend(note);
             (blocks, answer.passages.len(), answer.more)
         } else {
@@ -121,6 +157,9 @@ impl Core {
             }
             (vec![html], 0, false)
         };
+        if let Some(read_as) = read_as {
+            blocks.insert(0, read_as);
+        }
         let brief_html = telegram::brief(
             &telegram::mention(person.id, &person.name),
             question,
@@ -155,6 +194,53 @@ impl Core {
             brief: Some(brief),
         }));
         Ok(())
+    }
+
+    /// One message through the dialogue of `person` in `chat`. The dialogue is taken
+    /// out of the map while the search runs, so other chats are never held up.
+    fn turn(
+        &self,
+        chat: i64,
+        person: u64,
+        text: &str,
+        log: Log<'_>,
+    ) -> anyhow::Result<dialogue::Turn> {
+        let key = (chat, person);
+        let now = crate::store::now();
+        let mut dialogue = self
+            .dialogues
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the conversations' lock is poisoned"))?
+            .pop(&key)
+            .filter(|d| !d.idle(now))
+            .unwrap_or_default();
+        let turn = dialogue.turn(&*self.library, text, self.rules.passages, Some(log), now);
+        if let Ok(mut map) = self.dialogues.lock() {
+            map.put(key, dialogue);
+        }
+        Ok(turn?)
+    }
+
+    /// Option `n` of a reply that offered several: read as the number typed, when the
+    /// person's conversation still offers it.
+    pub(super) fn option(
+        &self,
+        chat: i64,
+        person: &Person,
+        n: u8,
+        out: &mut Vec<Effect>,
+    ) -> anyhow::Result<()> {
+        let offered = self
+            .dialogues
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the conversations' lock is poisoned"))?
+            .peek(&(chat, person.id))
+            .is_some_and(|d| d.offers_options());
+        if !offered {
+            out.push(Effect::Popup(TOO_OLD));
+            return Ok(());
+        }
+        self.answer(chat, person, &n.to_string(), out)
     }
 
     /// Choice `number` (1 or 2) under a "Did you mean …?" answer: that passage in

@@ -44,11 +44,17 @@ pub fn ask(
     log: Option<Log<'_>>,
 ) -> crate::Result<Asked> {
     let answer = library.search(question, 0, top)?;
+    Ok(judged(answer, log))
+}
+
+/// Applies the hand-over rule to an answer found by other means (a summary, a
+/// follow-up's reading) and logs it when `log` is given.
+pub fn judged(answer: Answer, log: Option<Log<'_>>) -> Asked {
     let mut asked = judge(answer);
     if let Some(log) = log {
         asked.log_id = record(log, &asked);
     }
-    Ok(asked)
+    asked
 }
 
 /// Applies the hand-over rule to an answer (no search, no log).
@@ -73,6 +79,7 @@ pub(super) fn nothing(question: &str) -> Answer {
         more: false,
         author: None,
         titled: None,
+        summarized: None,
     }
 }
 

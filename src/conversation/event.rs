@@ -46,6 +46,9 @@ pub enum Button {
     /// Show choice 1 or 2 of remembered answer N, whose best two passages tied
     /// ("Did you mean … or …?").
     Choice(u64, u8),
+    /// Option `n` (from 1) of a reply that offered several ("Which document?"): as if
+    /// the person had typed the number.
+    Option(u8),
 }
 
 /// One thing that happened, with where (chat) and who (person).

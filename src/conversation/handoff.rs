@@ -463,6 +463,7 @@ mod tests {
             more: false,
             author: None,
             titled: None,
+            summarized: None,
         }
     }
 

@@ -6,6 +6,7 @@ use crate::config::Paths;
 use crate::engine::index::Changes;
 use crate::engine::live::{self, EngineHandle};
 use crate::engine::search::{Answer, Engine, IndexSummary};
+use crate::engine::summary::{self, Focus};
 
 /// The documents the conversation answers from.
 pub trait Library: Send + Sync {
@@ -16,6 +17,34 @@ pub trait Library: Send + Sync {
     /// Rebuilds the index from the corpus now (blocking); `None` when this library
     /// serves a fixed index.
     fn rebuild(&self) -> Option<crate::Result<Changes>>;
+    /// The meaning of a short text (unit vector), when an encoder is at hand: for
+    /// small talk and follow-ups read by meaning. `None` reads them by words alone.
+    fn embed(&self, _text: &str) -> Option<Vec<f32>> {
+        None
+    }
+    /// The answer to a question about the whole document at `source`: its summary.
+    fn summarize(&self, question: &str, source: &str, focus: Focus, top: usize) -> Answer {
+        let summary = self.summary();
+        match summary.documents.iter().find(|d| d.source == source) {
+            Some(doc) => summary::answer(question, doc, focus, top),
+            None => crate::conversation::ask::nothing(question),
+        }
+    }
+}
+
+/// [`Library::embed`] for an engine: the question encoder (cached), when its tuning
+/// uses meaning.
+fn embed_with(engine: &Engine, text: &str) -> Option<Vec<f32>> {
+    if !engine.tuning().semantic_enabled() {
+        return None;
+    }
+    let encoder = crate::engine::semantic::encoder()
+        .map_err(|e| tracing::warn!("no encoder for small talk and follow-ups: {e}"))
+        .ok()?;
+    encoder
+        .question(text)
+        .map_err(|e| tracing::warn!("could not encode a message: {e}"))
+        .ok()
 }
 
 impl Library for Engine {
@@ -27,6 +56,9 @@ impl Library for Engine {
     }
     fn rebuild(&self) -> Option<crate::Result<Changes>> {
         None
+    }
+    fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        embed_with(self, text)
     }
 }
 
@@ -47,5 +79,8 @@ impl Library for Live {
     fn rebuild(&self) -> Option<crate::Result<Changes>> {
         let paths = self.reload.as_ref()?;
         Some(live::reload(paths, &self.engine))
+    }
+    fn embed(&self, text: &str) -> Option<Vec<f32>> {
+        embed_with(&self.engine.current(), text)
     }
 }

@@ -22,6 +22,7 @@
 
 mod answers;
 pub mod ask;
+pub mod dialogue;
 mod effect;
 mod event;
 pub mod handoff;
@@ -71,7 +72,14 @@ pub struct Core {
     help: String,
     /// Where questions from non-operator chats are shown live (`--wall`).
     wall: Option<Wall>,
+    /// Each conversation's memory (follow-ups, picks): one per person in each chat,
+    /// the least recently heard from forgotten first.
+    dialogues: std::sync::Mutex<lru::LruCache<(i64, u64), dialogue::Dialogue>>,
 }
+
+/// Conversations remembered at once; past it the quietest is forgotten (its context
+/// would have expired anyway for most).
+const DIALOGUES: usize = 10_000;
 
 impl Core {
     pub fn new(library: Arc<dyn Library>, store: Arc<Store>, rules: Rules, help: String) -> Core {
@@ -84,6 +92,9 @@ impl Core {
             examples,
             help,
             wall: None,
+            dialogues: std::sync::Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(DIALOGUES).unwrap_or(std::num::NonZeroUsize::MIN),
+            )),
         }
     }
 
@@ -286,6 +297,7 @@ impl Core {
             Button::Feedback(id, value) => self.feedback(person, id, value, out),
             Button::Human(id) => return self.human_button(chat, person, id, out),
             Button::Choice(id, number) => self.choice(chat, id, number, out),
+            Button::Option(n) => return self.option(chat, person, n, out),
         }
         Ok(())
     }

@@ -174,6 +174,7 @@ mod tests {
             more: true,
             author: None,
             titled: None,
+            summarized: None,
         }
     }
 

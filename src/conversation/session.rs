@@ -5,9 +5,9 @@
 use std::io::{self, BufRead, Write};
 
 use super::ask;
-use super::handoff::Decision;
-use crate::engine::search::{Answer, Engine};
-use crate::render::{self, terminal};
+use super::dialogue::{self, Dialogue, Turn};
+use crate::engine::search::Engine;
+use crate::render::{self, json, terminal};
 use crate::store::Store;
 use crate::wall::{Wall, WallEvent};
 
@@ -15,7 +15,8 @@ use crate::wall::{Wall, WallEvent};
 /// `chat` with `--log`): one teacher at one keyboard, no one to tell apart.
 pub const TERMINAL_PERSON: &str = "terminal";
 
-const HELP: &str = "Type a question and press Enter. Commands:
+const HELP: &str = "Type a question and press Enter. Follow-ups read the last question:
+“and marketing?”, “why?”, “what does he do?”, “tell me more”. Commands:
   :more   the next passages for the last question
   :why    why the top passage was chosen, and how sure the answer is
   :help   this text
@@ -35,11 +36,12 @@ pub struct Session<'a> {
     top: usize,
     style: terminal::Style,
     interactive: bool,
-    last: Option<Answer>,
-    /// What the hand-over rule decided for the last question.
-    decision: Decision,
-    /// Passages of the last question shown so far.
-    shown: usize,
+    /// `chat --json`: one JSON object per input line, commands included as messages.
+    json: bool,
+    /// What the conversation remembers between lines (follow-ups, picks).
+    dialogue: Dialogue,
+    /// The last turn with passages, for `:why`.
+    last: Option<Turn>,
     /// Where questions are logged (`--log`), for `passagebot report`.
     log: Option<&'a Store>,
     /// Where questions are shown live (`--wall`).
@@ -53,9 +55,9 @@ impl<'a> Session<'a> {
             top: top.max(1),
             style,
             interactive,
+            json: false,
+            dialogue: Dialogue::new(),
             last: None,
-            decision: Decision::default(),
-            shown: 0,
             log: None,
             wall: None,
         }
@@ -73,42 +75,56 @@ impl<'a> Session<'a> {
         self
     }
 
+    /// Answers in JSON Lines (`chat --json`): every input line, blank ones too, gets
+    /// exactly one object, and nothing else is written.
+    pub fn with_json(mut self) -> Self {
+        self.json = true;
+        self
+    }
+
     /// The greeting an interactive session opens with.
     pub fn greeting(&self) -> String {
-        let titles: Vec<String> = self
-            .engine
-            .summary()
-            .documents
-            .iter()
-            .map(|d| format!("“{}”", d.title))
-            .collect();
-        format!("Ask me about {}.\n{HELP}", titles.join(", "))
+        format!(
+            "Ask me about {}.\n{HELP}",
+            dialogue::titles(self.engine.summary())
+        )
     }
 
     /// Handles one line of input: a question or a `:command`.
     pub fn handle(&mut self, line: &str) -> Step {
         let line = line.trim();
+        if self.json {
+            return Step::Reply(self.turn(line, |s, l| s.dialogue_turn(l)));
+        }
         if line.is_empty() {
             return Step::Nothing;
         }
         let reply = match line {
             ":quit" | ":q" | ":exit" => return Step::Quit,
             ":help" | ":h" | ":?" => HELP.to_string(),
-            ":more" | ":m" => self.more(),
+            ":more" | ":m" => self.turn(line, |s, _| {
+                let log = s.log_to();
+                s.dialogue.more(s.engine, s.top, log)
+            }),
             ":why" | ":w" => match &self.last {
-                Some(a) => format!("{}\n{}", render::explain(a), self.decision.explain()),
+                Some(t) => format!(
+                    "{}\n{}",
+                    render::explain(&t.asked.answer),
+                    t.asked.decision.explain()
+                ),
                 None => "Ask a question first; then :why explains the answer.".into(),
             },
             cmd if cmd.starts_with(':') && !cmd.contains(' ') => {
                 format!("Unknown command {cmd}. {HELP}")
             }
-            question => self.ask(question),
+            question => self.turn(question, |s, l| s.dialogue_turn(l)),
         };
         Step::Reply(reply.trim_end().to_string())
     }
 
     /// Runs over lines of `input` (a pipe, a file, or a plain terminal)
-    /// until `:quit` or the end of input.
+    /// until `:quit` or the end of input. Piped, each question is echoed before its
+    /// answer (`> question`), so the output reads as a transcript.
     pub fn run(&mut self, input: &mut dyn BufRead, out: &mut dyn Write) -> io::Result<()> {
         if self.interactive {
             writeln!(out, "{}", self.greeting())?;
@@ -123,10 +139,18 @@ impl<'a> Session<'a> {
             if input.read_until(b'\n', &mut buf)? == 0 {
                 break;
             }
-            match self.handle(&String::from_utf8_lossy(&buf)) {
+            let line = String::from_utf8_lossy(&buf);
+            match self.handle(&line) {
                 Step::Quit => break,
                 Step::Nothing => {}
                 Step::Reply(reply) => {
+                    if !self.interactive && !self.json {
+                        writeln!(
+                            out,
+                            "\n> {}",
+                            render::telegram::shorten(line.trim(), terminal::QUESTION_ECHO_CHARS)
+                        )?;
+                    }
                     writeln!(out, "{reply}")?;
                     out.flush()?;
                 }
@@ -135,48 +159,55 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    fn ask(&mut self, question: &str) -> String {
-        // The same ask step as the bot.
-        let log = self.log.map(|store| ask::Log {
+    fn log_to(&self) -> Option<ask::Log<'a>> {
+        self.log.map(|store| ask::Log {
             store,
             person: TERMINAL_PERSON,
             surface: "chat",
-        });
-        match ask::ask(self.engine, question, self.top, log) {
-            Ok(asked) => {
-                if let Some(wall) = &self.wall {
-                    wall.publish(WallEvent::from_asked(&asked, None));
-                }
-                let mut text = terminal::render(&asked.answer, self.style, 1);
-                // The hand-over rule said out loud for the class.
-                self.decision = asked.decision;
-                if self.decision.hand_over() {
-                    text = format!("{}\n\n→ {}", text.trim_end(), self.decision.sentence());
-                }
-                self.shown = asked.answer.passages.len();
-                self.last = Some(asked.answer);
-                text
-            }
-            Err(e) => {
-                tracing::error!("search failed: {e}");
-                format!("Sorry, the search failed ({e}).")
-            }
-        }
+        })
     }
 
-    fn more(&mut self) -> String {
-        let Some(last) = &self.last else {
-            return "Ask a question first; then :more shows further passages.".into();
-        };
-        match self.engine.search(&last.question, self.shown, self.top) {
-            Ok(a) => {
-                let text = terminal::render(&a, self.style, self.shown + 1);
-                self.shown += a.passages.len();
+    fn dialogue_turn(&mut self, line: &str) -> crate::Result<Turn> {
+        let log = self.log_to().filter(|_| !line.is_empty());
+        self.dialogue
+            .turn(self.engine, line, self.top, log, crate::store::now())
+    }
+
+    /// One turn through `step` (the same conversation core as the bot), published
+    /// to the wall and rendered for the terminal or as a JSON line.
+    fn turn(
+        &mut self,
+        line: &str,
+        step: impl FnOnce(&mut Self, &str) -> crate::Result<Turn>,
+    ) -> String {
+        match step(self, line) {
+            Ok(turn) => {
+                if let Some(wall) = &self.wall
+                    && !line.is_empty()
+                {
+                    wall.publish(WallEvent::from_turn(&turn, None));
+                }
+                let text = if self.json {
+                    json::turn_line(line, &turn)
+                } else {
+                    terminal::turn(&turn, self.style)
+                };
+                if !turn.asked.answer.passages.is_empty() {
+                    self.last = Some(turn);
+                }
                 text
             }
             Err(e) => {
                 tracing::error!("search failed: {e}");
-                format!("Sorry, the search failed ({e}).")
+                if self.json {
+                    let turn = dialogue::unanswered(
+                        line,
+                        Some("Sorry, something went wrong on my side.".into()),
+                    );
+                    json::turn_line(line, &turn)
+                } else {
+                    format!("Sorry, the search failed ({e}).")
+                }
             }
         }
     }

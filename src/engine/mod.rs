@@ -28,5 +28,6 @@ pub mod recall;
 pub mod rerank;
 pub mod search;
 pub mod semantic;
+pub mod summary;
 pub mod tuning;
 pub mod typo;

@@ -25,6 +25,7 @@ use crate::engine::intent;
 use crate::engine::recall::Recall;
 use crate::engine::rerank;
 use crate::engine::semantic::{self, PassageVectors};
+use crate::engine::summary;
 use crate::engine::tuning::Tuning;
 use crate::engine::typo::Vocabulary;
 use crate::error::{Error, Result};
@@ -79,6 +80,30 @@ pub struct Hit {
 }
 
 impl Hit {
+    /// A sentence or passage quoted as it is, not found by a search (a summary's
+    /// line): no matched words, no meaning scores. `at` places it in its document
+    /// (its sentence number), so two lines never count as one window.
+    pub fn quoted(text: &str, doc: &DocSummary, paragraph: u32, at: u64, score: f32) -> Hit {
+        Hit {
+            text: text.to_owned(),
+            score,
+            source: doc.source.clone(),
+            title: doc.title.clone(),
+            heading: None,
+            paragraph,
+            highlights: Vec::new(),
+            similarity: None,
+            sentence_similarity: None,
+            words: 0.0,
+            coverage: 0.0,
+            answer_sentence: None,
+            start: at,
+            end: at + 1,
+            address: DocAddress::new(u32::MAX, u32::try_from(at).unwrap_or(u32::MAX)),
+            vectors: None,
+        }
+    }
+
     /// The whole passage's embedding, when the semantic stage ran for it.
     pub fn passage_vector(&self) -> Option<&[f32]> {
         self.vectors.as_ref().map(|v| v.passage.as_slice())
@@ -116,6 +141,7 @@ pub fn test_answer(confident: bool, passages: Vec<Hit>) -> Answer {
         more: false,
         author: None,
         titled: None,
+        summarized: None,
     }
 }
 
@@ -162,6 +188,9 @@ pub struct Answer {
     pub author: Option<String>,
     /// For a question asking a document's title: that title.
     pub titled: Option<String>,
+    /// For a question about a whole document ("What is it about?"): that document's
+    /// title; the passages are its summary ([`crate::engine::summary`]).
+    pub summarized: Option<String>,
 }
 
 /// A summary of what the index holds, for `/about` and the CLI.
@@ -179,6 +208,8 @@ pub struct DocSummary {
     pub source: String,
     pub author: Option<String>,
     pub passages: usize,
+    /// Its argument in its own sentences, in document order.
+    pub summary: Vec<summary::Line>,
 }
 
 /// A searchable index. Cheap to share (`Arc<Engine>`); every method blocks.
@@ -270,6 +301,7 @@ impl Engine {
                     source: d.source.clone(),
                     author: d.author.clone(),
                     passages: d.passages,
+                    summary: d.summary.clone(),
                 })
                 .collect(),
             passages: manifest.passages,
@@ -408,6 +440,7 @@ impl Engine {
             more: false,
             author: None,
             titled: None,
+            summarized: None,
         };
         let searchable: Vec<&TermWeight> = answer.terms.iter().filter(|t| t.passages > 0).collect();
         if searchable.is_empty() && self.dense.is_empty() {

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::conversation::dialogue::{ReplyKind, Turn};
 use crate::conversation::handoff::Decision;
 use crate::engine::ambiguity::{self, Ambiguity};
 use crate::engine::confidence::{Confidence, TermWeight};
@@ -27,6 +28,9 @@ struct Line<'a> {
     /// which one the reader means ([`crate::engine::ambiguity`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     ambiguous: Option<Ambiguity>,
+    /// For a question about a whole document: its title (the passages are its summary).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summarized: Option<&'a str>,
 }
 
 /// What the hand-over rule ([`crate::conversation::handoff`]) decided for the question.
@@ -64,10 +68,53 @@ struct PassageOut<'a> {
     answer_sentence: Option<(usize, usize)>,
 }
 
+/// A line of `chat --json` (and `ask --json`): the `ask --json` fields, with `question`
+/// as it was typed, plus how the conversation read and answered it.
+#[derive(Serialize)]
+struct TurnLine<'a> {
+    #[serde(flatten)]
+    line: Line<'a>,
+    reply_kind: ReplyKind,
+    /// The question as understood in context (a follow-up's reading), or null.
+    read_as: Option<&'a str>,
+    /// The text shown instead of passages (small talk, a question asked back), or null.
+    reply: Option<&'a str>,
+    /// What the reply offers to pick from by number ("Which document?").
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    options: &'a [String],
+}
+
 /// One JSON object on one line, no trailing newline: `answer` and the hand-over
 /// `decision` on it (from the ask step, [`crate::conversation::ask`]).
 pub fn line(answer: &Answer, decision: &Decision) -> String {
-    let out = Line {
+    serialised(&of(answer, decision), answer)
+}
+
+/// One conversation turn as one JSON line: `question` is the message as typed.
+pub fn turn_line(question: &str, turn: &Turn) -> String {
+    let mut line = of(&turn.asked.answer, &turn.asked.decision);
+    line.question = question;
+    let out = TurnLine {
+        line,
+        reply_kind: turn.kind,
+        read_as: turn.read_as.as_deref(),
+        reply: turn.reply.as_deref(),
+        options: &turn.options,
+    };
+    serialised(&out, &turn.asked.answer)
+}
+
+/// Serialising these plain structs cannot fail (no maps with non-string keys, no
+/// custom serialisers); fall back to a valid line regardless.
+fn serialised(out: &impl Serialize, answer: &Answer) -> String {
+    serde_json::to_string(out).unwrap_or_else(|e| {
+        serde_json::json!({"question": answer.question, "confident": false, "passages": [], "error": e.to_string()})
+            .to_string()
+    })
+}
+
+fn of<'a>(answer: &'a Answer, decision: &Decision) -> Line<'a> {
+    Line {
         question: &answer.question,
         confident: answer.confident,
         passages: answer
@@ -100,13 +147,8 @@ pub fn line(answer: &Answer, decision: &Decision) -> String {
             reasons: decision.reasons.iter().map(|r| r.code()).collect(),
             because: decision.because(),
         },
-    };
-    // Serialising these plain structs cannot fail (no maps with non-string
-    // keys, no custom serialisers); fall back to a valid line regardless.
-    serde_json::to_string(&out).unwrap_or_else(|e| {
-        serde_json::json!({"question": answer.question, "confident": false, "passages": [], "error": e.to_string()})
-            .to_string()
-    })
+        summarized: answer.summarized.as_deref(),
+    }
 }
 
 /// Scores are printed to three decimals: more is noise.

@@ -99,6 +99,17 @@ fn quote_block(quote_html: &str, citation_html: &str) -> String {
     format!("<blockquote>{quote_html}</blockquote>\n{citation_html}")
 }
 
+/// How a follow-up was read in context, above its answer.
+pub fn read_as(question: &str) -> String {
+    format!(
+        "<i>Reading this as: {}</i>",
+        escape(&shorten(
+            question,
+            crate::render::terminal::QUESTION_ECHO_CHARS
+        ))
+    )
+}
+
 /// The note shown above an answer whose question was cut short.
 pub fn truncated_note(max_chars: usize) -> String {
     format!(
@@ -119,6 +130,12 @@ pub fn answer_blocks(answer: &Answer, first: usize, max_question_chars: usize) -
     }
     if let Some(title) = answer.titled.as_deref().filter(|_| first == 1) {
         blocks.push(format!("Titled <b>{}</b>.", escape(title)));
+    }
+    if let Some(title) = answer.summarized.as_deref().filter(|_| first == 1) {
+        blocks.push(format!(
+            "What <b>{}</b> argues, in its own sentences:",
+            escape(title)
+        ));
     }
     let numbered = first > 1 || answer.passages.len() > 1 || answer.more;
     for (i, hit) in answer.passages.iter().enumerate() {
@@ -789,6 +806,7 @@ mod tests {
                 source: "corpus/sales-vs-marketing.md".into(),
                 author: Some("Joe Candido".into()),
                 passages: 42,
+                summary: Vec::new(),
             }],
             passages: 42,
             built_at: "2025-01-01T00:00:00Z".into(),
@@ -807,6 +825,7 @@ mod tests {
             more: false,
             author: None,
             titled: None,
+            summarized: None,
         }
     }
 

@@ -5,6 +5,7 @@
 
 use owo_colors::OwoColorize;
 
+use crate::conversation::dialogue::Turn;
 use crate::engine::ambiguity;
 use crate::engine::search::{Answer, Hit};
 
@@ -69,6 +70,9 @@ pub fn render(answer: &Answer, style: Style, first_number: usize) -> String {
     if let Some(title) = answer.titled.as_deref().filter(|_| first_number == 1) {
         out.push_str(&format!("Titled “{title}”.\n"));
     }
+    if let Some(title) = answer.summarized.as_deref().filter(|_| first_number == 1) {
+        out.push_str(&format!("What “{title}” argues, in its own sentences:\n"));
+    }
     for (i, hit) in answer.passages.iter().enumerate() {
         out.push('\n');
         out.push_str(&header(hit, first_number + i, style));
@@ -82,6 +86,41 @@ pub fn render(answer: &Answer, style: Style, first_number: usize) -> String {
             style,
             |s| s.dimmed().to_string(),
         ));
+    }
+    out
+}
+
+/// A conversation turn ([`crate::conversation::dialogue`]): how a follow-up was read,
+/// then the reply in words (small talk, a question asked back) or the passages, and
+/// the hand-over rule's decision when it fired. The same for `ask` and `chat`.
+pub fn turn(turn: &Turn, style: Style) -> String {
+    let mut out = String::new();
+    if let Some(read) = &turn.read_as {
+        out.push_str(&paint(
+            &format!(
+                "Reading this as: {}\n",
+                crate::render::telegram::shorten(read, QUESTION_ECHO_CHARS)
+            ),
+            style,
+            |s| s.dimmed().to_string(),
+        ));
+    }
+    let answer = &turn.asked.answer;
+    match &turn.reply {
+        Some(reply) if answer.passages.is_empty() => {
+            out.push_str(reply);
+            out.push('\n');
+        }
+        _ => {
+            if let Some(reply) = &turn.reply {
+                out.push_str(reply);
+                out.push('\n');
+            }
+            out.push_str(&render(answer, style, turn.first));
+        }
+    }
+    if turn.asked.decision.hand_over() {
+        out = format!("{}\n\n→ {}", out.trim_end(), turn.asked.decision.sentence());
     }
     out
 }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::conversation::ask::Asked;
+use crate::conversation::dialogue::{ReplyKind, Turn};
 use crate::conversation::handoff::{Decision, Reason};
 use crate::render::telegram;
 
@@ -95,6 +96,12 @@ pub struct WallEvent {
     pub answers_from: f32,
     /// The passage shown as the answer; none when the text does not cover it.
     pub passage: Option<Passage>,
+    /// How the conversation read the question in context (a follow-up), if it did.
+    pub read_as: Option<String>,
+    /// The reply in words (small talk), shown instead of a passage.
+    pub reply: Option<String>,
+    /// What kind of reply it got (`reply_kind` of `chat --json`).
+    pub kind: ReplyKind,
 }
 
 impl WallEvent {
@@ -113,7 +120,34 @@ impl WallEvent {
             calibrated: true,
             answers_from: crate::engine::confidence::ANSWERED_FROM,
             passage: None,
+            read_as: None,
+            reply: None,
+            kind: match outcome {
+                Outcome::Answered => ReplyKind::Answer,
+                Outcome::Person => ReplyKind::Person,
+                Outcome::NotCovered => ReplyKind::NotCovered,
+            },
         }
+    }
+
+    /// The wall's view of a conversation turn: a question as [`WallEvent::from_asked`],
+    /// with its reading in context; small talk as answered by the machine, its reply
+    /// in words.
+    pub fn from_turn(turn: &Turn, asker: Option<&str>) -> WallEvent {
+        let mut event = WallEvent::from_asked(&turn.asked, asker);
+        if turn.kind == ReplyKind::SmallTalk {
+            event.outcome = Outcome::Answered;
+            event.headline = "Small talk: answered by the machine";
+            event.because = String::new();
+            event.confidence = 1.0;
+        }
+        event.read_as = turn
+            .read_as
+            .as_deref()
+            .map(|r| telegram::shorten(r.trim(), QUESTION_CHARS));
+        event.reply = turn.reply.clone();
+        event.kind = turn.kind;
+        event
     }
 
     /// The wall's view of a question the ask step answered and judged.
@@ -193,6 +227,7 @@ mod tests {
             more: false,
             author: None,
             titled: None,
+            summarized: None,
         };
         Asked {
             decision: handoff::decide(question, &answer),

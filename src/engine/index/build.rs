@@ -28,6 +28,7 @@ use super::{BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK};
 use crate::engine::corpus::load::{display_source, document_files, load_file};
 use crate::engine::corpus::{Passage, chunk};
 use crate::engine::semantic::{self, PassageVectors};
+use crate::engine::summary::Summarizer;
 use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
 
@@ -223,7 +224,7 @@ pub fn update(
             }
             old => match load_file(file, &source) {
                 Ok(doc) => {
-                    let entry_of = |passages| DocEntry {
+                    let entry_of = |passages, summary| DocEntry {
                         source: source.clone(),
                         title: doc.title.clone(),
                         author: doc.author.clone(),
@@ -231,13 +232,15 @@ pub fn update(
                         passages,
                         size: stamp.0,
                         mtime_ns: stamp.1,
+                        summary,
                     };
                     if let Some(old) = old.as_ref().filter(|o| o.hash == doc.hash) {
                         // Touched but the same bytes: nothing to re-index.
                         changes.unchanged += 1;
-                        documents.push(entry_of(old.passages));
+                        documents.push(entry_of(old.passages, old.summary.clone()));
                         continue;
                     }
+                    let mut summarizer = Summarizer::new(doc.author.as_deref());
                     let passages = chunk(documents.len(), &doc);
                     if let Some((w, fields)) = writer.as_mut() {
                         // An edited file keeps the vectors of the passages whose
@@ -267,10 +270,18 @@ pub fn update(
                                 let vectors = match kept.get(&p.text) {
                                     Some(bytes) => {
                                         changes.vectors_kept += 1;
+                                        summarizer
+                                            .add(p, PassageVectors::from_bytes(bytes).as_ref());
                                         Some(bytes.clone())
                                     }
-                                    None => encoded.next().map(|v| v.to_bytes()),
+                                    None => encoded.next().map(|v| {
+                                        summarizer.add(p, Some(&v));
+                                        v.to_bytes()
+                                    }),
                                 };
+                                if vectors.is_none() {
+                                    summarizer.add(p, None);
+                                }
                                 w.add_document(document(fields, p, vectors.as_deref()))?;
                             }
                         }
@@ -283,7 +294,7 @@ pub fn update(
                         }
                         None => changes.added.push((source.clone(), passages.len())),
                     }
-                    documents.push(entry_of(passages.len()));
+                    documents.push(entry_of(passages.len(), summarizer.finish()));
                 }
                 Err(reason) => {
                     tracing::warn!("skipping {source}: {reason}");

@@ -12,13 +12,14 @@ use sha2::{Digest, Sha256};
 use crate::engine::analysis::ANALYZER_VERSION;
 use crate::engine::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
 use crate::engine::corpus::load::{document_files, hex};
+use crate::engine::summary;
 use crate::engine::tuning::Tuning;
 use crate::error::Result;
 
 pub const FILE_NAME: &str = "manifest.json";
 
 /// Bumped whenever the index layout or schema changes.
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 4;
 
 /// One document as indexed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -33,6 +34,9 @@ pub struct DocEntry {
     /// not even re-read.
     pub size: u64,
     pub mtime_ns: u64,
+    /// Its argument in its own sentences ([`crate::engine::summary`]).
+    #[serde(default)]
+    pub summary: Vec<summary::Line>,
 }
 
 /// A file left out of the index, and why.

@@ -1,0 +1,663 @@
+//! Follow-ups: a turn that leans on the one before ("and marketing?", "why is that?",
+//! "what does he do?", "tell me more", "an example?") is read against the previous
+//! question, and the reading is shown ("Reading this as: …"). Only these shapes are
+//! follow-ups; any other message is a question of its own and starts a new context.
+//! A follow-up with nothing to lean on is asked back, not guessed.
+
+/// The previous turn, as a follow-up needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Previous<'a> {
+    /// The previous question as it was read.
+    pub question: &'a str,
+    /// The author's name, when the previous turn was about the author.
+    pub author: Option<&'a str>,
+}
+
+/// How a message reads in context.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// Not a follow-up: a question of its own.
+    Standalone,
+    /// A follow-up, read as this question.
+    Read(String),
+    /// "Tell me more": the next passages of the previous answer.
+    More,
+    /// A follow-up that cannot be resolved: say this and ask for a whole question.
+    AskBack(String),
+}
+
+/// Cosines of a phrase to each of several others, by meaning; `None` without an encoder.
+pub type Similar<'a> = &'a dyn Fn(&str, &[&str]) -> Option<Vec<f32>>;
+
+const MORE: &[&str] = &[
+    "tell me more",
+    "more",
+    "more please",
+    "go on",
+    "continue",
+    "keep going",
+    "anything else",
+    "what else",
+    "elaborate",
+    "can you elaborate",
+    "please elaborate",
+    "more details",
+    "more detail",
+    "details",
+    "say more",
+    "tell me more about it",
+    "tell me more about that",
+    "explain more",
+    "expand on that",
+    "go ahead",
+    "more info",
+    "more information",
+    "can you tell me more",
+    "could you tell me more",
+    "tell me more please",
+    "and then",
+    "can you say more",
+    "what more",
+    "more on that",
+    "anything more",
+];
+
+const EXAMPLE: &[&str] = &[
+    "example",
+    "an example",
+    "for example",
+    "examples",
+    "any examples",
+    "give me an example",
+    "can you give an example",
+    "can you give me an example",
+    "such as",
+    "like what",
+    "for instance",
+    "example please",
+    "an example please",
+    "got an example",
+    "do you have an example",
+    "any example",
+    "give an example",
+    "e g",
+    "what s an example",
+    "whats an example",
+    "what is an example",
+    "can i have an example",
+];
+
+const WHY: &[&str] = &[
+    "why",
+    "why so",
+    "why is that",
+    "why s that",
+    "whys that",
+    "how come",
+    "why not",
+    "why is this",
+    "why would that be",
+    "why is it so",
+    "what s the reason",
+    "the reason",
+    "what is the reason",
+    "reason",
+    "why do you say that",
+    "why does it",
+    "why do they",
+    "why would it",
+    "why is that so",
+    "and why",
+    "but why",
+    "why though",
+];
+
+const HOW: &[&str] = &[
+    "how",
+    "how so",
+    "how is that",
+    "in what way",
+    "how does that work",
+    "how do they do that",
+    "how exactly",
+    "how does it do that",
+    "how do they do it",
+    "in which way",
+];
+
+/// Auxiliary verbs a question's subject follows.
+const AUX: &[&str] = &[
+    "is", "are", "was", "were", "does", "do", "did", "should", "can", "could", "would", "will",
+    "has", "have", "must", "might", "may", "shall",
+];
+const COPULA: &[&str] = &["is", "are", "was", "were"];
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "my", "your", "our", "their", "this", "that", "his", "her", "its",
+];
+const WH: &[&str] = &[
+    "what", "which", "who", "whom", "whose", "where", "when", "why", "how",
+];
+
+/// Words that are not a topic ("does", "the", "same", "too").
+const FUNCTION: &[&str] = &[
+    "and", "but", "so", "or", "what", "about", "how", "the", "a", "an", "of", "for", "is", "are",
+    "does", "do", "did", "same", "too", "also", "as", "well", "either", "likewise", "that", "this",
+    "it", "then", "with", "to", "in", "on", "question", "one", "thing", "s", "ok", "okay", "hmm",
+    "right", "true", "apply", "applies", "hold", "holds", "there", "any",
+];
+
+/// The words of a text, lower-cased, apostrophes straightened and split off ("what's"
+/// is "what", "s"), without punctuation.
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .replace(['’', '‘'], "'")
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn joined(words: &[String]) -> String {
+    words.join(" ")
+}
+
+/// The previous question without its final punctuation.
+fn trimmed(question: &str) -> &str {
+    question.trim().trim_end_matches(['?', '.', '!', ' '])
+}
+
+/// A reading as it is shown: a capital first letter and a question mark.
+fn as_question(text: &str) -> String {
+    let text = text.trim().trim_end_matches(['?', '.', '!', ' ']);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}?", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// Reads `text` against `previous` (the last question, when the context is still fresh).
+pub fn resolve(text: &str, previous: Option<Previous<'_>>, similar: Similar<'_>) -> Resolution {
+    let all = words(text);
+    // Leading connectors say "this goes on from the last turn".
+    let skip = all
+        .iter()
+        .take_while(|w| {
+            matches!(
+                w.as_str(),
+                "and" | "but" | "so" | "ok" | "okay" | "then" | "well" | "hmm" | "right" | "also"
+            )
+        })
+        .count();
+    let connected = skip > 0;
+    let rest: Vec<String> = all[skip..].to_vec();
+    let phrase = joined(&rest);
+    let is = |set: &[&str]| set.contains(&phrase.as_str());
+
+    if is(MORE) || rest.is_empty() && connected {
+        return match previous {
+            Some(_) => Resolution::More,
+            None => ask_back("Tell you more about what? Ask me a question first."),
+        };
+    }
+    if is(EXAMPLE) {
+        return match previous {
+            Some(p) => Resolution::Read(format!("{}: an example?", trimmed(p.question))),
+            None => ask_back("An example of what? Ask me a whole question."),
+        };
+    }
+    for (set, wh) in [(WHY, "why"), (HOW, "how")] {
+        if is(set) {
+            return match previous {
+                Some(p) => Resolution::Read(rewrite_wh(p.question, wh)),
+                None => ask_back(&format!("{} what? Ask me a whole question.", capital(wh))),
+            };
+        }
+    }
+    if let Some(topic) = elliptical(&rest, connected) {
+        return match previous {
+            Some(p) => substitute(p, &topic, similar),
+            None => ask_back(&format!(
+                "What would you like to know about {topic}? Ask me a whole question, e.g. “What is {topic}?”"
+            )),
+        };
+    }
+    if let Some(p) = previous {
+        if let Some(fragment) = fragment(&rest) {
+            return Resolution::Read(format!("{} — {}?", trimmed(p.question), fragment));
+        }
+        if let Some(read) = pronouns(text, p) {
+            return Resolution::Read(read);
+        }
+    }
+    Resolution::Standalone
+}
+
+fn ask_back(text: &str) -> Resolution {
+    Resolution::AskBack(text.to_owned())
+}
+
+fn capital(word: &str) -> String {
+    as_question(word).trim_end_matches('?').to_owned()
+}
+
+/// The previous question asked with `wh` instead: "Is problem solving part of sales?"
+/// and "why?" read "Why is problem solving part of sales?"; a question that already
+/// starts with a question word keeps it after a dash ("Why — what kind of …?").
+fn rewrite_wh(previous: &str, wh: &str) -> String {
+    let prev = trimmed(previous);
+    let first = words(prev).into_iter().next().unwrap_or_default();
+    if AUX.contains(&first.as_str()) {
+        let mut chars = prev.chars();
+        let lowered: String = chars
+            .next()
+            .map(|c| c.to_lowercase().chain(chars).collect())
+            .unwrap_or_default();
+        as_question(&format!("{wh} {lowered}"))
+    } else if first == wh {
+        as_question(prev)
+    } else {
+        format!("{} — {}?", capital(wh), prev)
+    }
+}
+
+/// The topic of an elliptical turn: "and marketing?", "what about sales?", "how about
+/// the author?", "does sales do the same?", "same for marketing".
+fn elliptical(rest: &[String], connected: bool) -> Option<String> {
+    let w: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let topic = match w.as_slice() {
+        ["what" | "how", "about", topic @ ..] if !topic.is_empty() => topic.to_vec(),
+        ["what", "of", topic @ ..] if !topic.is_empty() => topic.to_vec(),
+        ["same", "for", topic @ ..] | ["same", "question", "for", topic @ ..]
+            if !topic.is_empty() =>
+        {
+            topic.to_vec()
+        }
+        ["about", topic @ ..] if connected && !topic.is_empty() => topic.to_vec(),
+        topic if connected && !topic.is_empty() && topic.len() <= 3 && !has_aux_or_wh(topic) => {
+            topic.to_vec()
+        }
+        // "does sales do the same?", "is marketing too?", "sales as well?"
+        all if all.len() <= 8
+            && (all.ends_with(&["the", "same"])
+                || all.ends_with(&["too"])
+                || all.ends_with(&["as", "well"])
+                || all.ends_with(&["either"])
+                || all.ends_with(&["also"])) =>
+        {
+            all.iter()
+                .copied()
+                .filter(|w| !FUNCTION.contains(w))
+                .collect()
+        }
+        _ => return None,
+    };
+    let topic: Vec<&str> = topic
+        .into_iter()
+        .filter(|w| !matches!(*w, "too" | "also" | "then" | "please"))
+        .collect();
+    (!topic.is_empty() && topic.len() <= 5).then(|| topic.join(" "))
+}
+
+fn has_aux_or_wh(words: &[&str]) -> bool {
+    words.iter().any(|w| AUX.contains(w) || WH.contains(w))
+}
+
+/// The previous question about `topic` instead: the phrase of it closest in meaning to
+/// the topic is replaced ("What kind of approach does sales use?" + "marketing").
+fn substitute(previous: Previous<'_>, topic: &str, similar: Similar<'_>) -> Resolution {
+    let prev = trimmed(previous.question);
+    let original: Vec<&str> = prev.split_whitespace().collect();
+    let lower: Vec<String> = original.iter().map(|w| bare(w)).collect();
+    if lower.iter().any(|w| w == topic) {
+        // "And marketing?" after a question about marketing: the same question.
+        return Resolution::Read(as_question(prev));
+    }
+    // Candidates: each content word, and each pair of neighbouring content words.
+    let content = |i: usize| {
+        let w = lower[i].as_str();
+        !w.is_empty()
+            && !AUX.contains(&w)
+            && !WH.contains(&w)
+            && !DETERMINERS.contains(&w)
+            && !FUNCTION.contains(&w)
+            && !matches!(
+                w,
+                "kind" | "type" | "sort" | "use" | "uses" | "mean" | "means"
+            )
+    };
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for i in 0..lower.len() {
+        if content(i) {
+            spans.push((i, i + 1));
+            if i + 1 < lower.len() && content(i + 1) {
+                spans.push((i, i + 2));
+            }
+        }
+    }
+    if spans.is_empty() {
+        return ask_back(&format!(
+            "What would you like to know about {topic}? Ask me a whole question."
+        ));
+    }
+    let texts: Vec<String> = spans.iter().map(|&(a, b)| lower[a..b].join(" ")).collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let best = match similar(topic, &refs) {
+        Some(scores) => scores
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+            .map(|(i, _)| i),
+        // Without meaning: the question's subject, else its last content word.
+        None => subject_span(&lower)
+            .and_then(|s| spans.iter().position(|&sp| sp == s))
+            .or(Some(spans.len() - 1)),
+    };
+    let Some(best) = best else {
+        return ask_back("Which part of the last question do you mean? Ask me a whole question.");
+    };
+    let (a, b) = spans[best];
+    let mut out: Vec<String> = original[..a].iter().map(|w| (*w).to_owned()).collect();
+    // Keep the punctuation that trailed the replaced words ("sales," stays "marketing,").
+    let tail: String = original[b - 1]
+        .chars()
+        .rev()
+        .take_while(|c| !c.is_alphanumeric())
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    out.push(format!("{topic}{tail}"));
+    out.extend(original[b..].iter().map(|w| (*w).to_owned()));
+    Resolution::Read(as_question(&out.join(" ")))
+}
+
+/// A word without punctuation around it, lower-cased.
+fn bare(word: &str) -> String {
+    word.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
+}
+
+/// Where a question's subject is: after its first auxiliary verb, a determiner and a
+/// word ("should *companies* align", "does *the author* teach"); after "is" or "are",
+/// everything but the last word ("is *calling an automated support line* frustrating").
+fn subject_span(lower: &[String]) -> Option<(usize, usize)> {
+    let aux = lower.iter().position(|w| AUX.contains(&w.as_str()))?;
+    let start = aux + 1;
+    if start >= lower.len() {
+        return None;
+    }
+    if COPULA.contains(&lower[aux].as_str()) {
+        let end = if lower.len() - start >= 3 {
+            lower.len() - 1
+        } else {
+            start + 1
+        };
+        return Some((start, end));
+    }
+    let len = if DETERMINERS.contains(&lower[start].as_str()) && start + 1 < lower.len() {
+        2
+    } else {
+        1
+    };
+    Some((start, start + len))
+}
+
+/// A short question-word fragment: "which program?", "where?", "how many?", "since
+/// when?". Not "who wrote this?": a question word with a verb is a question.
+fn fragment(rest: &[String]) -> Option<String> {
+    let w: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let fits = match w.as_slice() {
+        [one] => WH.contains(one),
+        ["which", more @ ..] => (1..=2).contains(&more.len()),
+        ["how", "many" | "much" | "long" | "often", more @ ..] => more.len() <= 1,
+        ["since" | "until", "when"] | ["what", "for"] | ["who", "else"] => true,
+        _ => false,
+    };
+    fits.then(|| w.join(" "))
+}
+
+/// Pronouns read as what they stand for: "he", "his" as the author when the last turn
+/// was about the author; "it", "they" as the last question's subject, with its verb
+/// phrase when the turn stops at "don't" ("what happens if they don't?").
+fn pronouns(text: &str, previous: Previous<'_>) -> Option<String> {
+    let original: Vec<&str> = text
+        .trim()
+        .trim_end_matches(['?', '.', '!'])
+        .split_whitespace()
+        .collect();
+    if original.is_empty() || original.len() > 10 {
+        return None;
+    }
+    let prev = trimmed(previous.question);
+    let prev_words: Vec<&str> = prev.split_whitespace().collect();
+    let prev_lower: Vec<String> = prev_words.iter().map(|w| bare(w)).collect();
+    let subject = subject_span(&prev_lower).map(|(a, b)| {
+        prev_words[a..b]
+            .iter()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+            .collect::<Vec<&str>>()
+            .join(" ")
+    });
+    let predicate = subject_span(&prev_lower)
+        .filter(|&(a, _)| !COPULA.contains(&prev_lower[a - 1].as_str()))
+        .map(|(_, b)| prev_words[b..].join(" "));
+    let mut changed = false;
+    let mut out = Vec::with_capacity(original.len());
+    for (i, word) in original.iter().enumerate() {
+        let lower = bare(word);
+        // Only a pronoun that is the turn's subject stands for the last one's: "what
+        // does *he* do?", "why is *it* …", "what happens if *they* …"; in "why do
+        // companies say they …" the turn has a subject of its own.
+        let before = i
+            .checked_sub(1)
+            .map(|j| bare(original[j]))
+            .unwrap_or_default();
+        let subject_place = i <= 2
+            || AUX.contains(&before.as_str())
+            || matches!(before.as_str(), "if" | "when" | "because" | "unless");
+        if !subject_place {
+            out.push((*word).to_owned());
+            continue;
+        }
+        let replacement = match lower.as_str() {
+            "he" | "him" | "she" => previous.author.map(str::to_owned),
+            "his" | "her" => previous.author.map(|a| format!("{a}'s")),
+            "it" | "they" | "them" => subject.clone(),
+            "its" | "their" => subject.as_ref().map(|s| format!("{s}'s")),
+            _ => None,
+        };
+        match replacement {
+            Some(r) if !r.is_empty() => {
+                changed = true;
+                out.push(r);
+            }
+            _ => out.push((*word).to_owned()),
+        }
+    }
+    if !changed {
+        return None;
+    }
+    let last = original.last().map(|w| bare(w)).unwrap_or_default();
+    if matches!(
+        last.as_str(),
+        "don"
+            | "dont"
+            | "doesn"
+            | "doesnt"
+            | "didn"
+            | "didnt"
+            | "won"
+            | "wont"
+            | "can"
+            | "cant"
+            | "not"
+            | "do"
+            | "does"
+    ) || original
+        .last()
+        .is_some_and(|w| w.ends_with("n't") || w.ends_with("n’t"))
+    {
+        if let Some(p) = predicate.filter(|p| !p.is_empty()) {
+            out.push(p);
+        }
+    }
+    Some(as_question(&out.join(" ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_meaning(_: &str, _: &[&str]) -> Option<Vec<f32>> {
+        None
+    }
+
+    /// Meaning as a table: "marketing" is close to "sales" and nothing else.
+    fn table(topic: &str, others: &[&str]) -> Option<Vec<f32>> {
+        Some(
+            others
+                .iter()
+                .map(|o| match (topic, *o) {
+                    ("marketing", "sales") | ("sales", "marketing") => 0.7,
+                    _ => 0.1,
+                })
+                .collect(),
+        )
+    }
+
+    fn prev(question: &str) -> Option<Previous<'_>> {
+        Some(Previous {
+            question,
+            author: None,
+        })
+    }
+
+    #[test]
+    fn an_elliptical_turn_replaces_the_closest_phrase_of_the_last_question() {
+        let p = prev("What kind of approach does sales use?");
+        assert_eq!(
+            resolve("and marketing?", p, &table),
+            Resolution::Read("What kind of approach does marketing use?".into())
+        );
+        assert_eq!(
+            resolve("what about marketing?", prev("What is sales?"), &table),
+            Resolution::Read("What is marketing?".into())
+        );
+        assert_eq!(
+            resolve(
+                "does sales do the same?",
+                prev("What does marketing do with data?"),
+                &table
+            ),
+            Resolution::Read("What does sales do with data?".into())
+        );
+        // Without an encoder, the subject is replaced.
+        assert_eq!(
+            resolve("and marketing?", p, &no_meaning),
+            Resolution::Read("What kind of approach does marketing use?".into())
+        );
+    }
+
+    #[test]
+    fn why_and_how_ask_the_last_question_again_with_that_word() {
+        assert_eq!(
+            resolve(
+                "why is that?",
+                prev("Is problem solving part of sales?"),
+                &no_meaning
+            ),
+            Resolution::Read("Why is problem solving part of sales?".into())
+        );
+        assert_eq!(
+            resolve(
+                "why?",
+                prev("What kind of approach does sales use?"),
+                &no_meaning
+            ),
+            Resolution::Read("Why — What kind of approach does sales use?".into())
+        );
+        assert_eq!(
+            resolve(
+                "How?",
+                prev("Should sales and marketing be aligned?"),
+                &no_meaning
+            ),
+            Resolution::Read("How should sales and marketing be aligned?".into())
+        );
+    }
+
+    #[test]
+    fn pronouns_stand_for_the_author_or_the_last_subject() {
+        let about_author = Some(Previous {
+            question: "Who wrote this?",
+            author: Some("Joe Candido"),
+        });
+        assert_eq!(
+            resolve("what does he do?", about_author, &no_meaning),
+            Resolution::Read("What does Joe Candido do?".into())
+        );
+        assert_eq!(
+            resolve(
+                "what happens if they don't?",
+                prev("How should companies align sales and marketing?"),
+                &no_meaning
+            ),
+            Resolution::Read("What happens if companies don't align sales and marketing?".into())
+        );
+        assert_eq!(
+            resolve(
+                "why is it frustrating?",
+                prev("Is calling an automated support line slow?"),
+                &no_meaning
+            ),
+            Resolution::Read("Why is calling an automated support line frustrating?".into())
+        );
+    }
+
+    #[test]
+    fn more_examples_and_fragments() {
+        let p = prev("Where does the author teach?");
+        assert_eq!(resolve("tell me more", p, &no_meaning), Resolution::More);
+        assert_eq!(resolve("and?", p, &no_meaning), Resolution::More);
+        assert_eq!(
+            resolve("which program?", p, &no_meaning),
+            Resolution::Read("Where does the author teach — which program?".into())
+        );
+        assert_eq!(
+            resolve(
+                "an example?",
+                prev("What kind of approach does marketing use?"),
+                &no_meaning
+            ),
+            Resolution::Read("What kind of approach does marketing use: an example?".into())
+        );
+    }
+
+    #[test]
+    fn whole_questions_stand_alone() {
+        let p = prev("Why is calling an automated support line frustrating?");
+        for q in [
+            "what's better for complex matters?",
+            "What is sales?",
+            "Is marketing data-driven?",
+            "Who wrote the article?",
+        ] {
+            assert_eq!(resolve(q, p, &table), Resolution::Standalone, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_follow_up_with_nothing_before_it_is_asked_back() {
+        for q in ["and marketing?", "why?", "tell me more", "an example?"] {
+            assert!(
+                matches!(resolve(q, None, &table), Resolution::AskBack(_)),
+                "{q}"
+            );
+        }
+        assert_eq!(
+            resolve("what does he do?", None, &table),
+            Resolution::Standalone
+        );
+    }
+}

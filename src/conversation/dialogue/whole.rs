@@ -1,0 +1,317 @@
+//! Questions about a whole document: what it is about, a summary, its gist, main point
+//! or argument, key takeaways, tl;dr, its conclusion. Such a question names no topic
+//! of its own, so searching it finds nothing; it is answered with the document's
+//! summary ([`crate::engine::summary`]).
+//!
+//! Recognised by rule: the question has a word that asks for the whole (summary, gist,
+//! point, conclusion, "what is it about"), and every other word is a question word, a
+//! word for the text itself, or a word of a document's title. "What is the main point
+//! about pricing?" names a topic, so it is searched as usual.
+
+use crate::engine::summary::Focus;
+
+/// Words that ask for the whole argument.
+const WHOLE: &[&str] = &[
+    "summary",
+    "summarize",
+    "summarise",
+    "summarized",
+    "summarised",
+    "summarizing",
+    "sum",
+    "recap",
+    "overview",
+    "gist",
+    "tldr",
+    "tl",
+    "dr",
+    "nutshell",
+    "outline",
+    "point",
+    "points",
+    "argument",
+    "arguments",
+    "thesis",
+    "takeaway",
+    "takeaways",
+    "idea",
+    "ideas",
+    "message",
+    "topic",
+    "subject",
+    "theme",
+    "themes",
+    "essence",
+    "synopsis",
+    "abstract",
+    "highlights",
+    "trying",
+];
+
+/// Words that ask how it ends.
+const CONCLUSION: &[&str] = &[
+    "conclusion",
+    "conclude",
+    "concludes",
+    "concluding",
+    "conclusions",
+    "end",
+    "ending",
+    "ends",
+    "verdict",
+    "bottom",
+    "final",
+    "finally",
+    "last",
+];
+
+/// Words that may stand around them without naming a topic.
+const FRAME: &[&str] = &[
+    "what",
+    "whats",
+    "s",
+    "is",
+    "are",
+    "was",
+    "the",
+    "a",
+    "an",
+    "of",
+    "this",
+    "that",
+    "it",
+    "its",
+    "article",
+    "text",
+    "piece",
+    "document",
+    "doc",
+    "post",
+    "essay",
+    "page",
+    "story",
+    "blog",
+    "paper",
+    "report",
+    "for",
+    "me",
+    "us",
+    "please",
+    "can",
+    "could",
+    "would",
+    "will",
+    "you",
+    "give",
+    "tell",
+    "about",
+    "in",
+    "few",
+    "words",
+    "sentence",
+    "sentences",
+    "one",
+    "two",
+    "three",
+    "short",
+    "quick",
+    "quickly",
+    "briefly",
+    "brief",
+    "does",
+    "do",
+    "did",
+    "say",
+    "says",
+    "said",
+    "author",
+    "authors",
+    "writer",
+    "he",
+    "she",
+    "they",
+    "main",
+    "key",
+    "central",
+    "overall",
+    "basically",
+    "whole",
+    "so",
+    "ok",
+    "okay",
+    "and",
+    "then",
+    "which",
+    "to",
+    "be",
+    "your",
+    "i",
+    "want",
+    "know",
+    "like",
+    "need",
+    "get",
+    "here",
+    "some",
+    "on",
+    "with",
+    "up",
+    "fine",
+    "now",
+    "line",
+    "how",
+    "make",
+    "makes",
+    "making",
+    "try",
+    "across",
+    "general",
+    "generally",
+    "core",
+    "big",
+    "picture",
+    "primary",
+    "principal",
+    "major",
+    "most",
+    "important",
+    "really",
+    "actually",
+    "just",
+    "write",
+    "wrote",
+    "written",
+    "read",
+    "reading",
+    "explain",
+    "describe",
+    "paragraph",
+    "paragraphs",
+    "section",
+    "part",
+    "my",
+    "we",
+    "our",
+    "there",
+    "his",
+    "her",
+    "their",
+    "at",
+    "by",
+];
+
+/// What a question about a whole document asks, when it is one.
+pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Focus> {
+    let lower = question.to_lowercase().replace(['’', '\''], "");
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.is_empty() || words.len() > 16 {
+        return None;
+    }
+    let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let conclusion = has(CONCLUSION);
+    // "What is it about?", "what's this article about", "tell me about the text":
+    // "about" asks for the whole only when nothing else names a topic.
+    let about = words.contains(&"about");
+    if !(has(WHOLE) || conclusion || about) {
+        return None;
+    }
+    let topical = words.iter().any(|w| {
+        !WHOLE.contains(w) && !CONCLUSION.contains(w) && !FRAME.contains(w) && !title_words(w)
+    });
+    if topical {
+        return None;
+    }
+    // "what about it?", "how about this": a follow-up.
+    let what_about = words
+        .windows(2)
+        .any(|w| matches!(w, ["what" | "how", "about"]));
+    if what_about && !has(WHOLE) {
+        return None;
+    }
+    // "what about it?", "and the end?": a follow-up, not a request for the whole,
+    // unless a word for the text itself or a summary word is there.
+    let text_word = has(&[
+        "article", "text", "piece", "document", "doc", "post", "essay", "page", "story", "blog",
+        "paper", "report", "it", "this", "author", "writer",
+    ]);
+    // "What is the pricing guide about?": two words of a title name a document.
+    let mut named: Vec<&&str> = words
+        .iter()
+        .filter(|w| w.len() > 3 && title_words(w))
+        .collect();
+    named.dedup();
+    let names_document = named.len() >= 2;
+    if !(text_word
+        || names_document
+        || has(WHOLE)
+        || has(&["conclusion", "conclude", "concludes", "verdict"]))
+    {
+        return None;
+    }
+    Some(if conclusion {
+        Focus::Conclusion
+    } else {
+        Focus::Whole
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(q: &str) -> Option<Focus> {
+        let title = |w: &str| ["sales", "marketing", "difference", "between"].contains(&w);
+        reading(q, &title)
+    }
+
+    #[test]
+    fn questions_about_the_whole_document() {
+        for q in [
+            "What is the article about?",
+            "what's this about?",
+            "Summarize it for me",
+            "Summarise the article",
+            "What is the main point of the article?",
+            "give me the gist",
+            "tl;dr?",
+            "key takeaways?",
+            "What's the main argument?",
+            "what is the author trying to say?",
+            "What is the text about in a few words",
+            "what is the article on sales and marketing about",
+            "Can you give me a quick summary?",
+            "overview please",
+        ] {
+            assert_eq!(read(q), Some(Focus::Whole), "{q}");
+        }
+        for q in [
+            "fine. what's the conclusion?",
+            "How does the article end?",
+            "what does the author conclude?",
+            "What is the bottom line of this article?",
+        ] {
+            assert_eq!(read(q), Some(Focus::Conclusion), "{q}");
+        }
+    }
+
+    #[test]
+    fn questions_that_name_a_topic_are_not_about_the_whole() {
+        for q in [
+            "What is the main point about pricing?",
+            "What does the article say about negotiation?",
+            "What about marketing?",
+            "What is sales?",
+            "What is the point of big data?",
+            "How did the war end?",
+            "What is the subject of the painting?",
+            "Who is the author?",
+            "what about it?",
+            "and the end?",
+        ] {
+            assert_eq!(read(q), None, "{q}");
+        }
+    }
+}

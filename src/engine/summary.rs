@@ -1,0 +1,409 @@
+//! A document's argument in its own sentences: an extractive summary, chosen when the
+//! index is built and kept in the manifest, for "What is the article about?",
+//! "Summarise it", "What is the conclusion?".
+//!
+//! Three kinds of sentence carry an argument: the **opening** claim (the first
+//! sentence of the body), the **conclusion** (the body's last paragraph, its sentence
+//! closest to the whole), and the sentences most **central** by meaning (closest to
+//! the mean of every body sentence's embedding; by shared words when the index has no
+//! embeddings). The byline and the author's bio are not the body: a sentence that
+//! names the author, or reads "By …", is left out.
+//!
+//! Nothing is generated: every line is a sentence of the document, quoted, so an
+//! answer made of them is cited like any other.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::confidence::Confidence;
+use crate::engine::corpus::chunk::Passage;
+use crate::engine::corpus::sentence;
+use crate::engine::search::{Answer, DocSummary, Hit};
+use crate::engine::semantic::{PassageVectors, cosine};
+
+/// At most this many central sentences are kept beside the opening and conclusion.
+pub const CENTRAL: usize = 3;
+
+/// Sentences considered for centrality in one document: enough for a long report;
+/// past it, a book's later sentences only count as its conclusion.
+const MAX_SENTENCES: usize = 3_000;
+
+/// Shorter sentences ("Oh wait.") carry no argument.
+const MIN_WORDS: usize = 5;
+
+/// Longer ones would not fit an answer's passage limit once quoted.
+const MAX_CHARS: usize = 600;
+
+/// Why a sentence is in the summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Opening,
+    Central,
+    Conclusion,
+}
+
+/// One sentence of a document's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// 1-based paragraph number, as in answers.
+    pub paragraph: u32,
+    pub text: String,
+    pub role: Role,
+    /// Its place among the document's sentences (document order).
+    pub order: u32,
+    /// Rank by centrality, 0 the most central (opening and conclusion included).
+    pub rank: u32,
+}
+
+/// What a question about a whole document asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// What it is about, its gist, main point, takeaways: the whole argument.
+    Whole,
+    /// How it ends: its conclusion and the central sentences of its second half.
+    Conclusion,
+}
+
+/// The answer to a question about `doc` as a whole: at most `top` of its summary's
+/// sentences, each its own passage, in document order. Confident when the document
+/// has a summary (a document of only short lines has none).
+pub fn answer(question: &str, doc: &DocSummary, focus: Focus, top: usize) -> Answer {
+    let lines = &doc.summary;
+    let mut chosen: Vec<&Line> = match focus {
+        Focus::Whole => {
+            // The opening claim and the conclusion first, then the most central.
+            let mut by_priority: Vec<&Line> = lines.iter().collect();
+            by_priority.sort_by_key(|l| match l.role {
+                Role::Opening => (0, l.rank),
+                Role::Conclusion => (1, l.rank),
+                Role::Central => (2, l.rank),
+            });
+            by_priority
+        }
+        Focus::Conclusion => {
+            let middle = lines.iter().map(|l| l.order).max().unwrap_or(0) / 2;
+            let mut late: Vec<&Line> = lines
+                .iter()
+                .filter(|l| {
+                    l.role == Role::Conclusion || l.role == Role::Central && l.order > middle
+                })
+                .collect();
+            late.sort_by_key(|l| (l.role != Role::Conclusion, l.rank));
+            late
+        }
+    };
+    chosen.truncate(top.max(1));
+    chosen.sort_by_key(|l| l.order);
+    let passages: Vec<Hit> = chosen
+        .iter()
+        .map(|l| {
+            // Scores fall with centrality, so "best first" still means something
+            // to a reader of the JSON, while the order is the document's.
+            let score = 1.0 / (1.0 + l.rank as f32);
+            Hit::quoted(&l.text, doc, l.paragraph, u64::from(l.order), score)
+        })
+        .collect();
+    let confident = !passages.is_empty();
+    Answer {
+        question: question.to_owned(),
+        confident,
+        passages,
+        confidence: Confidence {
+            confident,
+            ..Confidence::NONE
+        },
+        terms: Vec::new(),
+        truncated: false,
+        more: false,
+        author: None,
+        titled: None,
+        summarized: Some(doc.title.clone()),
+    }
+}
+
+/// One body sentence met while the document's passages were written.
+struct Sentence {
+    paragraph: u32,
+    text: String,
+    vector: Option<Vec<f32>>,
+}
+
+/// Collects a document's sentences as its passages are indexed, then picks the summary.
+pub struct Summarizer {
+    author: Option<String>,
+    sentences: Vec<Sentence>,
+    /// The last paragraph's sentences are kept even past [`MAX_SENTENCES`].
+    tail: Vec<Sentence>,
+}
+
+impl Summarizer {
+    pub fn new(author: Option<&str>) -> Summarizer {
+        Summarizer {
+            author: author
+                .map(str::to_lowercase)
+                .filter(|a| !a.trim().is_empty()),
+            sentences: Vec::new(),
+            tail: Vec::new(),
+        }
+    }
+
+    /// Adds one passage (in document order) and its stored vectors, when it has them.
+    /// Overlapping windows of one paragraph repeat sentences; each is kept once.
+    pub fn add(&mut self, passage: &Passage, vectors: Option<&PassageVectors>) {
+        let ranges = sentence::sentences(&passage.text);
+        let single = ranges.len() == 1;
+        for (i, range) in ranges.into_iter().enumerate() {
+            let text = passage.text[range].trim();
+            if !self.is_body(text) {
+                continue;
+            }
+            let seen = |s: &Sentence| s.paragraph == passage.paragraph && s.text == text;
+            if self.sentences.iter().rev().take(16).any(seen) || self.tail.iter().any(seen) {
+                continue;
+            }
+            let vector = vectors.and_then(|v| {
+                if single {
+                    Some(v.passage.clone())
+                } else {
+                    v.sentences.get(i).cloned()
+                }
+            });
+            let s = Sentence {
+                paragraph: passage.paragraph,
+                text: text.to_owned(),
+                vector,
+            };
+            if self.sentences.len() < MAX_SENTENCES {
+                self.sentences.push(s);
+            } else {
+                if self.tail.last().is_some_and(|t| t.paragraph != s.paragraph) {
+                    self.tail.clear();
+                }
+                self.tail.push(s);
+            }
+        }
+    }
+
+    /// A sentence of the argument, not the byline or bio, and of a quotable length.
+    fn is_body(&self, text: &str) -> bool {
+        let words = text.split_whitespace().count();
+        let lower = text.to_lowercase();
+        let names_author = self
+            .author
+            .as_ref()
+            .is_some_and(|a| lower.contains(a.as_str()));
+        words >= MIN_WORDS && text.len() <= MAX_CHARS && !names_author && !lower.starts_with("by ")
+    }
+
+    /// The summary, in document order.
+    pub fn finish(mut self) -> Vec<Line> {
+        if !self.tail.is_empty() {
+            // A document longer than MAX_SENTENCES: its conclusion is its last paragraph.
+            let last = self.sentences.len().saturating_sub(1);
+            self.sentences.truncate(last);
+            self.sentences.append(&mut self.tail);
+        }
+        let sentences = self.sentences;
+        if sentences.is_empty() {
+            return Vec::new();
+        }
+        let centrality = centrality(&sentences);
+        let mut by_rank: Vec<usize> = (0..sentences.len()).collect();
+        by_rank.sort_by(|&a, &b| centrality[b].total_cmp(&centrality[a]).then(a.cmp(&b)));
+        let rank_of = |i: usize| by_rank.iter().position(|&j| j == i).unwrap_or(usize::MAX);
+
+        let opening = 0;
+        let last_paragraph = sentences[sentences.len() - 1].paragraph;
+        // The conclusion: the last paragraph's sentence closest to the whole.
+        let conclusion = (0..sentences.len())
+            .filter(|&i| sentences[i].paragraph == last_paragraph)
+            .min_by_key(|&i| rank_of(i))
+            .unwrap_or(sentences.len() - 1);
+        let mut picked: Vec<(usize, Role)> = vec![(opening, Role::Opening)];
+        if conclusion != opening {
+            picked.push((conclusion, Role::Conclusion));
+        }
+        for &i in by_rank
+            .iter()
+            .filter(|&&i| i != opening && i != conclusion)
+            .take(CENTRAL)
+        {
+            picked.push((i, Role::Central));
+        }
+        picked.sort_by_key(|(i, _)| *i);
+        picked
+            .into_iter()
+            .map(|(i, role)| Line {
+                paragraph: sentences[i].paragraph,
+                text: sentences[i].text.clone(),
+                role,
+                order: u32::try_from(i).unwrap_or(u32::MAX),
+                rank: u32::try_from(rank_of(i)).unwrap_or(u32::MAX),
+            })
+            .collect()
+    }
+}
+
+/// Each sentence's closeness to the whole: cosine to the mean embedding when every
+/// sentence has one, else the share of its words that the document uses most.
+fn centrality(sentences: &[Sentence]) -> Vec<f32> {
+    let vectors: Option<Vec<&Vec<f32>>> = sentences.iter().map(|s| s.vector.as_ref()).collect();
+    match vectors {
+        Some(vectors) if !vectors.is_empty() => {
+            let dim = vectors[0].len();
+            let mut mean = vec![0f32; dim];
+            for v in &vectors {
+                for (m, x) in mean.iter_mut().zip(v.iter()) {
+                    *m += x;
+                }
+            }
+            let norm = mean.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-9);
+            mean.iter_mut().for_each(|m| *m /= norm);
+            vectors.iter().map(|v| cosine(v, &mean)).collect()
+        }
+        _ => by_words(sentences),
+    }
+}
+
+/// Centrality by shared words: the mean document frequency (in sentences) of a
+/// sentence's longer words.
+fn by_words(sentences: &[Sentence]) -> Vec<f32> {
+    use std::collections::HashMap;
+    let words = |text: &str| -> Vec<String> {
+        let mut w: Vec<String> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() > 3)
+            .map(str::to_lowercase)
+            .collect();
+        w.sort();
+        w.dedup();
+        w
+    };
+    let mut df: HashMap<String, f32> = HashMap::new();
+    let per: Vec<Vec<String>> = sentences.iter().map(|s| words(&s.text)).collect();
+    for w in per.iter().flatten() {
+        *df.entry(w.clone()).or_default() += 1.0;
+    }
+    per.iter()
+        .map(|ws| {
+            if ws.is_empty() {
+                0.0
+            } else {
+                ws.iter()
+                    .map(|w| df.get(w).copied().unwrap_or(0.0))
+                    .sum::<f32>()
+                    / ws.len() as f32
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage(paragraph: u32, text: &str) -> Passage {
+        Passage {
+            doc: 0,
+            ordinal: paragraph as usize,
+            source: "corpus/a.md".into(),
+            title: "A".into(),
+            heading: None,
+            paragraph,
+            text: text.into(),
+            context: text.into(),
+            in_paragraph: 0..text.len(),
+            span: 0..text.len(),
+        }
+    }
+
+    #[test]
+    fn the_opening_the_conclusion_and_central_sentences_in_document_order_without_byline_or_bio() {
+        let mut s = Summarizer::new(Some("Joe Candido"));
+        s.add(&passage(1, "By Joe Candido"), None);
+        s.add(
+            &passage(
+                2,
+                "Sales and marketing are similar functions yet also very different. Oh wait.",
+            ),
+            None,
+        );
+        s.add(
+            &passage(
+                3,
+                "Marketing reaches many people with brochures and websites at once.",
+            ),
+            None,
+        );
+        s.add(
+            &passage(
+                4,
+                "Sales and marketing share the same goal and the same customers.",
+            ),
+            None,
+        );
+        s.add(
+            &passage(
+                5,
+                "Sales and marketing must work together in order to succeed.",
+            ),
+            None,
+        );
+        s.add(
+            &passage(
+                6,
+                "Joe Candido has more than 28 years of experience in sales.",
+            ),
+            None,
+        );
+        let lines = s.finish();
+        let roles: Vec<(u32, Role)> = lines.iter().map(|l| (l.paragraph, l.role)).collect();
+        assert_eq!(
+            roles,
+            vec![
+                (2, Role::Opening),
+                (3, Role::Central),
+                (4, Role::Central),
+                (5, Role::Conclusion)
+            ]
+        );
+        assert!(lines.iter().all(|l| !l.text.contains("Candido")));
+        assert!(lines.windows(2).all(|w| w[0].order < w[1].order));
+    }
+
+    #[test]
+    fn central_by_meaning_picks_the_sentence_closest_to_the_mean() {
+        let unit = |v: [f32; 2]| {
+            let n = (v[0] * v[0] + v[1] * v[1]).sqrt();
+            PassageVectors {
+                passage: vec![v[0] / n, v[1] / n],
+                sentences: Vec::new(),
+            }
+        };
+        let mut s = Summarizer::new(None);
+        let texts = [
+            "The first sentence opens the argument here.",
+            "An aside about something else entirely today.",
+            "The middle sentence states the point of it all.",
+            "Another aside about the weather and the sea.",
+            "The last sentence closes the argument here.",
+        ];
+        let vectors = [[1.0, 0.2], [0.0, 1.0], [1.0, 0.3], [1.0, -1.0], [1.0, 0.1]];
+        for (i, (t, v)) in texts.iter().zip(vectors).enumerate() {
+            s.add(&passage(i as u32 + 1, t), Some(&unit(v)));
+        }
+        let lines = s.finish();
+        let mut central: Vec<&Line> = lines.iter().filter(|l| l.role == Role::Central).collect();
+        assert_eq!(central.len(), CENTRAL);
+        central.sort_by_key(|l| l.rank);
+        assert_eq!(central[0].paragraph, 3, "{lines:?}");
+        assert_eq!(central[CENTRAL - 1].paragraph, 2, "{lines:?}");
+    }
+
+    #[test]
+    fn a_document_without_body_sentences_has_no_summary() {
+        let mut s = Summarizer::new(None);
+        s.add(&passage(1, "Short."), None);
+        assert!(s.finish().is_empty());
+    }
+}
