@@ -11,7 +11,8 @@
 //!   [`recall`]: the passages closest in meaning, from quantised vectors;
 //!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
 //!   that does; [`ambiguity`]: when the best two tie and the reader is asked which;
-//!   [`typo`]: correcting words the corpus never uses;
+//!   [`typo`]: correcting words the corpus never uses; [`subject`]: what a question and
+//!   each sentence are about; [`summary`]: a document's argument in its own sentences;
 //! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`eval`]: scoring on question files.
 
@@ -28,6 +29,7 @@ pub mod recall;
 pub mod rerank;
 pub mod search;
 pub mod semantic;
+pub mod subject;
 pub mod summary;
 pub mod tuning;
 pub mod typo;

@@ -25,6 +25,7 @@ use crate::engine::intent;
 use crate::engine::recall::Recall;
 use crate::engine::rerank;
 use crate::engine::semantic::{self, PassageVectors};
+use crate::engine::subject;
 use crate::engine::summary;
 use crate::engine::tuning::Tuning;
 use crate::engine::typo::Vocabulary;
@@ -41,6 +42,9 @@ const MAX_CANDIDATES: usize = 200;
 
 /// At most this many distinct terms of a question are searched.
 const MAX_TERMS: usize = 48;
+
+/// A byline's score is scaled by this for any question but "who wrote it?".
+const BYLINE_FACTOR: f32 = 0.5;
 
 /// What an author's name searched for "the author" or "he" in a question
 /// stands for (`TermWeight::corrected_from`); `:why` shows it.
@@ -515,6 +519,15 @@ impl Engine {
             }
             add_meaning(&self.tuning, q, &mut candidates);
         }
+        if author_doc.is_none() && title_doc.is_none() {
+            if let Some(asked) = subject::of_question(&cleaned) {
+                let terms = analysis::terms(&mut analyzer, asked.phrase());
+                by_subject(&mut candidates, &asked, &terms);
+            }
+            if !asks_for_author {
+                self.demote_bylines(&mut candidates);
+            }
+        }
         if let Some(doc) = author_doc {
             // "Who wrote the pricing guide?": only that document's passages
             // answer it, the one naming its author first.
@@ -601,6 +614,35 @@ impl Engine {
             })
             .collect();
         Ok(answer)
+    }
+
+    /// A byline ("By Joe Candido") says only who wrote a document: it answers "Who
+    /// wrote it?" (which has its own rule) and no other question, however well the
+    /// name matches ("What does Joe Candido do?" is answered by the bio).
+    fn demote_bylines(&self, candidates: &mut [(Hit, Vec<Token>)]) {
+        let authors: Vec<String> = self
+            .summary
+            .documents
+            .iter()
+            .filter_map(|d| d.author.as_ref())
+            .map(|a| a.to_lowercase())
+            .collect();
+        if authors.is_empty() {
+            return;
+        }
+        for (hit, _) in candidates.iter_mut() {
+            let lower = hit.text.to_lowercase();
+            let rest = authors
+                .iter()
+                .fold(lower, |text, author| text.replace(author.as_str(), " "));
+            let words = rest
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty() && *w != "by" && *w != "written")
+                .count();
+            if words == 0 && rest.len() < hit.text.len() {
+                hit.score *= BYLINE_FACTOR;
+            }
+        }
     }
 
     /// The document an authorship question is about: the one
@@ -995,6 +1037,41 @@ fn signals(
             0.0
         },
     })
+}
+
+/// A question that names its subject ([`subject`]): "What is X?" prefers passages
+/// where X is a sentence's own subject; "Is X …?" drops passages that never name X
+/// and say their thing of a sibling of X ("marketing", where "sales and marketing"
+/// share a subject elsewhere), and prefers X's own sentences a little.
+fn by_subject(candidates: &mut Vec<(Hit, Vec<Token>)>, asked: &subject::Asked, terms: &[String]) {
+    if terms.is_empty() {
+        return;
+    }
+    let subjects: Vec<Vec<subject::Subject>> = candidates
+        .iter()
+        .map(|(h, tokens)| subject::of_sentences(&h.text, tokens))
+        .collect();
+    let bonus = match asked {
+        subject::Asked::Definition(_) => subject::DEFINITION_BONUS,
+        subject::Asked::About(_) => subject::DEFINITION_BONUS / 2.0,
+    };
+    for ((hit, _), s) in candidates.iter_mut().zip(&subjects) {
+        if subject::owns(s, terms) {
+            hit.score += bonus;
+        }
+    }
+    if matches!(asked, subject::Asked::About(_)) {
+        let siblings = subject::siblings(subjects.iter().flatten(), terms);
+        if !siblings.is_empty() {
+            let keep: Vec<bool> = subjects
+                .iter()
+                .zip(candidates.iter())
+                .map(|(s, (_, tokens))| !subject::about_a_sibling(s, tokens, terms, &siblings))
+                .collect();
+            let mut keep = keep.into_iter();
+            candidates.retain(|_| keep.next().unwrap_or(true));
+        }
+    }
 }
 
 /// Best first, without passages that overlap a better one (windows of the

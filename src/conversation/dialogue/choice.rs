@@ -61,25 +61,10 @@ pub fn pick(reply: &str, options: &[&str]) -> Option<usize> {
     }
     // "the one about data", "about data", "data one": the option sharing the most
     // of its longer words, when one shares strictly more than the others.
+    // Only a reply that points at an option: "the one about …", "about …", "the …
+    // one". A bare word ("and marketing?") is a new message, not a pick.
     let named = words.first().is_some_and(|f| f == "the" || f == "about")
-        || words.len() <= 3
-            && !words.iter().any(|w| {
-                matches!(
-                    w.as_str(),
-                    "what"
-                        | "why"
-                        | "how"
-                        | "who"
-                        | "where"
-                        | "when"
-                        | "which"
-                        | "is"
-                        | "are"
-                        | "does"
-                        | "do"
-                        | "can"
-                )
-            });
+        || words.len() >= 2 && words.last().is_some_and(|l| l == "one");
     if !named {
         return None;
     }
@@ -136,7 +121,7 @@ mod tests {
             ("option 1", 0),
             ("the latter", 1),
             ("the one about data", 0),
-            ("problem solving", 1),
+            ("the problem solving one", 1),
             ("the one about problem solving", 1),
         ] {
             assert_eq!(pick(reply, &OPTIONS), Some(n), "{reply}");
@@ -151,6 +136,8 @@ mod tests {
             "why does sales lack data?",
             "the one about pricing",
             "hello",
+            "and marketing?",
+            "data",
         ] {
             assert_eq!(pick(reply, &OPTIONS), None, "{reply}");
         }

@@ -215,11 +215,19 @@ pub fn resolve(text: &str, previous: Option<Previous<'_>>, similar: Similar<'_>)
         }
     }
     if let Some(topic) = elliptical(&rest, connected) {
+        // "and marketing?" leans on a question before it; "does sales do the same?"
+        // with none before it is asked as it is.
+        let explicit = connected
+            || matches!(
+                rest.first().map(String::as_str),
+                Some("what" | "how" | "same")
+            );
         return match previous {
             Some(p) => substitute(p, &topic, similar),
-            None => ask_back(&format!(
+            None if explicit => ask_back(&format!(
                 "What would you like to know about {topic}? Ask me a whole question, e.g. “What is {topic}?”"
             )),
+            None => Resolution::Standalone,
         };
     }
     if let Some(p) = previous {
@@ -278,17 +286,24 @@ fn elliptical(rest: &[String], connected: bool) -> Option<String> {
             topic.to_vec()
         }
         // "does sales do the same?", "is marketing too?", "sales as well?"
-        all if all.len() <= 8
+        all if all.len() <= 6
             && (all.ends_with(&["the", "same"])
                 || all.ends_with(&["too"])
                 || all.ends_with(&["as", "well"])
                 || all.ends_with(&["either"])
                 || all.ends_with(&["also"])) =>
         {
-            all.iter()
+            // Only a turn with no content of its own but its topic: "Should the
+            // leadership teams be aligned too?" is a whole question.
+            let topic: Vec<&str> = all
+                .iter()
                 .copied()
-                .filter(|w| !FUNCTION.contains(w))
-                .collect()
+                .filter(|w| !FUNCTION.contains(w) && !AUX.contains(w))
+                .collect();
+            if topic.len() > 2 {
+                return None;
+            }
+            topic
         }
         _ => return None,
     };
@@ -642,8 +657,10 @@ mod tests {
             "What is sales?",
             "Is marketing data-driven?",
             "Who wrote the article?",
+            "Should the leadership teams be aligned too?",
         ] {
             assert_eq!(resolve(q, p, &table), Resolution::Standalone, "{q}");
+            assert_eq!(resolve(q, None, &table), Resolution::Standalone, "{q}");
         }
     }
 
