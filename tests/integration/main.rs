@@ -14,6 +14,7 @@ mod formats;
 mod handoff;
 mod index;
 mod live;
+mod newcomer;
 mod quality;
 mod reliability;
 mod report;
