@@ -20,3 +20,4 @@ mod reliability;
 mod report;
 mod support;
 mod wall;
+mod wall_page;
