@@ -3,12 +3,14 @@
 //! changed) on corpora of about 1k, 10k and 100k passages, timing each run
 //! and reading its peak memory (max RSS) from the kernel.
 //!
-//! The corpora are the SQuAD articles of `../shared/eval/squad` (or
-//! `PASSAGEBOT_BENCH_ARTICLES`) written out as many times as needed, one file
-//! per copy of an article. Run with `cargo bench --bench index`; it prints a
-//! Markdown table for `BENCHMARKS.md`. Set `PASSAGEBOT_BENCH_SIZES=1000,10000`
-//! to run fewer sizes, and `PASSAGEBOT_BENCH_BIN=path/to/passagebot` to build
-//! with another binary (the first asks are always this build's engine).
+//! The corpora are the SQuAD articles of `target/squad/articles.jsonl`, as
+//! `scripts/squad-sets.py` writes them from the public SQuAD v1.1 development set
+//! (QUALITY.md says how; or the file in `PASSAGEBOT_BENCH_ARTICLES`), written
+//! out as many times as needed, one file per copy of an article. Run with
+//! `cargo bench --bench index`; it prints a Markdown table for `BENCHMARKS.md`.
+//! Set `PASSAGEBOT_BENCH_SIZES=1000,10000` to run fewer sizes, and
+//! `PASSAGEBOT_BENCH_BIN=path/to/passagebot` to build with another binary (the
+//! first asks are always this build's engine).
 //!
 //! After each size's builds it opens the index as the bot does and times the
 //! first ask of the crowd-written SQuAD questions beside the articles file
@@ -58,7 +60,7 @@ fn articles_path() -> PathBuf {
     std::env::var_os("PASSAGEBOT_BENCH_ARTICLES")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/squad/articles.jsonl")
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/squad/articles.jsonl")
         })
 }
 

@@ -3,9 +3,10 @@
 //! than 10,000 passages. `PASSAGEBOT_TUNING=semantic=0,sentence=0` measures
 //! the words-only engine.
 //!
-//! The large corpus is the SQuAD articles of `../shared/eval/squad` (or the
-//! file in `PASSAGEBOT_BENCH_ARTICLES`) written out 8 times under different
-//! names; without that file it is made of the bundled article's paragraphs,
+//! The large corpus is the SQuAD articles of `target/squad/articles.jsonl`, as
+//! `scripts/squad-sets.py` writes them from the public SQuAD v1.1 development set
+//! (QUALITY.md says how; or the file in `PASSAGEBOT_BENCH_ARTICLES`), written
+//! out 8 times under different names; without that file it is made of the bundled article's paragraphs,
 //! shuffled into synthetic documents. Its questions are paragraph prefixes and
 //! the crowd-written questions of `questions.jsonl` beside the articles file.
 //! Run with `cargo bench --bench search`;
@@ -65,7 +66,7 @@ fn large_paths(root: &Path) -> (Paths, LargeQuestions) {
     let articles = std::env::var_os("PASSAGEBOT_BENCH_ARTICLES")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/squad/articles.jsonl")
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("target/squad/articles.jsonl")
         });
     let mut questions = Vec::new();
     let mut real: Vec<String> = Vec::new();
@@ -316,8 +317,7 @@ fn mix(seed: u64) -> u64 {
 /// and words to misspell.
 fn typo_corpus(dir: &Path, passages: usize) -> (usize, Vec<String>) {
     std::fs::create_dir_all(dir).expect("mkdir");
-    let articles =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/squad/articles.jsonl");
+    let articles = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/squad/articles.jsonl");
     let mut texts: Vec<Vec<String>> = Vec::new();
     if let Ok(raw) = std::fs::read_to_string(&articles) {
         for line in raw.lines() {

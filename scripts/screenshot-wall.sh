@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Runs the scripted ten-question classroom demo (docs/wall-demo.txt) through
 # `passagebot chat --wall`, then screenshots the live wall in headless Chromium at a
-# projector's size, to check that it reads well (docs/wall.png in the README).
+# projector's size, to check that it reads well.
 #
 #   scripts/screenshot-wall.sh [OUT.png] [QUESTIONS.txt]
+#
+# With no OUT.png it writes target/wall-demo/wall.png, so a trial run never overwrites
+# the tracked docs/wall.png; pass docs/wall.png to refresh the README's picture.
+# WALL_SIZE=1024,768 takes the screenshot at another window size (default 1280,800).
 #
 # Needs chromium (Debian/Ubuntu: apt-get install -y chromium). Uses a debug build and
 # a scratch data folder; the bundled corpus and index.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out="${1:-docs/wall.png}"
+out="${1:-target/wall-demo/wall.png}"
 questions="${2:-docs/wall-demo.txt}"
 port="${WALL_PORT:-18765}"
+size="${WALL_SIZE:-1280,800}"
 
 source scripts/chromium.sh
 
@@ -38,7 +43,7 @@ done
 mkdir -p "$(dirname "$out")"
 timeout 60 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$work/profile" --hide-scrollbars --window-size=1280,800 \
+  --user-data-dir="$work/profile" --hide-scrollbars --window-size="$size" \
   --timeout=4000 \
   --screenshot="$(realpath -m "$out")" "http://127.0.0.1:$port/" 2>/dev/null
 echo "screenshot-wall: wrote $out"

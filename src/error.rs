@@ -61,3 +61,54 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `err` and its causes on one line, `: `-separated, leaving out each cause whose
+/// text is already in the line. Many messages here quote their cause inside the
+/// sentence (so the next step can follow it) and also keep it as their `source()`,
+/// and anyhow's `{:#}` then printed the same OS error twice ("…: Permission denied
+/// (os error 13); pass --data DIR …: Permission denied (os error 13)").
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn denied() -> std::io::Error {
+        std::io::Error::from_raw_os_error(13)
+    }
+
+    /// Issue 23: an OS error quoted in the message and kept as its source was
+    /// printed twice by `{:#}`.
+    #[test]
+    fn a_quoted_cause_is_printed_once_and_an_unquoted_one_still_follows() {
+        let err = anyhow::Error::from(Error::IndexWrite {
+            path: PathBuf::from("idx"),
+            source: denied(),
+        });
+        let os = denied().to_string();
+        assert_eq!(format!("{err:#}").matches(&os).count(), 2, "the old way");
+        assert_eq!(
+            chain(err.as_ref()),
+            format!(
+                "cannot write the index in idx: {os}; make the folder writable or pass --index DIR"
+            )
+        );
+        let wrapped = anyhow::Error::from(denied()).context("cannot write report.html");
+        assert_eq!(
+            chain(wrapped.as_ref()),
+            format!("cannot write report.html: {os}")
+        );
+    }
+}

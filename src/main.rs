@@ -23,7 +23,8 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("passagebot: {err:#}");
+            // Each cause once, however many layers quote it.
+            eprintln!("passagebot: {}", passagebot::error::chain(err.as_ref()));
             if err.downcast_ref::<cli::ask::UsageError>().is_some() {
                 ExitCode::from(2)
             } else {

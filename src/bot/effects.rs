@@ -222,7 +222,7 @@ async fn erase(bot: &TgBot, ctx: &Ctx, chat: ChatId, message: i64) {
 
 fn fail(ctx: &Ctx, origin: Option<Target>, err: &anyhow::Error) {
     let chat = origin.map_or_else(String::new, |t| ctx.core.log_chat(t.chat.0));
-    tracing::error!(%chat, "could not answer: {}", redact(&format!("{err:#}")));
+    tracing::error!(%chat, "could not answer: {}", redact(&crate::error::chain(err.as_ref())));
     if let Some(to) = origin {
         ctx.outbox.apologise(to);
     }

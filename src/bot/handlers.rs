@@ -242,7 +242,10 @@ async fn callback(bot: TgBot, q: CallbackQuery, ctx: Arc<Ctx>, target: Option<Ta
         match ctx.handle(event).await {
             Ok(effects) => effects,
             Err(err) => {
-                tracing::error!("could not handle a button press: {err:#}");
+                tracing::error!(
+                    "could not handle a button press: {}",
+                    crate::error::chain(err.as_ref())
+                );
                 Vec::new()
             }
         }

@@ -30,7 +30,7 @@ pub async fn on_inline(bot: TgBot, q: InlineQuery, ctx: Arc<Ctx>) -> HandlerResu
             Err(err) => {
                 tracing::error!(
                     "could not answer an inline query: {}",
-                    redact(&format!("{err:#}"))
+                    redact(&crate::error::chain(err.as_ref()))
                 );
                 Vec::new()
             }

@@ -471,9 +471,11 @@ fn start_error(bot: &Bot, err: teloxide::RequestError) -> anyhow::Error {
             "Telegram rejected the token in TELOXIDE_TOKEN; check it with @BotFather (/mybots → your bot → API Token) and set it again"
         ),
         RequestError::Network(e) => anyhow::anyhow!(
-            "could not reach the Telegram Bot API at {}: {}",
-            bot.api_url(),
-            token::redact(&e.to_string())
+            "could not reach the Telegram Bot API at {url} ({}); check that this machine is online and can open {url} (a firewall or DNS may block it), that HTTPS_PROXY is set if the network needs a proxy, that TELOXIDE_API_URL, if set, points to a running Bot API server, and that TELOXIDE_TOKEN holds the whole token from @BotFather; then start the bot again",
+            // reqwest's own line names only the URL; the reason (refused, DNS,
+            // timeout) is in its causes.
+            token::redact(&crate::error::chain(&e)),
+            url = bot.api_url(),
         ),
         other => anyhow::anyhow!(
             "Telegram refused to start the bot: {}",

@@ -19,8 +19,8 @@ Examples:
   passagebot chat
   passagebot chat --wall --log
   passagebot --corpus ~/handouts --index ~/.cache/handouts-index index
-  TELOXIDE_TOKEN=123:abc passagebot bot
-  TELOXIDE_TOKEN=123:abc passagebot bot --wall 8088
+  TELOXIDE_TOKEN=123456789:your-token-from-BotFather-goes-here passagebot bot
+  TELOXIDE_TOKEN=123456789:your-token-from-BotFather-goes-here passagebot bot --wall 8088
   passagebot report --html report.html";
 
 /// Ask a document questions: the most relevant passages, quoted verbatim.
@@ -114,12 +114,15 @@ pub enum Command {
         after_help = "Examples:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why\n  passagebot chat --wall --log     (a demo without Telegram: open http://127.0.0.1:8088/ on the projector; `passagebot report` afterwards)\n  passagebot chat --wall 0.0.0.0:8088 --wall-token \"$(openssl rand -hex 12)\""
     )]
     Chat(ChatArgs),
-    /// Score answers on a question file: hit@1, hit@3, MRR, abstention, misses.
+    /// Score answers on a question file: hit@1, hit@k (k = --top), MRR, abstention, misses.
     #[command(
         after_help = "The file has one JSON object per line:\n  {\"q\": \"Is marketing data-driven?\", \"gold\": [\"data-driven\"], \"kind\": \"direct\"}\n  {\"q\": \"What is the capital of France?\", \"expect\": \"none\"}\n\nExample:\n  passagebot eval my-questions.jsonl"
     )]
     Eval(EvalArgs),
     /// Run the Telegram bot (token in TELOXIDE_TOKEN).
+    #[command(
+        after_help = "Examples (the token is the one @BotFather gives you, digits:letters):\n  TELOXIDE_TOKEN=123456789:your-token-from-BotFather-goes-here passagebot bot\n  TELOXIDE_TOKEN=123456789:your-token-from-BotFather-goes-here passagebot bot --wall 8088"
+    )]
     Bot(BotArgs),
     /// For the classroom: what was asked, answered, handed over, and how people rated it.
     #[command(

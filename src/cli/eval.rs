@@ -19,6 +19,6 @@ pub fn run(paths: &Paths, tuning: Tuning, args: &EvalArgs) -> anyhow::Result<()>
         let answer = engine.search(&q.q, 0, args.top)?;
         outcomes.push(eval::outcome(q, &answer));
     }
-    print!("{}", eval::report(&outcomes));
+    print!("{}", eval::report(&outcomes, args.top));
     Ok(())
 }

@@ -1,5 +1,5 @@
 //! Scoring the engine on a question file (hit@1 counts only a confident
-//! first passage, hit@3, off-topic abstention), so operators can check the bot on their
+//! first passage, hit@k, off-topic abstention), so operators can check the bot on their
 //! own document with their own questions (`passagebot eval FILE.jsonl`).
 //!
 //! A line is `{"q": …, "gold": [phrases]}` (answerable: a passage hits when
@@ -9,7 +9,7 @@
 //! not confident or has no passages). An optional `kind` groups the report.
 //!
 //! - hit@1: the first passage hits *and* the answer is confident;
-//! - hit@k: one of the first k passages hits;
+//! - hit@k: one of the first k passages hits (k is `eval --top`, and the report says it);
 //! - MRR: the mean of 1/rank of the first hitting passage (0 if none in k);
 //! - abstention: the share of unanswerable questions answered not confident.
 
@@ -145,7 +145,9 @@ pub fn outcome(q: &Question, answer: &Answer) -> Outcome {
 pub struct Totals {
     pub answerable: usize,
     pub hit1: usize,
-    pub hit3: usize,
+    /// Questions whose right passage is among those returned (hit@k for a search of
+    /// k passages).
+    pub hit_k: usize,
     pub reciprocal_rank: f64,
     pub unanswerable: usize,
     pub abstained: usize,
@@ -156,7 +158,7 @@ impl Totals {
         if o.answerable {
             self.answerable += 1;
             self.hit1 += usize::from(o.hit_at_1());
-            self.hit3 += usize::from(o.hit_at(3));
+            self.hit_k += usize::from(o.rank.is_some());
             self.reciprocal_rank += o.rank.map_or(0.0, |r| 1.0 / r as f64);
         } else {
             self.unanswerable += 1;
@@ -172,8 +174,8 @@ impl Totals {
         Self::share(self.hit1, self.answerable)
     }
 
-    pub fn hit3_rate(&self) -> f64 {
-        Self::share(self.hit3, self.answerable)
+    pub fn hit_k_rate(&self) -> f64 {
+        Self::share(self.hit_k, self.answerable)
     }
 
     pub fn mrr(&self) -> f64 {
@@ -189,22 +191,32 @@ impl Totals {
     }
 }
 
-/// The report `passagebot eval` prints.
-pub fn report(outcomes: &[Outcome]) -> String {
+/// The report `passagebot eval` prints, for outcomes of searches of `k` passages each
+/// (so hit@k is labelled with the k that was used).
+pub fn report(outcomes: &[Outcome], k: usize) -> String {
     let mut by_kind: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut all = Totals::default();
     for o in outcomes {
         by_kind.entry(&o.kind).or_default().add(o);
         all.add(o);
     }
+    // hit@k beside hit@1, except when k is 1: hit@1 (confident first) is then the
+    // stricter measure under the same name, and two "hit@1" would read as a mistake.
+    let hit_k = |t: &Totals, digits: usize| {
+        if k > 1 {
+            format!(" hit@{k}={:.digits$}", t.hit_k_rate())
+        } else {
+            String::new()
+        }
+    };
     let mut out = String::new();
     for (kind, t) in &by_kind {
         if t.answerable > 0 {
             out.push_str(&format!(
-                "{kind:<16} n={:<4} hit@1={:.2} hit@3={:.2} mrr={:.2}\n",
+                "{kind:<16} n={:<4} hit@1={:.2}{} mrr={:.2}\n",
                 t.answerable,
                 t.hit1_rate(),
-                t.hit3_rate(),
+                hit_k(t, 2),
                 t.mrr()
             ));
         }
@@ -217,10 +229,10 @@ pub fn report(outcomes: &[Outcome]) -> String {
         }
     }
     out.push_str(&format!(
-        "\nanswerable {}: hit@1={:.3} hit@3={:.3} MRR={:.3}; not answerable {}: abstention={:.3}\n",
+        "\nanswerable {}: hit@1={:.3}{} MRR={:.3}; not answerable {}: abstention={:.3}\n",
         all.answerable,
         all.hit1_rate(),
-        all.hit3_rate(),
+        hit_k(&all, 3),
         all.mrr(),
         all.unanswerable,
         all.abstention()
@@ -277,9 +289,30 @@ mod tests {
         }
         t.add(&o(false, None, false));
         t.add(&o(false, Some(1), true));
-        assert_eq!((t.hit1, t.hit3, t.answerable), (1, 3, 4));
+        assert_eq!((t.hit1, t.hit_k, t.answerable), (1, 3, 4));
         assert!((t.mrr() - (1.0 + 1.0 + 1.0 / 3.0) / 4.0).abs() < 1e-9);
         assert_eq!(t.abstention(), 0.5);
+    }
+
+    /// Issue 23: the column said hit@3 whatever `--top` was.
+    #[test]
+    fn the_report_names_the_k_that_was_searched() {
+        let outcomes = [o(true, Some(2), true), o(true, Some(1), true)];
+        let five = report(&outcomes, 5);
+        assert!(
+            five.starts_with("direct           n=2    hit@1=0.50 hit@5=1.00 mrr=0.75\n"),
+            "{five}"
+        );
+        assert!(
+            five.contains("answerable 2: hit@1=0.500 hit@5=1.000 MRR=0.750;"),
+            "{five}"
+        );
+        let one = report(&[o(true, Some(1), false)], 1);
+        assert!(
+            one.starts_with("direct           n=1    hit@1=0.00 mrr=1.00\n"),
+            "{one}"
+        );
+        assert!(!five.contains("hit@3") && !one.contains("hit@3"));
     }
 
     #[test]

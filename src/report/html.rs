@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::reason_label;
+use super::text::{feedback_line, questions, reason_label, tickets_line};
 use super::{Counted, Report, format_date};
 
 const GREEN: &str = "#2e7d32";
@@ -31,9 +31,20 @@ pub fn render(r: &Report) -> String {
         r.questions,
         if r.questions == 1 { "" } else { "s" }
     );
+    // The ratings tile only when there are ratings: a terminal demo has none, and a
+    // tile of zeros reads as "everyone disliked it".
+    let ratings = if r.thumbs_up + r.thumbs_down > 0 {
+        tile_text(
+            "feedback: helpful / not helpful",
+            &format!("+{} / −{}", r.thumbs_up, r.thumbs_down),
+            BLUE,
+        )
+    } else {
+        String::new()
+    };
     let _ = write!(
         body,
-        "<section class=\"tiles\">{}{}{}{}</section>",
+        "<section class=\"tiles\">{}{}{}{ratings}</section>",
         tile(
             "answered confidently",
             r.answered,
@@ -52,11 +63,6 @@ pub fn render(r: &Report) -> String {
             r.percent(r.not_covered),
             GREY
         ),
-        tile_text(
-            "feedback: helpful / not helpful",
-            &format!("+{} / −{}", r.thumbs_up, r.thumbs_down),
-            BLUE
-        ),
     );
     let _ = write!(
         body,
@@ -70,11 +76,11 @@ pub fn render(r: &Report) -> String {
             "Outcomes of the questions",
         )
     );
-    let t = &r.tickets;
     let _ = write!(
         body,
-        "<p>Tickets: <b>{}</b> opened — {} answered by a person, {} still open, {} closed; {} with no person available; {} undeliverable.</p>",
-        t.opened, t.answered, t.still_open, t.closed, t.no_operator, t.undeliverable
+        "<p>Tickets: {}</p><p>Feedback: {}</p>",
+        esc(&full_stop(&tickets_line(r))),
+        esc(&full_stop(&feedback_line(r)))
     );
     if !r.per_day.is_empty() {
         let _ = write!(body, "<h2>Questions per day</h2>{}", columns(&r.per_day));
@@ -87,19 +93,22 @@ pub fn render(r: &Report) -> String {
             .collect();
         let _ = write!(
             body,
-            "<h2>Why the hand-over rule fired</h2>{}",
+            "<h2>Handed over to a person ({}): why</h2><p>A question can have several reasons.</p>{}",
+            questions(r.handed_over),
             hbars(&rows, "Reasons for handing over")
         );
     }
     let _ = write!(
         body,
         "<h2>Most frequent questions</h2>{}",
-        table(&r.frequent)
+        table(&r.frequent, r.frequent_more)
     );
+    // Titled as the outcome's tile and bar, and counting the same questions.
     let _ = write!(
         body,
-        "<h2>Questions the text does not answer</h2>{}",
-        table(&r.uncovered)
+        "<h2>Not covered by the text ({})</h2>{}",
+        questions(r.not_covered),
+        table(&r.uncovered, r.uncovered_more)
     );
     if !r.passages.is_empty() {
         let _ = write!(
@@ -222,7 +231,7 @@ fn columns(days: &[(String, usize)]) -> String {
     svg
 }
 
-fn table(rows: &[Counted]) -> String {
+fn table(rows: &[Counted], more: usize) -> String {
     if rows.is_empty() {
         return "<p>(none)</p>".to_owned();
     }
@@ -235,8 +244,24 @@ fn table(rows: &[Counted]) -> String {
             esc(&c.question)
         );
     }
+    if more > 0 {
+        let _ = write!(
+            out,
+            "<tr><td class=\"n\"></td><td>… and {} more (see --top)</td></tr>",
+            questions(more)
+        );
+    }
     out.push_str("</table>");
     out
+}
+
+/// `line` ending with a full stop, once.
+fn full_stop(line: &str) -> String {
+    if line.ends_with('.') {
+        line.to_owned()
+    } else {
+        format!("{line}.")
+    }
 }
 
 /// Stacked 👍 / 👎 bars per passage.

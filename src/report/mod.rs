@@ -8,7 +8,12 @@
 //!
 //! Every question falls in exactly one outcome: **handed over** (a ticket was opened, or
 //! the hand-over rule fired for a reason other than "not covered"), else **not covered**
-//! (the engine was not confident), else **answered** confidently.
+//! (the engine was not confident), else **answered** confidently. Each number the report
+//! shows under an outcome's name counts that outcome's questions and no others: the
+//! list of questions not covered by the text adds up to the "not covered by the text"
+//! count, and the reasons for handing over are those of the handed-over questions (a
+//! question the text did not cover *and* that asked for a person is handed over, and
+//! counted once, there).
 
 mod html;
 mod text;
@@ -94,9 +99,13 @@ pub struct Report {
     pub thumbs_down: usize,
     /// The most frequent questions, most asked first.
     pub frequent: Vec<Counted>,
-    /// Questions the text does not answer (not confident), most asked first.
+    /// How many of the questions counted are not in `frequent` (past `--top`).
+    pub frequent_more: usize,
+    /// The questions whose outcome is [`Outcome::NotCovered`], most asked first.
     pub uncovered: Vec<Counted>,
-    /// How often each part of the hand-over rule fired.
+    /// How many of the not-covered questions are not in `uncovered` (past `--top`).
+    pub uncovered_more: usize,
+    /// How often each part of the hand-over rule fired on the handed-over questions.
     pub reasons: Vec<(String, usize)>,
     /// Passages with feedback, most 👎 first, then most 👍.
     pub passages: Vec<PassageFeedback>,
@@ -132,7 +141,9 @@ impl Report {
             thumbs_up: 0,
             thumbs_down: 0,
             frequent: Vec::new(),
+            frequent_more: 0,
             uncovered: Vec::new(),
+            uncovered_more: 0,
             reasons: Vec::new(),
             passages: Vec::new(),
             per_day: Vec::new(),
@@ -145,16 +156,18 @@ impl Report {
         for q in questions {
             match Outcome::of(q) {
                 Outcome::Answered => r.answered += 1,
-                Outcome::HandedOver => r.handed_over += 1,
-                Outcome::NotCovered => r.not_covered += 1,
-            }
-            if !q.confident {
-                uncovered.add(&q.question);
+                Outcome::HandedOver => {
+                    r.handed_over += 1;
+                    for code in q.handover.split(',').filter(|c| !c.is_empty()) {
+                        *reasons.entry(code.to_owned()).or_default() += 1;
+                    }
+                }
+                Outcome::NotCovered => {
+                    r.not_covered += 1;
+                    uncovered.add(&q.question);
+                }
             }
             frequent.add(&q.question);
-            for code in q.handover.split(',').filter(|c| !c.is_empty()) {
-                *reasons.entry(code.to_owned()).or_default() += 1;
-            }
             match q.feedback {
                 Some(1) => r.thumbs_up += 1,
                 Some(-1) => r.thumbs_down += 1,
@@ -197,8 +210,8 @@ impl Report {
                 r.tickets.answered += 1;
             }
         }
-        r.frequent = frequent.top(top);
-        r.uncovered = uncovered.top(top);
+        (r.frequent, r.frequent_more) = frequent.top(top);
+        (r.uncovered, r.uncovered_more) = uncovered.top(top);
         let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
         reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         r.reasons = reasons;
@@ -252,13 +265,17 @@ impl Counter {
         e.0 += 1;
     }
 
-    fn top(self, n: usize) -> Vec<Counted> {
+    /// The `n` most asked, and how many questions the rest counts.
+    fn top(self, n: usize) -> (Vec<Counted>, usize) {
         let mut v: Vec<(usize, usize, String)> = self.counts.into_values().collect();
         v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        v.into_iter()
+        let rest = v.iter().skip(n).map(|e| e.0).sum();
+        let shown = v
+            .into_iter()
             .take(n)
             .map(|(count, _, question)| Counted { question, count })
-            .collect()
+            .collect();
+        (shown, rest)
     }
 }
 
@@ -381,9 +398,21 @@ mod tests {
         c.add("is  marketing data driven");
         c.add("What is sales?");
         c.add("   ");
-        let top = c.top(5);
+        c.add("What is sales");
+        c.add("Who negotiates?");
+        let (top, rest) = c.top(5);
         assert_eq!(top[0].count, 2);
         assert_eq!(top[0].question, "Is marketing data driven?");
-        assert_eq!(top.len(), 2);
+        assert_eq!((top.len(), rest), (3, 0));
+        let mut c = Counter::default();
+        for q in ["a?", "a", "b", "b", "c", "d"] {
+            c.add(q);
+        }
+        let (top, rest) = c.top(1);
+        assert_eq!(
+            (top[0].count, rest),
+            (2, 4),
+            "a ×2 shown; b ×2, c and d past the top"
+        );
     }
 }

@@ -22,17 +22,27 @@ pub fn render(r: &Report) -> String {
     ] {
         let _ = writeln!(out, "  {label:<24} {n:>5}  ({}%)", r.percent(n));
     }
-    let t = &r.tickets;
-    let _ = writeln!(
-        out,
-        "Tickets: {} opened — {} answered by a person, {} still open, {} closed; {} with no person available; {} undeliverable",
-        t.opened, t.answered, t.still_open, t.closed, t.no_operator, t.undeliverable
+    let _ = writeln!(out, "Tickets: {}", tickets_line(r));
+    let _ = writeln!(out, "Feedback: {}", feedback_line(r));
+    section(
+        &mut out,
+        "Most frequent questions:",
+        &r.frequent,
+        r.frequent_more,
     );
-    let _ = writeln!(out, "Feedback: {} 👍, {} 👎", r.thumbs_up, r.thumbs_down);
-    section(&mut out, "Most frequent questions", &r.frequent);
-    section(&mut out, "Questions the text does not answer", &r.uncovered);
+    // Titled as the outcome above, and counting the same questions.
+    section(
+        &mut out,
+        &format!("Not covered by the text ({}):", questions(r.not_covered)),
+        &r.uncovered,
+        r.uncovered_more,
+    );
     if !r.reasons.is_empty() {
-        let _ = writeln!(out, "\nWhy the hand-over rule fired:");
+        let _ = writeln!(
+            out,
+            "\nHanded over to a person ({}), because (a question can have several reasons):",
+            questions(r.handed_over)
+        );
         for (code, n) in &r.reasons {
             let _ = writeln!(out, "  {n:>4}×  {}", reason_label(code));
         }
@@ -55,14 +65,44 @@ pub fn render(r: &Report) -> String {
     out
 }
 
-fn section(out: &mut String, title: &str, rows: &[Counted]) {
-    let _ = writeln!(out, "\n{title}:");
+fn section(out: &mut String, title: &str, rows: &[Counted], more: usize) {
+    let _ = writeln!(out, "\n{title}");
     if rows.is_empty() {
         let _ = writeln!(out, "  (none)");
     }
     for c in rows {
         let _ = writeln!(out, "  {:>4}×  {}", c.count, printable(&c.question));
     }
+    if more > 0 {
+        let _ = writeln!(out, "  … and {} more (see --top)", questions(more));
+    }
+}
+
+/// "1 question", "2 questions".
+pub fn questions(n: usize) -> String {
+    format!("{n} question{}", if n == 1 { "" } else { "s" })
+}
+
+/// The tickets in one line; tickets come from Telegram only, so a period without
+/// them (a terminal demo) says so rather than showing a row of zeros.
+pub fn tickets_line(r: &Report) -> String {
+    let t = &r.tickets;
+    if t.opened == 0 {
+        return "no Telegram tickets in this period.".to_owned();
+    }
+    format!(
+        "{} opened — {} answered by a person, {} still open, {} closed; {} with no person available; {} undeliverable",
+        t.opened, t.answered, t.still_open, t.closed, t.no_operator, t.undeliverable
+    )
+}
+
+/// 👍 / 👎 in one line, or that there were none (they are Telegram buttons).
+pub fn feedback_line(r: &Report) -> String {
+    if r.thumbs_up + r.thumbs_down == 0 {
+        return "no 👍/👎 in this period (people rate answers with the buttons in Telegram)."
+            .to_owned();
+    }
+    format!("{} 👍, {} 👎", r.thumbs_up, r.thumbs_down)
 }
 
 /// Text from the question log made safe for a terminal: control characters
@@ -84,7 +124,9 @@ pub fn printable(text: &str) -> String {
 /// A reason code in words.
 pub fn reason_label(code: &str) -> &str {
     match code {
-        "not_covered" => "not covered by the text",
+        // Among the reasons for a hand-over; "not covered by the text" names the
+        // outcome of the questions that were not handed over.
+        "not_covered" => "the text does not cover it",
         "asked" => "asked for a person",
         "several_questions" => "several questions at once",
         "own_situation" => "their own situation",

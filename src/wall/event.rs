@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::conversation::ask::Asked;
 use crate::conversation::dialogue::{ReplyKind, Turn};
 use crate::conversation::handoff::{Decision, Reason};
+use crate::engine::corpus::sentence;
 use crate::render::telegram;
 
 /// A question longer than this is cut on the wall (the log keeps it whole).
@@ -53,9 +54,12 @@ impl Outcome {
 /// The passage the asker was shown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Passage {
-    /// The passage's text, HTML-escaped, with the words that matched in `<b>`:
-    /// safe to insert as HTML (the page inserts nothing else as HTML).
-    pub html: String,
+    /// The passage's text in sentences, each HTML-escaped with the words that matched
+    /// in `<b>`: safe to insert as HTML (the page inserts nothing else as HTML).
+    /// Joined, they are the whole passage (each keeps the white space after it). The
+    /// page shows as many whole sentences as fit the projector's screen, then "…",
+    /// rather than cutting a long passage mid-sentence.
+    pub sentences: Vec<String>,
     pub title: String,
     pub paragraph: u32,
 }
@@ -63,8 +67,37 @@ pub struct Passage {
 impl Passage {
     /// `text` with the byte ranges `highlights` (the words that matched) in bold.
     pub fn new(text: &str, highlights: &[(usize, usize)], title: &str, paragraph: u32) -> Passage {
+        // Each sentence runs from its start to the next one's, so none of the text
+        // between them is lost; a highlight across a boundary is split in two.
+        // Ranges outside the text are dropped before they are split, not clipped.
+        let mut highlights: Vec<(usize, usize)> = highlights
+            .iter()
+            .copied()
+            .filter(|&(s, e)| s < e && e <= text.len())
+            .collect();
+        highlights.sort_unstable();
+        let mut cuts: Vec<usize> = sentence::sentences(text)
+            .into_iter()
+            .map(|r| r.start)
+            .skip(1)
+            .collect();
+        cuts.push(text.len());
+        let mut start = 0;
+        let sentences = cuts
+            .into_iter()
+            .map(|end| {
+                let shifted: Vec<(usize, usize)> = highlights
+                    .iter()
+                    .filter(|&&(s, e)| s < end && e > start)
+                    .map(|&(s, e)| (s.max(start) - start, e.min(end) - start))
+                    .collect();
+                let html = telegram::highlighted(&text[start..end], &shifted);
+                start = end;
+                html
+            })
+            .collect();
         Passage {
-            html: telegram::highlighted(text, highlights),
+            sentences,
             title: title.to_owned(),
             paragraph,
         }
@@ -250,11 +283,40 @@ mod tests {
     fn the_passage_is_escaped_with_the_matched_words_in_bold() {
         let p = Passage::new("Sales <script>alert(1)</script> & data", &[(0, 5)], "T", 3);
         assert_eq!(
-            p.html,
-            "<b>Sales</b> &lt;script&gt;alert(1)&lt;/script&gt; &amp; data"
+            p.sentences,
+            ["<b>Sales</b> &lt;script&gt;alert(1)&lt;/script&gt; &amp; data"]
         );
         let bad = Passage::new("abc", &[(2, 99), (1, 0)], "T", 3);
-        assert_eq!(bad.html, "abc", "ranges out of bounds are skipped");
+        assert_eq!(bad.sentences, ["abc"], "ranges out of bounds are skipped");
+    }
+
+    /// Issue 23: the page cuts a long passage after a whole sentence, so it needs them.
+    #[test]
+    fn the_passage_comes_in_whole_sentences_that_join_to_the_text() {
+        let text = "Sales closes deals. Dr. Who markets them!\nA list item\n\nAnd “quoted.” End";
+        let data = text.find("markets").expect("word");
+        let across = text.find("deals").expect("word");
+        let p = Passage::new(
+            text,
+            &[(data, data + 7), (across, across + "deals. Dr.".len())],
+            "T",
+            1,
+        );
+        assert_eq!(
+            p.sentences,
+            [
+                "Sales closes <b>deals. </b>",
+                "<b>Dr.</b> Who <b>markets</b> them!\n",
+                "A list item\n\n",
+                "And “quoted.” ",
+                "End"
+            ]
+        );
+        assert_eq!(
+            p.sentences.concat().replace("<b>", "").replace("</b>", ""),
+            text
+        );
+        assert_eq!(Passage::new("", &[], "T", 1).sentences, [""]);
     }
 
     #[test]

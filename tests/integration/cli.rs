@@ -328,6 +328,29 @@ fn eval_scores_a_question_file_and_lists_misses() {
         .stdout(predicate::str::contains(
             "[direct] Is solution creation part of sales? — right passage not in the results",
         ));
+    // Issue 23: the column said hit@3 whatever --top was; it names the k searched
+    // (and at --top 1 only hit@1, the confident first passage, is shown).
+    for (top, row, total) in [
+        (
+            "1",
+            "direct           n=2    hit@1=0.50 mrr=0.50",
+            "answerable 2: hit@1=0.500 MRR=0.500;",
+        ),
+        (
+            "5",
+            "direct           n=2    hit@1=0.50 hit@5=0.50 mrr=0.50",
+            "answerable 2: hit@1=0.500 hit@5=0.500 MRR=0.500;",
+        ),
+    ] {
+        s.cmd()
+            .args(["eval", "--top", top])
+            .arg(&file)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(row))
+            .stdout(predicate::str::contains(total))
+            .stdout(predicate::str::contains("hit@3").not());
+    }
     std::fs::write(&file, "{\"q\": 1}\n").expect("write");
     s.cmd()
         .args(["eval"])

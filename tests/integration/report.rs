@@ -120,14 +120,20 @@ fn report_counts_outcomes_tickets_frequent_and_uncovered_questions_and_feedback_
     assert_eq!(r.frequent[0].count, 4);
     assert_eq!(r.frequent[1].question, "What is the capital of France?");
     assert_eq!(r.frequent[1].count, 2);
-    assert_eq!(r.uncovered.len(), 2);
+    // Issue 23: the list of questions not covered counts the "not covered" outcome's
+    // questions only; "Can I talk to a person?" (not covered, and asked for a person)
+    // was handed over, and its reasons are counted there.
+    assert_eq!(r.uncovered.len(), 1);
     assert_eq!(r.uncovered[0].count, 2);
-    assert_eq!(r.uncovered[1].question, "Can I talk to a person?");
+    assert_eq!(
+        r.uncovered.iter().map(|c| c.count).sum::<usize>(),
+        r.not_covered
+    );
     assert_eq!(
         r.reasons,
         [
-            ("not_covered".to_owned(), 3),
             ("asked".to_owned(), 1),
+            ("not_covered".to_owned(), 1),
             ("own_situation".to_owned(), 1)
         ]
     );
@@ -175,7 +181,8 @@ fn the_report_command_prints_the_numbers_and_writes_a_self_contained_html_page()
         "Feedback: 2 👍, 1 👎",
         "     4×  Is marketing data driven?",
         "     2×  What is the capital of France?",
-        "     3×  not covered by the text",
+        "Not covered by the text (2 questions):\n     2×  What is the capital of France?\n\n",
+        "Handed over to a person (2 questions), because (a question can have several reasons):\n     1×  asked for a person\n     1×  the text does not cover it\n     1×  their own situation\n",
     ] {
         assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
     }
@@ -217,4 +224,96 @@ fn a_bad_since_date_is_a_usage_error_that_shows_the_format() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("YYYY-MM-DD"), "{stderr}");
+}
+
+/// Issue 23: after a terminal-only demo the report said "not covered 4" beside a list
+/// of 5 questions the text does not answer, and showed ticket and 👍/👎 figures that
+/// were all zeros.
+#[test]
+fn a_terminal_demo_reports_each_outcome_once_and_no_empty_telegram_figures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(dir.path(), &store::Options::default()).expect("open");
+        let at = parse_date("2025-03-01").expect("date") + 9 * 3600;
+        for (q, confident, handover) in [
+            ("Is marketing data driven?", true, ""),
+            ("What is the capital of France?", false, "not_covered"),
+            ("what is the capital of France", false, "not_covered"),
+            ("Who won the cup?", false, "not_covered"),
+            // Unsure between two passages that tie: asked back, not handed over.
+            ("Which one is it?", false, ""),
+            // Not covered, and two questions: handed over, not "not covered".
+            (
+                "What is the capital of Peru? And of Chile?",
+                false,
+                "not_covered,several_questions",
+            ),
+        ] {
+            store
+                .log_question(&NewQuestion {
+                    asked_at: at,
+                    person: "h:demo",
+                    surface: "chat",
+                    question: q,
+                    confident,
+                    coverage: if confident { 0.8 } else { 0.1 },
+                    passages: &[],
+                    handover,
+                })
+                .expect("log");
+        }
+    }
+    let html = dir.path().join("report.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_passagebot"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["report", "--html"])
+        .arg(&html)
+        .output()
+        .expect("run passagebot report");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = "\
+passagebot report — all questions
+
+Questions asked: 6
+  answered confidently         1  (17%)
+  handed over to a person      1  (17%)
+  not covered by the text      4  (67%)
+Tickets: no Telegram tickets in this period.
+Feedback: no 👍/👎 in this period (people rate answers with the buttons in Telegram).
+
+Most frequent questions:
+     2×  What is the capital of France?
+     1×  Is marketing data driven?
+     1×  Who won the cup?
+     1×  Which one is it?
+     1×  What is the capital of Peru? And of Chile?
+
+Not covered by the text (4 questions):
+     2×  What is the capital of France?
+     1×  Who won the cup?
+     1×  Which one is it?
+
+Handed over to a person (1 question), because (a question can have several reasons):
+     1×  the text does not cover it
+     1×  several questions at once
+";
+    assert_eq!(stdout, expected);
+    let page = std::fs::read_to_string(&html).expect("html written");
+    for shown in [
+        "<h2>Not covered by the text (4 questions)</h2>",
+        "<p>Tickets: no Telegram tickets in this period.</p>",
+        "<p>Feedback: no 👍/👎 in this period (people rate answers with the buttons in Telegram).</p>",
+        "<h2>Handed over to a person (1 question): why</h2>",
+    ] {
+        assert!(page.contains(shown), "missing {shown:?} in the page");
+    }
+    for zero in ["+0 / −0", "helpful / not helpful", "0 opened"] {
+        assert!(!page.contains(zero), "{zero:?} in the page");
+    }
 }

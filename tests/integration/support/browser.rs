@@ -189,6 +189,36 @@ impl Browser {
             .await;
     }
 
+    /// Resizes the window so the page is `width`×`height` CSS pixels, as a projector of
+    /// that resolution shows it. Headless Chromium's window keeps room for a frame
+    /// (139 pixels of height in Debian's build), so the window is sized twice: once to
+    /// measure that frame, once with it added.
+    pub async fn resize(&self, width: u32, height: u32) {
+        let path = format!("/session/{}/window/rect", self.session);
+        let mut window = (width, height);
+        for _ in 0..2 {
+            self.call(
+                reqwest::Method::POST,
+                &path,
+                Some(json!({"width": window.0, "height": window.1})),
+            )
+            .await;
+            let inner = self.eval("return [innerWidth, innerHeight]").await;
+            let inner = (
+                inner[0].as_u64().unwrap_or_default() as u32,
+                inner[1].as_u64().unwrap_or_default() as u32,
+            );
+            if inner == (width, height) {
+                return;
+            }
+            window = (
+                window.0 + width.saturating_sub(inner.0),
+                window.1 + height.saturating_sub(inner.1),
+            );
+        }
+        panic!("the page is not {width}×{height} after resizing the window twice");
+    }
+
     /// Runs `script` (a function body; `return` gives the value) in the page.
     pub async fn eval(&self, script: &str) -> Value {
         let path = format!("/session/{}/execute/sync", self.session);
