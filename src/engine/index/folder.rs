@@ -349,3 +349,39 @@ pub fn dir_size(dir: &Path) -> u64 {
         .map(|m| m.len())
         .sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn current_naming_anything_but_a_generation_inside_is_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = IndexFolder::new(dir.path());
+        assert_eq!(folder.live(), None);
+        for name in ["../elsewhere\n", "/etc\n", "\n"] {
+            fs::write(dir.path().join(CURRENT), name).expect("write");
+            assert_eq!(folder.live(), None, "{name:?}");
+        }
+        fs::write(dir.path().join(CURRENT), "gen-1\n").expect("write");
+        assert_eq!(folder.live(), Some(dir.path().join("gen-1")));
+        let err = folder
+            .open(&Tuning::default())
+            .err()
+            .expect("no such generation");
+        assert!(err.to_string().contains("manifest"), "{err}");
+    }
+
+    #[test]
+    fn the_lock_is_one_builds_and_clears_what_killed_builds_left() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let folder = IndexFolder::new(&dir.path().join("index"));
+        let lock = folder.lock().expect("first lock");
+        let staged = lock.stage().expect("stage").keep();
+        assert!(matches!(folder.lock(), Err(Error::IndexBusy { .. })));
+        drop(lock);
+        assert!(staged.exists());
+        let _again = folder.lock().expect("lock again");
+        assert!(!staged.exists(), "a dead build's folder was left");
+    }
+}

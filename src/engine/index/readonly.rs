@@ -85,3 +85,22 @@ impl Directory for ReadOnly {
         Ok(WatchHandle::empty())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::directory::META_LOCK;
+
+    #[test]
+    fn its_lock_holds_no_file_and_every_write_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ro = ReadOnly::open(dir.path()).expect("opens");
+        let lock = ro.acquire_lock(&META_LOCK).expect("a lock");
+        assert!(ro.open_write(Path::new("x")).is_err());
+        assert!(ro.atomic_write(Path::new("meta.json"), b"{}").is_err());
+        assert!(ro.delete(Path::new("x")).is_err());
+        drop(lock);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read").collect();
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
