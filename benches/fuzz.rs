@@ -1,6 +1,7 @@
 //! Fuzzing on stable Rust: seeded random inputs through every corpus loader
 //! (Markdown, plain text, HTML, PDF bytes), front matter, the sentence
-//! splitter, the chunker, and the answer formatters (terminal, JSON, Telegram
+//! splitter, the chunker, the corpus walk's path rule (which entries are
+//! inside the corpus, links, each file once), and the answer formatters (terminal, JSON, Telegram
 //! HTML and its message splitter); counts panics, checks each target's
 //! invariants, and records the slowest input per target.
 //!
@@ -20,7 +21,7 @@
 //! than the input shows up as a slow worst case.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -302,6 +303,148 @@ const CALLBACK: &[&str] = &[
     "ｍore:",
     "MORE:",
 ];
+
+/// Path components the corpus walk's fuzzing builds paths from: the root's
+/// and the index's own names, their prefixes and extensions, dot segments,
+/// empty and doubled separators, non-ASCII and invalid UTF-8.
+const PATH_PARTS: &[&[u8]] = &[
+    b"srv",
+    b"corpus",
+    b"corpus2",
+    b"corp",
+    b"index",
+    b"a",
+    b"b.md",
+    b"..",
+    b".",
+    b"",
+    b" ",
+    b".hidden",
+    b"\xc3\xa9",
+    b"\xff\xfe",
+    b"etc",
+    b"passwd",
+];
+
+/// A path from [`PATH_PARTS`]: absolute three times in four.
+fn fuzz_path(rng: &mut Rng) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let mut bytes = Vec::new();
+    if !rng.chance(4) {
+        bytes.push(b'/');
+    }
+    for i in 0..rng.below(6) {
+        if i > 0 {
+            bytes.push(b'/');
+        }
+        bytes.extend_from_slice(PATH_PARTS[rng.below(PATH_PARTS.len())]);
+    }
+    if rng.chance(10) {
+        bytes.push(b'/');
+    }
+    PathBuf::from(std::ffi::OsStr::from_bytes(&bytes))
+}
+
+/// One walk of made-up entries through `walk::decide`, checking that only
+/// regular files and folders inside the root (and outside the index) are
+/// taken or walked, each identity at most once, and that refusals say why.
+fn fuzz_walk(rng: &mut Rng) -> usize {
+    use passagebot::engine::corpus::walk::{Entry, FileId, Kind, Step, Visited, decide, within};
+    let root = if rng.chance(8) {
+        fuzz_path(rng)
+    } else {
+        PathBuf::from("/srv/corpus")
+    };
+    let index = match rng.below(3) {
+        0 => None,
+        1 => Some(root.join("index")),
+        _ => Some(fuzz_path(rng)),
+    };
+    let kinds = [
+        Kind::File,
+        Kind::Folder,
+        Kind::Pipe,
+        Kind::Socket,
+        Kind::Device,
+    ];
+    let mut visited = Visited::default();
+    let mut taken = std::collections::HashSet::new();
+    let mut size = 0;
+    for _ in 0..1 + rng.below(12) {
+        let listed = fuzz_path(rng);
+        let link = rng.chance(2).then(|| fuzz_path(rng));
+        let real = if rng.chance(2) {
+            root.join(fuzz_path(rng).strip_prefix("/").unwrap_or(Path::new("")))
+        } else {
+            fuzz_path(rng)
+        };
+        let broken = rng.chance(10);
+        let entry = Entry {
+            listed: &listed,
+            link: link.as_deref(),
+            real: if broken {
+                Err("leads to nothing")
+            } else {
+                Ok(&real)
+            },
+            kind: kinds[rng.below(kinds.len())],
+            id: FileId {
+                dev: rng.below(2) as u64,
+                ino: rng.below(8) as u64,
+            },
+        };
+        size += listed.as_os_str().len() + real.as_os_str().len();
+        let inside = within(&root, &real);
+        if inside {
+            let rest = real
+                .strip_prefix(&root)
+                .expect("within means under the root");
+            check(
+                root.join(rest) == real,
+                "a path within the root is the root and a rest",
+            );
+            check(
+                rest.components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_))),
+                "no dot segments past the root",
+            );
+        }
+        let _ = passagebot::engine::corpus::load::display_source(&root, &listed);
+        match decide(&root, index.as_deref(), &entry, &mut visited) {
+            step @ (Step::Take | Step::Descend) => {
+                check(!broken && inside, "only what lies inside the root is read");
+                check(
+                    !index.as_deref().is_some_and(|i| within(i, &real)),
+                    "the index folder is never read",
+                );
+                let want = if step == Step::Take {
+                    Kind::File
+                } else {
+                    Kind::Folder
+                };
+                check(
+                    entry.kind == want,
+                    "files are taken and folders walked, nothing else",
+                );
+                check(
+                    taken.insert((step == Step::Take, entry.id)),
+                    "each identity once",
+                );
+            }
+            Step::Refuse(reason) => {
+                check(!reason.is_empty(), "a refusal says why");
+                if !broken && !inside {
+                    check(
+                        reason.contains("outside the corpus folder"),
+                        "outside is named",
+                    );
+                }
+            }
+            Step::Pass => {}
+        }
+    }
+    size
+}
 
 const FRONT: &[&str] = &[
     "---",
@@ -587,6 +730,7 @@ fn targets<'a>(base: &'a Answer, pdf_seeds: &'a [Vec<u8>]) -> Vec<(&'static str,
                 s.len()
             }),
         ),
+        ("walk", Box::new(fuzz_walk)),
         (
             "callback",
             Box::new(|rng: &mut Rng| {

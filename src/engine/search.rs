@@ -20,7 +20,7 @@ use crate::engine::analysis::{self, Token};
 use crate::engine::answer_span;
 use crate::engine::confidence::{self, Confidence, TermWeight};
 use crate::engine::index::schema::Fields;
-use crate::engine::index::{self, Freshness, Manifest};
+use crate::engine::index::{self, IndexFolder, Manifest};
 use crate::engine::intent;
 use crate::engine::recall::Recall;
 use crate::engine::rerank;
@@ -232,50 +232,24 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens the live index in `index_dir`, to rank with `tuning`.
+    /// Opens the live index in `index_dir` (read-only), to rank with `tuning`.
     pub fn open(index_dir: &Path, tuning: Tuning) -> Result<Engine> {
-        let opened = index::open(index_dir, &tuning)?;
+        let opened = IndexFolder::new(index_dir).open(&tuning)?;
         Engine::from_index(opened, tuning)
     }
 
-    /// Opens the index, first (re)building it when it is missing, stale or
-    /// incompatible; `notify` receives one line saying why it rebuilds.
-    ///
-    /// When a rebuild fails but a previous index is still usable (say the
-    /// index folder became read-only), that index serves and `notify` says so.
+    /// Opens the index, first (re)building it when it is missing, stale,
+    /// incompatible or cannot be read; `notify` receives one line saying why
+    /// it builds. The index folder decides ([`IndexFolder::open_or_build`]);
+    /// a previous index answers when a rebuild fails.
     pub fn open_or_build_with(
         paths: &Paths,
         tuning: Tuning,
         notify: &dyn Fn(&str),
     ) -> Result<Engine> {
-        let freshness = index::freshness(&paths.corpus, &paths.index, &tuning)?;
-        if freshness == Freshness::Fresh {
-            match Engine::open(&paths.index, tuning) {
-                Ok(engine) => return Ok(engine),
-                Err(e) => notify(&format!("rebuilding the index: {e}")),
-            }
-        } else {
-            notify(&format!(
-                "building the index in {} ({})",
-                paths.index.display(),
-                freshness.reason()
-            ));
-        }
-        match index::build(&paths.corpus, &paths.index, &tuning, &|_| {}) {
-            Ok(_) => Engine::open(&paths.index, tuning),
-            Err(build_err) if freshness == Freshness::Stale => {
-                match Engine::open(&paths.index, tuning) {
-                    Ok(engine) => {
-                        notify(&format!(
-                            "could not rebuild the index ({build_err}); answering from the previous one"
-                        ));
-                        Ok(engine)
-                    }
-                    Err(_) => Err(build_err),
-                }
-            }
-            Err(e) => Err(e),
-        }
+        IndexFolder::new(&paths.index).open_or_build(&paths.corpus, &tuning, notify, |opened| {
+            Engine::from_index(opened, tuning)
+        })
     }
 
     /// [`Engine::open_or_build_with`], reporting through the log.

@@ -5,7 +5,8 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -17,6 +18,7 @@ use super::limits::{
     MAX_FILE_BYTES, MAX_PARSE_STRAGGLERS, MAX_PASSAGES_PER_FILE, PARSE_BUDGET, parsers_busy,
     too_big, too_many_passages, too_slow,
 };
+use super::walk::{FileId, Found, Kind, Walk, walk};
 use super::{BlockKind, Document, Parsed, chunk, formats, frontmatter};
 use crate::error::{Error, Result};
 
@@ -34,53 +36,12 @@ pub struct LoadReport {
     pub skipped: Vec<Skipped>,
 }
 
-/// Files of a corpus folder, sorted, recursively; hidden names are left out.
-pub fn corpus_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    match fs::metadata(dir) {
-        Err(_) => return Err(Error::CorpusMissing { path: dir.into() }),
-        Ok(m) if !m.is_dir() => return Err(Error::CorpusNotAFolder { path: dir.into() }),
-        Ok(_) => {}
-    }
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = fs::read_dir(&d).map_err(|source| Error::Read {
-            path: d.clone(),
-            source,
-        })?;
-        for entry in entries {
-            let entry = entry.map_err(|source| Error::Read {
-                path: d.clone(),
-                source,
-            })?;
-            let path = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// The corpus files that are documents: everything [`corpus_files`] lists,
-/// except what lies inside the index folder (when someone keeps the index
-/// inside the corpus, its own files must not become documents, nor make every
-/// build look like a change).
-pub fn document_files(corpus: &Path, index: &Path) -> Result<Vec<PathBuf>> {
-    let files = corpus_files(corpus)?;
-    let Ok(index) = index.canonicalize() else {
-        return Ok(files);
-    };
-    Ok(files
-        .into_iter()
-        .filter(|f| !f.canonicalize().is_ok_and(|f| f.starts_with(&index)))
-        .collect())
+/// The corpus files that are documents, by the walk's rule (see
+/// [`walk`](super::walk)), and the entries it refused; the index folder is
+/// left out when it lies inside the corpus (its own files must not become
+/// documents, nor make every build look like a change).
+pub fn document_files(corpus: &Path, index: &Path) -> Result<Walk> {
+    walk(corpus, Some(index))
 }
 
 /// How a file is named to people: the corpus folder's own name, then the
@@ -99,8 +60,8 @@ pub fn display_source(dir: &Path, file: &Path) -> String {
     }
 }
 
-/// Loads every readable document of `dir`, each file parsed within
-/// [`PARSE_BUDGET`].
+/// Loads every readable document of `dir` (walked by the rule of
+/// [`walk`](super::walk)), each file parsed within [`PARSE_BUDGET`].
 ///
 /// A missing folder, or one without a single readable document, is an error;
 /// a bad file only adds to [`LoadReport::skipped`].
@@ -114,9 +75,14 @@ pub fn load_corpus_within(dir: &Path, budget: Duration) -> Result<LoadReport> {
         documents: Vec::new(),
         skipped: Vec::new(),
     };
-    for file in corpus_files(dir)? {
-        let source = display_source(dir, &file);
-        match load_file_within(&file, &source, budget) {
+    let walked = walk(dir, None)?;
+    for refused in walked.refused {
+        tracing::warn!("skipping {}: {}", refused.source, refused.reason);
+        report.skipped.push(refused);
+    }
+    for file in walked.files {
+        let source = display_source(dir, &file.path);
+        match load_checked(&file.path, Some(file.id), &source, budget) {
             Ok(doc) => report.documents.push(doc),
             Err(reason) => {
                 tracing::warn!("skipping {source}: {reason}");
@@ -142,13 +108,30 @@ pub fn load_file(path: &Path, source: &str) -> Result<Document, String> {
 /// Reads and parses one file, giving up on a parse that takes longer than
 /// `budget` (see [`parse_within`]); the error is the reason it was skipped.
 pub fn load_file_within(path: &Path, source: &str, budget: Duration) -> Result<Document, String> {
+    load_checked(path, None, source, budget)
+}
+
+/// Reads and parses a file the walk found, within [`PARSE_BUDGET`], provided
+/// it is still the file the walk vetted (the same device and inode: a name
+/// swapped for a link or a pipe since then is not read).
+pub fn load_found(file: &Found, source: &str) -> Result<Document, String> {
+    load_checked(&file.path, Some(file.id), source, PARSE_BUDGET)
+}
+
+/// [`load_file_within`], checking the opened file is `expected` when given.
+fn load_checked(
+    path: &Path,
+    expected: Option<FileId>,
+    source: &str,
+    budget: Duration,
+) -> Result<Document, String> {
     let Some(format) = formats::for_path(path) else {
         return Err(format!(
             "not a format passagebot reads (it reads {})",
             formats::DOCUMENT_KINDS
         ));
     };
-    let bytes = read_capped(path)?;
+    let bytes = read_capped(path, expected)?;
     let hash = hex(&Sha256::digest(&bytes));
     let owned = path.to_path_buf();
     let mut parsed = parse_within(budget, move || format.parse(&owned, &bytes))?;
@@ -267,13 +250,28 @@ fn parse_counted(
 
 /// The file's bytes, unless it is over [`MAX_FILE_BYTES`] (checked before
 /// reading, and again while reading in case it grows meanwhile).
-fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+///
+/// Opened non-blocking: the walk refuses pipes and devices before opening,
+/// but one put in a file's place since then must not block `open` (a FIFO's
+/// open waits for a writer); what was opened is then checked to be a regular
+/// file, and the one the walk found (`expected`), before a byte is read.
+fn read_capped(path: &Path, expected: Option<FileId>) -> Result<Vec<u8>, String> {
     let cannot = |e: std::io::Error| format!("cannot read it: {e}");
-    let file = fs::File::open(path).map_err(cannot)?;
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(cannot)?;
     let meta = file.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        // A FIFO or device would block or never end.
-        return Err("not a regular file (a pipe or a device); remove it from the corpus".into());
+    if let Some(reason) = Kind::of(meta.file_type()).refusal() {
+        return Err(reason.into());
+    }
+    if expected.is_some_and(|id| id != FileId::of(&meta)) {
+        return Err(
+            "it was replaced while the corpus was being read (it is not the file found there); \
+             index again"
+                .into(),
+        );
     }
     let size = meta.len();
     if size > MAX_FILE_BYTES {

@@ -5,7 +5,9 @@
 //!   one file per format ([`markdown`], [`plain`], [`html`], [`pdf`]), so a new
 //!   format is a new file.
 //! - [`frontmatter`]: `title:` / `author:` / `url:` metadata shared by formats.
-//! - [`load`]: walking the folder, skipping unreadable files with a reason.
+//! - [`walk`]: which entries of the folder are read (regular files inside its
+//!   real path, each once); [`load`]: reading them, skipping unreadable files
+//!   with a reason.
 //! - [`limits`]: what one file may cost (size, passages, context, HTML depth).
 //! - [`sentence`] and [`chunk`]: passages that follow the document's paragraphs
 //!   and never cut a sentence.
@@ -21,6 +23,7 @@ pub mod markdown;
 pub mod pdf;
 pub mod plain;
 pub mod sentence;
+pub mod walk;
 
 use std::ops::Range;
 

@@ -8,24 +8,27 @@
 //! document whose size and modification time are unchanged is not even read;
 //! one whose bytes hash the same is not re-indexed. Documents are read,
 //! chunked and indexed one at a time, so memory stays bounded on big corpora.
-//! Only one build runs at a time in an index folder (a lock file).
+//! Only one build runs at a time in an index folder (a lock file). The
+//! folder itself (lock, staging, switch, opening) is
+//! [`IndexFolder`](super::folder::IndexFolder)'s; this file is the work of
+//! one build, in named steps (see [`update`]).
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use fs4::fs_std::FileExt;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tempfile::TempDir;
 
+use super::folder::{BuildLock, IndexFolder, Opened, dir_size};
 use super::manifest::{self, DocEntry, Manifest, SkippedEntry};
 use super::schema::{Fields, register_analyzer, schema};
-use super::{BUILDING_PREFIX, CURRENT, GENERATION_PREFIX, LOCK};
-use crate::engine::corpus::load::{display_source, document_files, load_file};
+use crate::engine::corpus::load::{display_source, document_files, load_found};
+use crate::engine::corpus::walk::{Found, Walk};
 use crate::engine::corpus::{Passage, chunk};
 use crate::engine::semantic::{self, PassageVectors};
 use crate::engine::summary::Summarizer;
@@ -125,7 +128,11 @@ pub fn build(
     update(corpus_dir, index_dir, tuning, Mode::Incremental, progress)
 }
 
-/// Builds, updates or checks the index in `index_dir` from `corpus_dir`.
+/// Builds, updates or checks the index in `index_dir` from `corpus_dir`, in
+/// named steps: walk the corpus, take the lock, [`Build::plan`] against the
+/// live generation, [`stage`] the new one, [`Build::file`] each corpus file,
+/// [`Build::remove_gone`], then [`Build::manifest`] and [`commit`] (switched
+/// in by the lock).
 pub fn update(
     corpus_dir: &Path,
     index_dir: &Path,
@@ -134,206 +141,33 @@ pub fn update(
     progress: &dyn Fn(BuildEvent),
 ) -> Result<BuildReport> {
     let started = Instant::now();
-    let write_err = |source: std::io::Error| Error::IndexWrite {
-        path: index_dir.into(),
-        source,
+    let folder = IndexFolder::new(index_dir);
+    let walked = document_files(corpus_dir, index_dir)?;
+    let lock = match mode {
+        Mode::Check => None,
+        _ => Some(folder.lock()?),
     };
-    let files = document_files(corpus_dir, index_dir)?;
-    let _lock = if mode == Mode::Check {
-        None
-    } else {
-        fs::create_dir_all(index_dir).map_err(write_err)?;
-        let lock = lock(index_dir)?;
-        remove_dead_builds(index_dir);
-        Some(lock)
-    };
-    let fingerprint = manifest::fingerprint_of(corpus_dir, &files);
-
+    let fingerprint = manifest::fingerprint_of(corpus_dir, &walked);
     let previous = match mode {
         Mode::Full => Err("asked for a full rebuild".to_string()),
-        _ => usable_previous(index_dir, tuning),
+        _ => folder.previous(tuning),
     };
-    let mut changes = Changes {
-        full_rebuild: previous.as_ref().err().cloned(),
-        ..Changes::default()
+    let mut writer = match &lock {
+        Some(lock) => Some(stage(lock, previous.as_ref().ok())?),
+        None => None,
     };
-    let mut known: HashMap<String, DocEntry> = match &previous {
-        Ok((_, m)) => m
-            .documents
-            .iter()
-            .map(|d| (d.source.clone(), d.clone()))
-            .collect(),
-        Err(_) => HashMap::new(),
-    };
+    let mut build = Build::plan(corpus_dir, &walked, previous);
 
-    // The generation being written: a copy of the live one, or a new index.
-    let staging = match mode {
-        Mode::Check => None,
-        _ => Some(
-            tempfile::Builder::new()
-                .prefix(BUILDING_PREFIX)
-                .tempdir_in(index_dir)
-                .map_err(write_err)?,
-        ),
-    };
-    let mut writer = match (&staging, &previous) {
-        (None, _) => None,
-        (Some(dir), Ok((live, _))) => {
-            link_copy(live, dir.path()).map_err(write_err)?;
-            Some(writer_for(Index::open_in_dir(dir.path())?)?)
-        }
-        (Some(dir), Err(_)) => Some(writer_for(Index::create_in_dir(dir.path(), schema())?)?),
-    };
-
-    // Files gone from the corpus: a file added with their text (a rename, a
-    // move) keeps their vectors, read once when the first such file comes.
-    let sources: Vec<String> = files
-        .iter()
-        .map(|f| display_source(corpus_dir, f))
-        .collect();
-    let present: HashSet<&String> = sources.iter().collect();
-    let mut gone: Vec<String> = known
-        .keys()
-        .filter(|source| !present.contains(*source))
-        .cloned()
-        .collect();
-    let gone_passages: usize = gone
-        .iter()
-        .filter_map(|s| known.get(s))
-        .map(|d| d.passages)
-        .sum();
-    if gone_passages > MOVED_VECTORS_LIMIT {
-        // Their vectors would all be held at once: encoding anew costs time,
-        // not memory.
-        gone.clear();
-    }
-    let mut moved: Option<HashMap<String, Vec<u8>>> = None;
-
-    progress(BuildEvent::Planned { files: files.len() });
-    let mut documents = Vec::new();
-    let mut skipped = Vec::new();
-    for (done, (file, source)) in files.iter().zip(sources).enumerate() {
-        let stamp = fs::metadata(file)
-            .map(|m| manifest::stamp(&m))
-            .unwrap_or_default();
-        let old = known.remove(&source);
-        match old {
-            Some(old) if (old.size, old.mtime_ns) == stamp => {
-                changes.unchanged += 1;
-                documents.push(old);
-            }
-            old => match load_file(file, &source) {
-                Ok(doc) => {
-                    let entry_of = |passages, summary| DocEntry {
-                        source: source.clone(),
-                        title: doc.title.clone(),
-                        author: doc.author.clone(),
-                        hash: doc.hash.clone(),
-                        passages,
-                        size: stamp.0,
-                        mtime_ns: stamp.1,
-                        summary,
-                    };
-                    if let Some(old) = old.as_ref().filter(|o| o.hash == doc.hash) {
-                        // Touched but the same bytes: nothing to re-index.
-                        changes.unchanged += 1;
-                        documents.push(entry_of(old.passages, old.summary.clone()));
-                        continue;
-                    }
-                    let mut summarizer = Summarizer::new(doc.author.as_deref());
-                    let passages = chunk(documents.len(), &doc);
-                    if let Some((w, fields)) = writer.as_mut() {
-                        // An edited file keeps the vectors of the passages whose
-                        // text did not change: only new text is encoded.
-                        let edited = if old.is_some() {
-                            let kept =
-                                stored_vectors(w.index(), fields, std::slice::from_ref(&source))?;
-                            w.delete_term(Term::from_field_text(fields.source, &source));
-                            Some(kept)
-                        } else {
-                            None
-                        };
-                        if edited.is_none() && moved.is_none() && !gone.is_empty() {
-                            moved = Some(stored_vectors(w.index(), fields, &gone)?);
-                        }
-                        let none = HashMap::new();
-                        let kept = edited.as_ref().or(moved.as_ref()).unwrap_or(&none);
-                        // Encoded and written a group at a time: a long file's
-                        // vectors and the encoder's batches never pile up.
-                        for group in passages.chunks(EMBED_GROUP) {
-                            let fresh: Vec<&Passage> = group
-                                .iter()
-                                .filter(|p| !kept.contains_key(&p.text))
-                                .collect();
-                            let mut encoded = embed(&fresh, tuning)?.into_iter();
-                            for p in group {
-                                let vectors = match kept.get(&p.text) {
-                                    Some(bytes) => {
-                                        changes.vectors_kept += 1;
-                                        summarizer
-                                            .add(p, PassageVectors::from_bytes(bytes).as_ref());
-                                        Some(bytes.clone())
-                                    }
-                                    None => encoded.next().map(|v| {
-                                        summarizer.add(p, Some(&v));
-                                        v.to_bytes()
-                                    }),
-                                };
-                                if vectors.is_none() {
-                                    summarizer.add(p, None);
-                                }
-                                w.add_document(document(fields, p, vectors.as_deref()))?;
-                            }
-                        }
-                    }
-                    match &old {
-                        Some(o) => {
-                            changes
-                                .changed
-                                .push((source.clone(), o.passages, passages.len()))
-                        }
-                        None => changes.added.push((source.clone(), passages.len())),
-                    }
-                    documents.push(entry_of(passages.len(), summarizer.finish()));
-                }
-                Err(reason) => {
-                    tracing::warn!("skipping {source}: {reason}");
-                    if let Some(o) = old {
-                        known.insert(o.source.clone(), o);
-                    }
-                    skipped.push(SkippedEntry { source, reason });
-                }
-            },
-        }
+    progress(BuildEvent::Planned {
+        files: walked.files.len(),
+    });
+    for (done, file) in walked.files.iter().enumerate() {
+        build.file(corpus_dir, file, writer.as_mut(), tuning)?;
         progress(BuildEvent::Done(done + 1));
     }
-    // What is left of the previous build is gone from the corpus (or now unreadable).
-    let mut removed: Vec<DocEntry> = known.into_values().collect();
-    removed.sort_by(|a, b| a.source.cmp(&b.source));
-    for old in removed {
-        if let Some((w, fields)) = writer.as_mut() {
-            w.delete_term(Term::from_field_text(fields.source, &old.source));
-        }
-        changes.removed.push((old.source, old.passages));
-    }
-    if documents.is_empty() {
-        return Err(Error::CorpusEmpty {
-            path: corpus_dir.into(),
-            skipped: skipped.len(),
-        });
-    }
-
-    let manifest = Manifest {
-        layout: manifest::LAYOUT_VERSION,
-        program_version: env!("CARGO_PKG_VERSION").into(),
-        settings: manifest::settings(tuning),
-        corpus_fingerprint: fingerprint,
-        built_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
-        passages: documents.iter().map(|d| d.passages).sum(),
-        documents,
-        skipped,
-    };
-    let (Some(staging), Some((mut writer, _))) = (staging, writer) else {
+    build.remove_gone(writer.as_mut());
+    let (manifest, changes) = build.manifest(corpus_dir, fingerprint, tuning)?;
+    let (Some(lock), Some(writer)) = (lock, writer) else {
         return Ok(BuildReport {
             manifest,
             changes,
@@ -342,6 +176,67 @@ pub fn update(
             location: None,
         });
     };
+    log_encoding_rate(started);
+    progress(BuildEvent::Committing);
+    let (location, size_bytes) = commit(&lock, writer, &manifest)?;
+    Ok(BuildReport {
+        manifest,
+        changes,
+        elapsed: started.elapsed(),
+        size_bytes,
+        location: Some(location),
+    })
+}
+
+/// The generation being written, aside from the live one, and its writer.
+struct Staged {
+    dir: TempDir,
+    writer: IndexWriter,
+    fields: Fields,
+}
+
+/// Stages a new generation: a copy of `previous` (segment files
+/// hard-linked), or an empty index when there is none to start from.
+fn stage(lock: &BuildLock, previous: Option<&Opened>) -> Result<Staged> {
+    let dir = lock.stage()?;
+    let index = match previous {
+        Some(live) => {
+            link_copy(&live.location, dir.path()).map_err(|source| Error::IndexWrite {
+                path: dir.path().into(),
+                source,
+            })?;
+            Index::open_in_dir(dir.path())?
+        }
+        None => Index::create_in_dir(dir.path(), schema())?,
+    };
+    let (writer, fields) = writer_for(index)?;
+    Ok(Staged {
+        dir,
+        writer,
+        fields,
+    })
+}
+
+/// Writes the staged generation to disk with its manifest, and switches it
+/// in; gives its location and size.
+fn commit(lock: &BuildLock, staged: Staged, manifest: &Manifest) -> Result<(PathBuf, u64)> {
+    let Staged {
+        dir, mut writer, ..
+    } = staged;
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    manifest
+        .write(dir.path())
+        .map_err(|source| Error::IndexWrite {
+            path: dir.path().into(),
+            source,
+        })?;
+    let size = dir_size(dir.path());
+    Ok((lock.switch(dir)?, size))
+}
+
+/// Logs the encoder's rate over a build (`RUST_LOG=passagebot=info`).
+fn log_encoding_rate(started: Instant) {
     let (tokens, padded) = semantic::tokens_encoded();
     if tokens > 0 {
         let secs = started.elapsed().as_secs_f64().max(1e-9);
@@ -352,36 +247,254 @@ pub fn update(
             tokens as f64 * ENCODER_FLOP_PER_TOKEN / secs / 1e9
         );
     }
-    progress(BuildEvent::Committing);
-    writer.commit()?;
-    writer.wait_merging_threads()?;
-    manifest.write(staging.path()).map_err(write_err)?;
-    let size_bytes = dir_size(staging.path());
-
-    // Switch: the staged folder becomes a generation, then CURRENT names it.
-    let name = generation_name();
-    let location = index_dir.join(&name);
-    let staged = staging.keep();
-    fs::rename(&staged, &location).map_err(write_err)?;
-    point_current_at(index_dir, &name).map_err(write_err)?;
-    remove_old_generations(index_dir, &name);
-
-    Ok(BuildReport {
-        manifest,
-        changes,
-        elapsed: started.elapsed(),
-        size_bytes,
-        location: Some(location),
-    })
 }
 
-/// The live generation and its manifest, when an incremental build can start
-/// from it; otherwise why not (that becomes the reason for a full rebuild).
-fn usable_previous(index_dir: &Path, tuning: &Tuning) -> Result<(PathBuf, Manifest), String> {
-    match super::open(index_dir, tuning) {
-        Ok(opened) => Ok((opened.location, opened.manifest)),
-        Err(Error::IndexUnusable { reason, .. }) => Err(reason),
-        Err(e) => Err(e.to_string()),
+/// A build's bookkeeping: what the previous build held, what this one has
+/// done so far.
+struct Build {
+    changes: Changes,
+    /// Documents of the previous build not yet met in the corpus.
+    known: HashMap<String, DocEntry>,
+    documents: Vec<DocEntry>,
+    skipped: Vec<SkippedEntry>,
+    /// Sources gone from the corpus whose vectors a file added with their
+    /// text (a rename, a move) may keep.
+    gone: Vec<String>,
+    /// Those vectors by passage text, read once when the first added file comes.
+    moved: Option<HashMap<String, Vec<u8>>>,
+}
+
+impl Build {
+    /// What the build starts from: the previous build's documents (none for
+    /// a full rebuild, whose reason is recorded), and what the walk refused.
+    fn plan(
+        corpus_dir: &Path,
+        walked: &Walk,
+        previous: std::result::Result<Opened, String>,
+    ) -> Build {
+        let (known, full_rebuild): (HashMap<String, DocEntry>, _) = match previous {
+            Ok(opened) => (
+                opened
+                    .manifest
+                    .documents
+                    .into_iter()
+                    .map(|d| (d.source.clone(), d))
+                    .collect(),
+                None,
+            ),
+            Err(reason) => (HashMap::new(), Some(reason)),
+        };
+        let present: HashSet<String> = walked
+            .files
+            .iter()
+            .map(|f| display_source(corpus_dir, &f.path))
+            .collect();
+        let mut gone: Vec<String> = known
+            .keys()
+            .filter(|source| !present.contains(*source))
+            .cloned()
+            .collect();
+        let gone_passages: usize = gone
+            .iter()
+            .filter_map(|s| known.get(s))
+            .map(|d| d.passages)
+            .sum();
+        if gone_passages > MOVED_VECTORS_LIMIT {
+            // Their vectors would all be held at once: encoding anew costs
+            // time, not memory.
+            gone.clear();
+        }
+        let skipped = walked
+            .refused
+            .iter()
+            .map(|r| {
+                tracing::warn!("skipping {}: {}", r.source, r.reason);
+                SkippedEntry {
+                    source: r.source.clone(),
+                    reason: r.reason.clone(),
+                }
+            })
+            .collect();
+        Build {
+            changes: Changes {
+                full_rebuild,
+                ..Changes::default()
+            },
+            known,
+            documents: Vec::new(),
+            skipped,
+            gone,
+            moved: None,
+        }
+    }
+
+    /// One corpus file: kept as it was when its size and time (or its
+    /// bytes) are unchanged, else read, chunked, encoded and written.
+    fn file(
+        &mut self,
+        corpus_dir: &Path,
+        file: &Found,
+        staged: Option<&mut Staged>,
+        tuning: &Tuning,
+    ) -> Result<()> {
+        let source = display_source(corpus_dir, &file.path);
+        let stamp = fs::metadata(&file.path)
+            .map(|m| manifest::stamp(&m))
+            .unwrap_or_default();
+        let old = self.known.remove(&source);
+        if let Some(old) = old.as_ref().filter(|o| (o.size, o.mtime_ns) == stamp) {
+            self.changes.unchanged += 1;
+            self.documents.push(old.clone());
+            return Ok(());
+        }
+        let doc = match load_found(file, &source) {
+            Ok(doc) => doc,
+            Err(reason) => {
+                tracing::warn!("skipping {source}: {reason}");
+                if let Some(o) = old {
+                    // Now unreadable: removed below, with the files gone.
+                    self.known.insert(o.source.clone(), o);
+                }
+                self.skipped.push(SkippedEntry { source, reason });
+                return Ok(());
+            }
+        };
+        let entry_of = |passages, summary| DocEntry {
+            source: source.clone(),
+            title: doc.title.clone(),
+            author: doc.author.clone(),
+            hash: doc.hash.clone(),
+            passages,
+            size: stamp.0,
+            mtime_ns: stamp.1,
+            summary,
+        };
+        if let Some(old) = old.as_ref().filter(|o| o.hash == doc.hash) {
+            // Touched but the same bytes: nothing to re-index.
+            self.changes.unchanged += 1;
+            self.documents
+                .push(entry_of(old.passages, old.summary.clone()));
+            return Ok(());
+        }
+        let passages = chunk(self.documents.len(), &doc);
+        // The document's summary is chosen from its sentences and their vectors
+        // as they are written (`summary`): no second pass, no second encoding.
+        let mut summarizer = Summarizer::new(doc.author.as_deref());
+        if let Some(staged) = staged {
+            self.write(
+                staged,
+                &source,
+                old.is_some(),
+                &passages,
+                tuning,
+                &mut summarizer,
+            )?;
+        }
+        match &old {
+            Some(o) => self
+                .changes
+                .changed
+                .push((source.clone(), o.passages, passages.len())),
+            None => self.changes.added.push((source.clone(), passages.len())),
+        }
+        self.documents
+            .push(entry_of(passages.len(), summarizer.finish()));
+        Ok(())
+    }
+
+    /// Writes one file's passages with their vectors. An edited file keeps
+    /// the vectors of the passages whose text did not change, and an added
+    /// one those of a gone file with the same text: only new text is encoded.
+    fn write(
+        &mut self,
+        staged: &mut Staged,
+        source: &str,
+        edited: bool,
+        passages: &[Passage],
+        tuning: &Tuning,
+        summarizer: &mut Summarizer,
+    ) -> Result<()> {
+        let Staged { writer, fields, .. } = staged;
+        let edited = if edited {
+            let kept = stored_vectors(writer.index(), fields, &[source.to_string()])?;
+            writer.delete_term(Term::from_field_text(fields.source, source));
+            Some(kept)
+        } else {
+            None
+        };
+        if edited.is_none() && self.moved.is_none() && !self.gone.is_empty() {
+            self.moved = Some(stored_vectors(writer.index(), fields, &self.gone)?);
+        }
+        let none = HashMap::new();
+        let kept = edited.as_ref().or(self.moved.as_ref()).unwrap_or(&none);
+        // Encoded and written a group at a time: a long file's vectors and
+        // the encoder's batches never pile up.
+        for group in passages.chunks(EMBED_GROUP) {
+            let fresh: Vec<&Passage> = group
+                .iter()
+                .filter(|p| !kept.contains_key(&p.text))
+                .collect();
+            let mut encoded = embed(&fresh, tuning)?.into_iter();
+            for p in group {
+                let vectors = match kept.get(&p.text) {
+                    Some(bytes) => {
+                        self.changes.vectors_kept += 1;
+                        summarizer.add(p, PassageVectors::from_bytes(bytes).as_ref());
+                        Some(bytes.clone())
+                    }
+                    None => encoded.next().map(|v| {
+                        summarizer.add(p, Some(&v));
+                        v.to_bytes()
+                    }),
+                };
+                if vectors.is_none() {
+                    summarizer.add(p, None);
+                }
+                writer.add_document(document(fields, p, vectors.as_deref()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// What is left of the previous build is gone from the corpus (or now
+    /// unreadable): deleted from the new generation.
+    fn remove_gone(&mut self, mut staged: Option<&mut Staged>) {
+        let mut removed: Vec<DocEntry> = self.known.drain().map(|(_, d)| d).collect();
+        removed.sort_by(|a, b| a.source.cmp(&b.source));
+        for old in removed {
+            if let Some(s) = staged.as_mut() {
+                s.writer
+                    .delete_term(Term::from_field_text(s.fields.source, &old.source));
+            }
+            self.changes.removed.push((old.source, old.passages));
+        }
+    }
+
+    /// The new build's manifest, and the changes; an error when no document
+    /// is left.
+    fn manifest(
+        self,
+        corpus_dir: &Path,
+        corpus_fingerprint: String,
+        tuning: &Tuning,
+    ) -> Result<(Manifest, Changes)> {
+        if self.documents.is_empty() {
+            return Err(Error::CorpusEmpty {
+                path: corpus_dir.into(),
+                skipped: self.skipped.len(),
+            });
+        }
+        let manifest = Manifest {
+            layout: manifest::LAYOUT_VERSION,
+            program_version: env!("CARGO_PKG_VERSION").into(),
+            settings: manifest::settings(tuning),
+            corpus_fingerprint,
+            built_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            passages: self.documents.iter().map(|d| d.passages).sum(),
+            documents: self.documents,
+            skipped: self.skipped,
+        };
+        Ok((manifest, self.changes))
     }
 }
 
@@ -475,88 +588,4 @@ fn document(f: &Fields, p: &Passage, vectors: Option<&[u8]>) -> TantivyDocument 
         doc.add_bytes(f.embedding, bytes);
     }
     doc
-}
-
-/// Takes the build lock, or says that another build holds it.
-fn lock(index_dir: &Path) -> Result<File> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(index_dir.join(LOCK))
-        .map_err(|source| Error::IndexWrite {
-            path: index_dir.into(),
-            source,
-        })?;
-    match file.try_lock_exclusive() {
-        Ok(true) => Ok(file),
-        Ok(false) => Err(Error::IndexBusy {
-            path: index_dir.into(),
-        }),
-        Err(source) => Err(Error::IndexWrite {
-            path: index_dir.into(),
-            source,
-        }),
-    }
-}
-
-/// A new, unique generation name that sorts by time.
-fn generation_name() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{GENERATION_PREFIX}{nanos:024}-{}", std::process::id())
-}
-
-/// Writes CURRENT through a temporary file and a rename, which is atomic.
-fn point_current_at(index_dir: &Path, name: &str) -> std::io::Result<()> {
-    let tmp = index_dir.join(format!("{CURRENT}.tmp"));
-    let mut file = File::create(&tmp)?;
-    file.write_all(name.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()?;
-    fs::rename(&tmp, index_dir.join(CURRENT))?;
-    // Make the rename itself durable.
-    if let Ok(dir) = File::open(index_dir) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
-}
-
-/// Staging folders left by a build that was killed (we hold the lock, so none is live).
-fn remove_dead_builds(index_dir: &Path) {
-    for entry in fs::read_dir(index_dir).into_iter().flatten().flatten() {
-        if entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(BUILDING_PREFIX)
-        {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// Generations other than the live one. A process still reading an old one
-/// keeps its open files (memory-mapped files outlive their unlinking).
-fn remove_old_generations(index_dir: &Path, live: &str) {
-    for entry in fs::read_dir(index_dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(GENERATION_PREFIX)
-            && name != live
-            && let Err(e) = fs::remove_dir_all(entry.path())
-        {
-            tracing::warn!("could not remove old index generation {name}: {e}");
-        }
-    }
-}
-
-fn dir_size(dir: &Path) -> u64 {
-    fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.metadata().ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum()
 }

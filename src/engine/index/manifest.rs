@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::engine::analysis::ANALYZER_VERSION;
 use crate::engine::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
 use crate::engine::corpus::load::{document_files, hex};
+use crate::engine::corpus::walk::Walk;
 use crate::engine::summary;
 use crate::engine::tuning::Tuning;
 use crate::error::Result;
@@ -114,24 +115,31 @@ pub fn settings(tuning: &Tuning) -> String {
 }
 
 /// A cheap fingerprint of the corpus folder: every file's path, size and
-/// modification time. Content hashes are kept per document in the manifest;
-/// this only has to notice that something changed, without reading files.
+/// modification time, and the names of the entries the walk refused (so a
+/// pipe or an outside link put in the folder makes the next build warn
+/// about it). Content hashes are kept per document in the manifest; this
+/// only has to notice that something changed, without reading files.
 pub fn fingerprint(corpus: &Path, index: &Path) -> Result<String> {
     Ok(fingerprint_of(corpus, &document_files(corpus, index)?))
 }
 
-/// [`fingerprint`] over a file list already read from `corpus`.
-pub fn fingerprint_of(corpus: &Path, files: &[std::path::PathBuf]) -> String {
+/// [`fingerprint`] over a walk already made of `corpus`.
+pub fn fingerprint_of(corpus: &Path, walked: &Walk) -> String {
     let mut hasher = Sha256::new();
-    for file in files {
-        let rel = file.strip_prefix(corpus).unwrap_or(file);
+    for file in &walked.files {
+        let rel = file.path.strip_prefix(corpus).unwrap_or(&file.path);
         hasher.update(rel.to_string_lossy().as_bytes());
         hasher.update([0]);
-        if let Ok(meta) = fs::metadata(file) {
+        if let Ok(meta) = fs::metadata(&file.path) {
             let (size, mtime) = stamp(&meta);
             hasher.update(size.to_le_bytes());
             hasher.update(mtime.to_le_bytes());
         }
+    }
+    for refused in &walked.refused {
+        hasher.update(b"refused\0");
+        hasher.update(refused.source.as_bytes());
+        hasher.update([0]);
     }
     hex(&hasher.finalize())
 }

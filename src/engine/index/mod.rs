@@ -9,17 +9,22 @@
 //! A build writes a new generation aside and only then points `CURRENT` at
 //! it, so an interrupted build leaves the previous index serving.
 //!
-//! - [`schema`]: fields and analysis; [`manifest`]: what a build was made from;
-//! - [`build`]: the atomic rebuild; [`open`]: opening and freshness checks.
+//! - [`folder`]: the folder's life, one owner: freshness, the lock, opening
+//!   (read-only, checksums checked), a generation staged and switched in,
+//!   repair of a damaged one; [`readonly`]: the tantivy directory it opens
+//!   with, which never writes;
+//! - [`build`]: the work of one build, in named steps;
+//! - [`schema`]: fields and analysis; [`manifest`]: what a build was made from.
 
 pub mod build;
+pub mod folder;
 pub mod manifest;
-pub mod open;
+pub mod readonly;
 pub mod schema;
 
 pub use build::{BuildEvent, BuildReport, Changes, Mode, build, update};
+pub use folder::{Freshness, IndexFolder, Opened};
 pub use manifest::Manifest;
-pub use open::{Freshness, Opened, freshness, open};
 
 /// File in the index folder naming the live generation.
 pub const CURRENT: &str = "CURRENT";
