@@ -88,7 +88,7 @@ impl Core {
         if let Some(wall) = &self.wall
             && !self.is_operator(chat)
         {
-            wall.publish(WallEvent::from_asked(&asked, Some(&person.name)));
+            wall.publish(WallEvent::from_asked(&asked, Some(&person.name)).asked_by(person.id));
         }
         if asked.decision.requested() {
             return self.hand_over(chat, person, question, &asked, out);

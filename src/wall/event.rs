@@ -80,6 +80,10 @@ pub struct WallEvent {
     pub question: String,
     /// The asker's name; the [`super::Wall`] drops it unless names are shown.
     pub asker: Option<String>,
+    /// Who asked (the person's id), so `/forget` can take it off the wall; never
+    /// sent to a page.
+    #[serde(skip)]
+    pub person: Option<u64>,
     pub outcome: Outcome,
     pub headline: &'static str,
     /// Why, in plain words ("it is about the asker's own situation (“my team”)");
@@ -106,6 +110,7 @@ impl WallEvent {
             at: 0,
             question: telegram::shorten(question.trim(), QUESTION_CHARS),
             asker: None,
+            person: None,
             outcome,
             headline: outcome.headline(),
             because: because.to_owned(),
@@ -113,6 +118,14 @@ impl WallEvent {
             calibrated: true,
             answers_from: crate::engine::confidence::ANSWERED_FROM,
             passage: None,
+        }
+    }
+
+    /// This question as asked by `person` (the id `/forget` names).
+    pub fn asked_by(self, person: u64) -> WallEvent {
+        WallEvent {
+            person: Some(person),
+            ..self
         }
     }
 
