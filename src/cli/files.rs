@@ -31,13 +31,9 @@ pub fn raise() -> Option<(libc::rlim_t, libc::rlim_t)> {
     Some((before, limit.rlim_cur))
 }
 
-#[cfg(not(unix))]
-pub fn raise() -> Option<(u64, u64)> {
-    None
-}
-
 /// Raises the limit and logs it (at info: the bot's log says it, the terminal
 /// commands stay quiet).
+#[cfg(unix)]
 pub fn raise_and_log() {
     match raise() {
         Some((before, after)) if after > before => {
@@ -50,6 +46,10 @@ pub fn raise_and_log() {
         ),
     }
 }
+
+/// Elsewhere there is no such limit to raise.
+#[cfg(not(unix))]
+pub fn raise_and_log() {}
 
 #[cfg(all(test, unix))]
 mod tests {

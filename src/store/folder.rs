@@ -37,39 +37,48 @@ pub fn prepare(dir: &Path) -> io::Result<()> {
     }
     #[cfg(not(unix))]
     std::fs::create_dir_all(dir)?;
-    tighten(dir, FOLDER_MODE)
+    tighten(dir, FOLDER_MODE);
+    Ok(())
 }
 
-/// Makes the files the store keeps in `dir` private (0600), those that exist.
-pub fn tighten_files(dir: &Path, names: &[&str]) -> io::Result<()> {
+/// Makes the files the store keeps in `dir` private (0600), those that exist
+/// (regular files only: a link is left to whoever made it).
+pub fn tighten_files(dir: &Path, names: &[&str]) {
     for name in names {
         let path = dir.join(name);
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.is_file() => tighten(&path, FILE_MODE)?,
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        if std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_file()) {
+            tighten(&path, FILE_MODE);
         }
     }
-    Ok(())
 }
 
-/// Sets `path`'s permission bits to `mode` if they differ (logging the change).
+/// Sets `path`'s permission bits to `mode` if they differ, logging the change. A
+/// failure (a folder or file this user does not own) is a warning, not a refusal
+/// to start: the store still works, and the operator is told what to fix.
 #[cfg(unix)]
-fn tighten(path: &Path, mode: u32) -> io::Result<()> {
+fn tighten(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt as _;
-    let was = std::fs::metadata(path)?.permissions().mode() & 0o7777;
-    if was != mode {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-        tracing::info!("made {} private (mode {was:o} to {mode:o})", path.display());
+    let changed = std::fs::metadata(path).and_then(|meta| {
+        let was = meta.permissions().mode() & 0o7777;
+        if was != mode {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+        }
+        Ok(was)
+    });
+    match changed {
+        Ok(was) if was != mode => {
+            tracing::info!("made {} private (mode {was:o} to {mode:o})", path.display())
+        }
+        Ok(_) => {}
+        Err(err) => tracing::warn!(
+            "could not make {} private: {err}; set its mode yourself (chmod {mode:o})",
+            path.display()
+        ),
     }
-    Ok(())
 }
 
 #[cfg(not(unix))]
-fn tighten(_path: &Path, _mode: u32) -> io::Result<()> {
-    Ok(())
-}
+fn tighten(_path: &Path, _mode: u32) {}
 
 /// Opens (creating, private) a file to read and write, without truncating it.
 pub fn open_private(path: &Path) -> io::Result<File> {
@@ -79,7 +88,7 @@ pub fn open_private(path: &Path) -> io::Result<File> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
     let file = options.open(path)?;
     // The mode given at creation is cut by the umask; this one is not.
-    tighten(path, FILE_MODE)?;
+    tighten(path, FILE_MODE);
     Ok(file)
 }
 
@@ -165,7 +174,7 @@ mod tests {
         std::fs::set_permissions(data.join("a"), std::fs::Permissions::from_mode(0o644))
             .expect("chmod");
         prepare(&data).expect("prepare");
-        tighten_files(&data, &["a", "missing"]).expect("tighten");
+        tighten_files(&data, &["a", "missing"]);
         assert_eq!(mode(&data), 0o700);
         assert_eq!(mode(&data.join("a")), 0o600);
     }

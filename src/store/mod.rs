@@ -50,7 +50,7 @@ pub const SALT_FILE: &str = "passagebot.salt";
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the data folder {}: {source}; pass --data DIR somewhere writable", path.display())]
+    #[error("cannot create or use the data folder {}: {source}; pass --data DIR somewhere this user can write", path.display())]
     Folder {
         path: PathBuf,
         source: std::io::Error,
@@ -309,7 +309,7 @@ impl Store {
         // Created here, private, so that SQLite (which gives its -wal and -shm the
         // database's mode) never makes it under the umask.
         drop(folder::open_private(&path).map_err(folder_error)?);
-        folder::tighten_files(dir, &PRIVATE_FILES).map_err(folder_error)?;
+        folder::tighten_files(dir, &PRIVATE_FILES);
         let conn = Connection::open(&path).map_err(|e| classify(&path, e))?;
         let mut store = Store::init(conn, path, options, Some(dir))?;
         store._claim = claim;

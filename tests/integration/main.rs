@@ -10,6 +10,7 @@ mod bot_reliability;
 mod bot_reload;
 mod classroom;
 mod cli;
+#[cfg(unix)]
 mod data_folder;
 mod formats;
 mod handoff;
@@ -20,4 +21,5 @@ mod reliability;
 mod report;
 mod support;
 mod wall;
+#[cfg(unix)]
 mod wall_port;
