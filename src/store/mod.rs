@@ -969,6 +969,46 @@ mod tests {
     }
 
     #[test]
+    fn six_stores_opening_a_fresh_folder_at_once_all_open_with_one_salt() {
+        for _ in 0..10 {
+            let dir = temp();
+            let data = dir.path().join("data");
+            let keys: Vec<String> = std::thread::scope(|scope| {
+                let opening: Vec<_> = (0..6)
+                    .map(|_| scope.spawn(|| Store::open(&data, &quick()).map(|s| s.person_key(42))))
+                    .collect();
+                opening
+                    .into_iter()
+                    .map(|t| t.join().expect("no panic").expect("opens"))
+                    .collect()
+            });
+            assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+        }
+    }
+
+    #[test]
+    fn a_second_owner_is_refused_naming_the_first_and_others_still_open() {
+        let dir = temp();
+        let owner = Options {
+            owner: true,
+            ..quick()
+        };
+        let bot = Store::open(dir.path(), &owner).expect("the bot");
+        let err = Store::open(dir.path(), &owner).err().expect("a second bot");
+        assert!(
+            matches!(err, StoreError::Busy { pid: Some(p), .. } if p == std::process::id()),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("another passagebot bot (process "),
+            "{err}"
+        );
+        Store::open(dir.path(), &quick()).expect("ask --log beside the bot");
+        drop(bot);
+        Store::open(dir.path(), &owner).expect("a bot again");
+    }
+
+    #[test]
     fn a_database_locked_by_another_process_is_a_clear_error() {
         let dir = temp();
         drop(Store::open(dir.path(), &quick()).expect("create"));
