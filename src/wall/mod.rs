@@ -89,6 +89,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     // The address without the token: logs are kept, the token is not for them.
-    tracing::info!(address = %access.addr(), token = access.needs_token(), "the wall is up");
+    tracing::info!(
+        address = %access.addr(),
+        token = access.needs_token(),
+        connections = config.limits.connections,
+        "the wall is up"
+    );
     Ok(Running { wall, access, task })
 }
