@@ -1,9 +1,10 @@
 //! Fuzzing on stable Rust: seeded random inputs through every corpus loader
 //! (Markdown, plain text, HTML, PDF bytes), front matter, the sentence
 //! splitter, the chunker, the corpus walk's path rule (which entries are
-//! inside the corpus, links, each file once), and the answer formatters (terminal, JSON, Telegram
-//! HTML and its message splitter); counts panics, checks each target's
-//! invariants, and records the slowest input per target.
+//! inside the corpus, links, each file once), the answer formatters (terminal,
+//! JSON, Telegram HTML and its message splitter) and the wall's request check
+//! (Host and token); counts panics, checks each target's invariants, and
+//! records the slowest input per target.
 //!
 //! - `cargo bench --bench fuzz`: 1,000,000 inputs per target (release).
 //! - `cargo test`: the same harness, 2,000 inputs per target (this target has
@@ -35,6 +36,7 @@ use passagebot::engine::corpus::{
     plain::Plain, sentence,
 };
 use passagebot::render::{json, telegram, terminal};
+use passagebot::wall::{self, Access, Refusal};
 
 // The integration tests' scratch folders; the bench uses only some of them.
 #[path = "../tests/integration/support/scratch.rs"]
@@ -635,6 +637,57 @@ fn answer_like(rng: &mut Rng, base: &Answer) -> Answer {
     a
 }
 
+/// What a browser, curl or an attacker puts in a Host header and a query.
+const REQUEST: &[&str] = &[
+    "127.0.0.1",
+    "localhost",
+    "LocalHost",
+    "[::1]",
+    "[::1",
+    "::1",
+    "[",
+    "]",
+    ":",
+    ":",
+    "8088",
+    "80",
+    "+8088",
+    "08088",
+    "65536",
+    "evil.example",
+    ".",
+    " ",
+    "\t",
+    "@",
+    "token",
+    "token",
+    "=",
+    "&",
+    "%",
+    "%26",
+    "%3D",
+    "%zz",
+    "%ff",
+    "+",
+    ";",
+    "#",
+    "?",
+    "s3cret-token",
+    "é",
+    "\u{0}",
+];
+
+/// The wall's answer for a loopback wall on `port`, reimplemented plainly.
+fn loopback_expected(host: &[u8], port: u16) -> bool {
+    let Ok(host) = std::str::from_utf8(host) else {
+        return false;
+    };
+    let host = host.trim().to_ascii_lowercase();
+    ["127.0.0.1", "localhost", "[::1]"]
+        .iter()
+        .any(|name| host == format!("{name}:{port}") || (port == 80 && host == *name))
+}
+
 /// One fuzz target: a name and a function that makes one input from the
 /// generator, runs it, and returns the input's size in bytes.
 type Run<'a> = Box<dyn FnMut(&mut Rng) -> usize + 'a>;
@@ -653,6 +706,49 @@ fn targets<'a>(base: &'a Answer, pdf_seeds: &'a [Vec<u8>]) -> Vec<(&'static str,
         })
     };
     vec![
+        (
+            "wall",
+            Box::new(|rng: &mut Rng| {
+                let port = match rng.below(3) {
+                    0 => 8088,
+                    1 => 80,
+                    _ => rng.next() as u16,
+                };
+                let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+                let len = rng.below(12);
+                let mut host = text(rng, REQUEST, len);
+                if rng.chance(2) {
+                    host.push_str(&format!(":{port}"));
+                }
+                let mut host = host.into_bytes();
+                if rng.chance(20) && !host.is_empty() {
+                    let at = rng.below(host.len());
+                    host[at] = rng.next() as u8;
+                }
+                let len = rng.below(16);
+                let query = text(rng, REQUEST, len);
+                let query = rng.chance(8).then_some(query.as_str());
+                let open = Access::new(addr, None).expect("loopback needs no token");
+                let admitted = open.admits(Some(&host), query);
+                check(
+                    admitted.is_ok() == loopback_expected(&host, port),
+                    "only loopback names with the port, without a token",
+                );
+                check(
+                    admitted.is_ok() == wall::loopback_host(&host, addr),
+                    "the Host check decides",
+                );
+                check(open.admits(None, query) == Err(Refusal::Host), "no Host");
+                let token = "s3cret-token";
+                let guarded = Access::new(addr, Some(token.into())).expect("a good token");
+                check(
+                    guarded.admits(Some(&host), query).is_ok()
+                        == (wall::token_in(query).as_deref() == Some(token)),
+                    "with a token, exactly the token, whatever the Host",
+                );
+                host.len() + query.map_or(0, str::len)
+            }),
+        ),
         ("markdown", parse(&Markdown, MARKDOWN)),
         ("plain", parse(&Plain, PROSE)),
         (

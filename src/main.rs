@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         }
     };
     init_logging(matches!(cli.command, Command::Bot(_)));
+    cli::files::raise_and_log();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -431,8 +431,10 @@ fn schema() -> teloxide::dispatching::UpdateHandler<HandlerError> {
 
 /// Opens the database in the data folder (or in memory without one).
 fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    // The bot claims its data folder: a second bot on it is refused at start.
     let options = store::Options {
         plain_ids: settings.plain_ids,
+        owner: true,
         ..store::Options::default()
     };
     let store = match &settings.data {

@@ -8,7 +8,7 @@ use super::args::AskArgs;
 use super::{engine, log_store, stdout_style};
 use crate::config::Paths;
 use crate::conversation::ask::Log;
-use crate::conversation::dialogue::Dialogue;
+use crate::conversation::dialogue::{Dialogue, ReplyKind};
 use crate::conversation::session::TERMINAL_PERSON;
 use crate::engine::search::Engine;
 use crate::engine::tuning::Tuning;
@@ -41,8 +41,10 @@ pub fn run(
     let engine = engine(paths, tuning)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let mut unlogged = Unlogged::default();
     if !args.question.is_empty() {
-        return answer(&engine, &question, args, log, &mut out);
+        unlogged.count(answer(&engine, &question, args, log, &mut out)?);
+        return unlogged.result(store.as_ref());
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -57,9 +59,44 @@ pub fn run(
         if question.trim().is_empty() && !args.json {
             continue;
         }
-        answer(&engine, question, args, log, &mut out)?;
+        unlogged.count(answer(&engine, question, args, log, &mut out)?);
     }
-    Ok(())
+    unlogged.result(store.as_ref())
+}
+
+/// Answers printed whose log entry could not be written (`--log`): the command
+/// fails at the end, so a script does not take a lost entry for success.
+#[derive(Default)]
+struct Unlogged {
+    answered: usize,
+    lost: usize,
+}
+
+impl Unlogged {
+    fn count(&mut self, logged: Logged) {
+        self.answered += usize::from(logged != Logged::Skipped);
+        self.lost += usize::from(logged == Logged::Failed);
+    }
+
+    fn result(&self, store: Option<&crate::store::Store>) -> anyhow::Result<()> {
+        match (self.lost, store) {
+            (0, _) | (_, None) => Ok(()),
+            (lost, Some(store)) => anyhow::bail!(
+                "{lost} of {} answer(s) printed above could not be logged to {} (the reason is on the line above); free space on its disk or check that it is writable, then ask again, or leave out --log",
+                self.answered,
+                store.path().display()
+            ),
+        }
+    }
+}
+
+/// What became of a question's log entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Logged {
+    Written,
+    Failed,
+    /// Not to be logged: no `--log`, or a blank line.
+    Skipped,
 }
 
 fn answer(
@@ -68,12 +105,21 @@ fn answer(
     args: &AskArgs,
     log: Option<Log<'_>>,
     out: &mut impl Write,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Logged> {
     // The conversation step the bot and chat share, each line on its own (a
     // conversation of one message); logged with --log. A blank line is answered
     // for --json's sake but is not a question to log.
     let log = log.filter(|_| !question.trim().is_empty());
     let turn = Dialogue::new().turn(engine, question, args.top, log, crate::store::now())?;
+    let logged = match (log, turn.asked.log_id) {
+        (None, _) => Logged::Skipped,
+        (Some(_), Some(_)) => Logged::Written,
+        // Small talk and questions asked back are not logged: nothing was lost.
+        (Some(_), None) if turn.kind == ReplyKind::SmallTalk || turn.reply.is_some() => {
+            Logged::Skipped
+        }
+        (Some(_), None) => Logged::Failed,
+    };
     let text = if args.json {
         json::turn_line(question, &turn)
     } else {
@@ -85,7 +131,9 @@ fn answer(
     };
     match writeln!(out, "{text}").and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is the reader's choice, not an error.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write to standard output"),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(logged),
+        other => other
+            .map(|()| logged)
+            .context("cannot write to standard output"),
     }
 }

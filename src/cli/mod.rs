@@ -7,6 +7,7 @@ pub mod ask;
 pub mod bot;
 pub mod chat;
 pub mod eval;
+pub mod files;
 pub mod index;
 pub mod report;
 

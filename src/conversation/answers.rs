@@ -93,7 +93,7 @@ impl Core {
         if let Some(wall) = &self.wall
             && !self.is_operator(chat)
         {
-            wall.publish(WallEvent::from_turn(&turn, Some(&person.name)));
+            wall.publish(WallEvent::from_turn(&turn, Some(&person.name)).asked_by(person.id));
         }
         let read_as = turn.read_as.as_deref().map(telegram::read_as);
         if let Some(reply) = turn

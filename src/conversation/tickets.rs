@@ -426,12 +426,16 @@ impl Core {
     }
 
     /// `/forget`: erases the person's questions and tickets (also tickets others
-    /// opened with their question), the answers this process remembers for them, and
+    /// opened with their question), the answers this process remembers for them and
+    /// shows on the wall, and
     /// the ticket messages in the operator chats; operators hear about the open
     /// tickets, whose replies now go nowhere.
     pub(super) fn forget(&self, person: &Person, out: &mut Vec<Effect>) -> anyhow::Result<()> {
         let gone = self.store.forget(person.id)?;
         self.recent.forget(person.id);
+        if let Some(wall) = &self.wall {
+            wall.forget(person.id);
+        }
         tracing::info!(
             person = %self.store.log_id(person.id),
             questions = gone.questions,

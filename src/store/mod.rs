@@ -2,10 +2,15 @@
 //! question log and feedback, so nothing is lost across restarts.
 //!
 //! # Layout
-//! - `mod.rs`: opening (checks, migrations, the salt), [`Store`]'s operations;
+//! - `mod.rs`: opening (checks, migrations), [`Store`]'s operations;
+//! - `folder.rs`: the folder on disk: modes 0700/0600, the opening lock (safe
+//!   concurrent first starts), the bot's claim (one bot per folder), files
+//!   written aside and renamed;
+//! - `salt.rs`: the salt file, and what an empty one means;
 //! - `schema.rs`: the migrations, from version 1 on (`PRAGMA user_version`).
 //!
-//! **Privacy.** People are stored as a keyed hash of their Telegram id (SHA-256 over a
+//! **Privacy.** The folder is 0700 and its files 0600, whatever the umask. People are
+//! stored as a keyed hash of their Telegram id (SHA-256 over a
 //! random salt kept in its own file beside the database, mode 0600, so neither a copy
 //! of the database nor the hash means anything elsewhere), unless the operator turns
 //! plain ids on. Logs carry a shorter salted hash ([`Store::log_id`]), never the id.
@@ -14,12 +19,15 @@
 //! tickets, and tickets others opened with their questions.
 //!
 //! **Failures.** A file that is not a database or fails SQLite's `quick_check`, a
-//! database locked by another process, or one written by a newer passagebot is an error
+//! database locked by another process, a second bot on the folder, an empty salt file
+//! that hashes depend on, or a database written by a newer passagebot is an error
 //! at open time that names the file and says what to do: never silently replaced.
 //!
 //! One connection behind a std mutex: every operation is a few small statements in WAL
 //! mode, far shorter than a network round trip, so the conversation calls it directly.
 
+mod folder;
+mod salt;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -30,6 +38,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, pa
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use folder::{BOT_LOCK, OPEN_LOCK};
 pub use schema::VERSION as SCHEMA_VERSION;
 
 /// The database's file name inside the data folder.
@@ -41,7 +50,7 @@ pub const SALT_FILE: &str = "passagebot.salt";
 /// Why the store could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the data folder {}: {source}; pass --data DIR somewhere writable", path.display())]
+    #[error("cannot create or use the data folder {}: {source}; pass --data DIR somewhere this user can write", path.display())]
     Folder {
         path: PathBuf,
         source: std::io::Error,
@@ -66,13 +75,25 @@ pub enum StoreError {
         supported: i64,
     },
     #[error(
-        "cannot read or create the salt file {}: {source}; it must be a file the bot can read and write (mode 0600)",
+        "cannot read or write the salt file {}: {source}; free space if the disk is full, and check that this user can read and write the data folder (nothing half-written was left)",
         path.display()
     )]
     Salt {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the salt file {} is empty (an older passagebot left it so when the disk was full at its first start), and {hashed} question(s) or ticket(s) in the database name people by a hash made with the lost salt. Restore {} from a backup of the data folder. With no backup, delete the empty file and start again: a new salt is made, and those entries stay in the report but no longer match anyone's Telegram id (/forget will not find them)",
+        path.display(),
+        path.display()
+    )]
+    EmptySalt { path: PathBuf, hashed: i64 },
+    #[error(
+        "another passagebot bot{} is using the data folder {}; stop it first, or give this bot another --data DIR (ask --log, chat --log and report work beside a running bot)",
+        pid.map(|p| format!(" (process {p})")).unwrap_or_default(),
+        dir.display()
+    )]
+    Busy { dir: PathBuf, pid: Option<u32> },
     #[error("database error in {}: {source}", path.display())]
     Sqlite {
         path: PathBuf,
@@ -89,6 +110,9 @@ pub struct Options {
     pub plain_ids: bool,
     /// How long to wait for another process's lock before giving up.
     pub busy_timeout: Duration,
+    /// Claim the data folder for as long as the store lives (the bot): another
+    /// store opened with `owner` on the same folder is refused.
+    pub owner: bool,
 }
 
 impl Default for Options {
@@ -96,6 +120,7 @@ impl Default for Options {
         Options {
             plain_ids: false,
             busy_timeout: Duration::from_secs(5),
+            owner: false,
         }
     }
 }
@@ -237,7 +262,19 @@ pub struct Store {
     salt: String,
     plain_ids: bool,
     path: PathBuf,
+    /// The bot's claim on the data folder ([`Options::owner`]), released on drop.
+    _claim: Option<std::fs::File>,
 }
+
+/// The files the store keeps in its folder, all made private (0600) on open.
+const PRIVATE_FILES: [&str; 6] = [
+    FILE_NAME,
+    "passagebot.sqlite3-wal",
+    "passagebot.sqlite3-shm",
+    SALT_FILE,
+    OPEN_LOCK,
+    BOT_LOCK,
+];
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
@@ -247,15 +284,36 @@ pub fn now() -> i64 {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database in the data folder `dir`.
+    /// Opens (creating if needed) the database in the data folder `dir`, making
+    /// the folder and its files private; with [`Options::owner`], first claims the
+    /// folder.
     pub fn open(dir: &Path, options: &Options) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+        let folder_error = |source| StoreError::Folder {
             path: dir.to_owned(),
             source,
-        })?;
+        };
+        folder::prepare(dir).map_err(folder_error)?;
+        let claim = if options.owner {
+            Some(folder::claim(dir).map_err(|e| match e {
+                Ok(pid) => StoreError::Busy {
+                    dir: dir.to_owned(),
+                    pid,
+                },
+                Err(source) => folder_error(source),
+            })?)
+        } else {
+            None
+        };
+        let _opening = folder::lock_opening(dir).map_err(folder_error)?;
         let path = dir.join(FILE_NAME);
+        // Created here, private, so that SQLite (which gives its -wal and -shm the
+        // database's mode) never makes it under the umask.
+        drop(folder::open_private(&path).map_err(folder_error)?);
+        folder::tighten_files(dir, &PRIVATE_FILES);
         let conn = Connection::open(&path).map_err(|e| classify(&path, e))?;
-        Store::init(conn, path, options, Some(&dir.join(SALT_FILE)))
+        let mut store = Store::init(conn, path, options, Some(dir))?;
+        store._claim = claim;
+        Ok(store)
     }
 
     /// A database in memory: for tests, benchmarks, and a bot run without a data folder.
@@ -265,11 +323,14 @@ impl Store {
         Store::init(conn, path, options, None)
     }
 
+    /// Checks, configures and migrates `conn`, then reads the salt of the data
+    /// folder `dir` (a new one in memory). In a folder, called under the opening
+    /// lock.
     fn init(
         mut conn: Connection,
         path: PathBuf,
         options: &Options,
-        salt_file: Option<&Path>,
+        dir: Option<&Path>,
     ) -> Result<Store> {
         let err = |e| classify(&path, e);
         conn.busy_timeout(options.busy_timeout).map_err(err)?;
@@ -296,15 +357,16 @@ impl Store {
         conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")
             .map_err(err)?;
         migrate(&mut conn, &path)?;
-        let salt = match salt_file {
-            Some(file) => salt_from_file(&conn, &path, file)?,
-            None => new_salt(),
+        let salt = match dir {
+            Some(dir) => salt::load(&conn, &path, dir)?,
+            None => salt::new_salt(),
         };
         Ok(Store {
             conn: Mutex::new(conn),
             salt,
             plain_ids: options.plain_ids,
             path,
+            _claim: None,
         })
     }
 
@@ -786,71 +848,6 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The salt from its file in the data folder, created on first run with mode 0600.
-/// A salt an older version kept in the database moves to the file (written and
-/// synced before the row is deleted, so a crash in between loses nothing).
-fn salt_from_file(conn: &Connection, db: &Path, file: &Path) -> Result<String> {
-    let io = |source| StoreError::Salt {
-        path: file.to_owned(),
-        source,
-    };
-    let in_db: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'salt'", [], |r| {
-            r.get(0)
-        })
-        .optional()
-        .map_err(|e| classify(db, e))?;
-    let salt = match std::fs::read_to_string(file) {
-        Ok(text) if !text.trim().is_empty() => text.trim().to_owned(),
-        Ok(_) => {
-            return Err(io(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "the file is empty; restore it from a backup (without it stored ids no longer match)",
-            )));
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let salt = in_db.clone().unwrap_or_else(new_salt);
-            write_private(file, &salt).map_err(io)?;
-            salt
-        }
-        Err(e) => return Err(io(e)),
-    };
-    if in_db.is_some() {
-        conn.execute("DELETE FROM meta WHERE key = 'salt'", [])
-            .map_err(|e| classify(db, e))?;
-        tracing::info!(
-            "moved the id salt out of the database into {}",
-            file.display()
-        );
-    }
-    Ok(salt)
-}
-
-/// Creates `file` holding `text`, readable by its owner only.
-fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(file)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
-}
-
-/// A fresh random salt, as hex.
-fn new_salt() -> String {
-    let mut bytes = [0u8; 16];
-    if let Err(e) = getrandom::fill(&mut bytes) {
-        // No OS randomness is extraordinary; fall back to the clock and process id,
-        // which still makes the hashes differ between databases.
-        tracing::warn!("no OS randomness for the id salt ({e}); using the clock");
-        let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-        bytes.copy_from_slice(&Sha256::digest(seed.as_bytes())[..16]);
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Turns SQLite's error codes into the errors an operator can act on.
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, msg) = &e {
@@ -969,6 +966,46 @@ mod tests {
         }
         let err = Store::open(dir.path(), &quick()).err().expect("refused");
         assert!(err.to_string().contains("newer passagebot"), "{err}");
+    }
+
+    #[test]
+    fn six_stores_opening_a_fresh_folder_at_once_all_open_with_one_salt() {
+        for _ in 0..10 {
+            let dir = temp();
+            let data = dir.path().join("data");
+            let keys: Vec<String> = std::thread::scope(|scope| {
+                let opening: Vec<_> = (0..6)
+                    .map(|_| scope.spawn(|| Store::open(&data, &quick()).map(|s| s.person_key(42))))
+                    .collect();
+                opening
+                    .into_iter()
+                    .map(|t| t.join().expect("no panic").expect("opens"))
+                    .collect()
+            });
+            assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+        }
+    }
+
+    #[test]
+    fn a_second_owner_is_refused_naming_the_first_and_others_still_open() {
+        let dir = temp();
+        let owner = Options {
+            owner: true,
+            ..quick()
+        };
+        let bot = Store::open(dir.path(), &owner).expect("the bot");
+        let err = Store::open(dir.path(), &owner).err().expect("a second bot");
+        assert!(
+            matches!(err, StoreError::Busy { pid: Some(p), .. } if p == std::process::id()),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("another passagebot bot (process "),
+            "{err}"
+        );
+        Store::open(dir.path(), &quick()).expect("ask --log beside the bot");
+        drop(bot);
+        Store::open(dir.path(), &owner).expect("a bot again");
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! resolution into a checked [`Config`].
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use super::access::Access;
+use super::listen::Limits;
 
 /// The port `--wall` without an address listens on (on 127.0.0.1).
 pub const DEFAULT_PORT: u16 = 8088;
@@ -26,13 +28,21 @@ pub struct WallArgs {
     /// Secret the wall's page and stream require (open /?token=TOKEN); required for any address other than 127.0.0.1
     #[arg(long, value_name = "TOKEN", requires = "wall")]
     pub wall_token: Option<String>,
+    /// Connections served at once (default 256); for the tests, which check the
+    /// cap with a few connections rather than hundreds.
+    #[arg(long, value_name = "N", requires = "wall", hide = true)]
+    pub wall_connections: Option<usize>,
+    /// Milliseconds a request's headers may take (default 10,000); for the tests.
+    #[arg(long, value_name = "MS", requires = "wall", hide = true)]
+    pub wall_header_ms: Option<u64>,
 }
 
-/// A wall to start: where, for whom, with or without names.
+/// A wall to start: where, for whom, with or without names, within which limits.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub access: Access,
     pub names: bool,
+    pub limits: Limits,
 }
 
 impl WallArgs {
@@ -43,9 +53,18 @@ impl WallArgs {
             return Ok(None);
         };
         let access = Access::new(addr, self.wall_token.clone())?;
+        let defaults = Limits::default();
+        let limits = Limits {
+            connections: self.wall_connections.unwrap_or(defaults.connections),
+            headers: self
+                .wall_header_ms
+                .map_or(defaults.headers, Duration::from_millis),
+            ..defaults
+        };
         Ok(Some(Config {
             access,
             names: self.wall_names,
+            limits,
         }))
     }
 }
@@ -113,6 +132,20 @@ mod tests {
         let config = args.resolve().expect("ok").expect("a wall");
         assert!(config.access.allows(Some("correct-horse")));
         assert!(!config.names);
+        assert_eq!(config.limits, Limits::default());
+        let args = parse(&[
+            "--wall",
+            "--wall-connections",
+            "3",
+            "--wall-header-ms",
+            "500",
+        ])
+        .expect("parses");
+        let limits = args.resolve().expect("ok").expect("a wall").limits;
+        assert_eq!(
+            (limits.connections, limits.headers),
+            (3, Duration::from_millis(500))
+        );
     }
 
     #[test]

@@ -114,6 +114,10 @@ pub struct WallEvent {
     pub question: String,
     /// The asker's name; the [`super::Wall`] drops it unless names are shown.
     pub asker: Option<String>,
+    /// Who asked (the person's id), so `/forget` can take it off the wall; never
+    /// sent to a page.
+    #[serde(skip)]
+    pub person: Option<u64>,
     pub outcome: Outcome,
     pub headline: &'static str,
     /// Why, in plain words ("it is about the asker's own situation (“my team”)");
@@ -146,6 +150,7 @@ impl WallEvent {
             at: 0,
             question: telegram::shorten(question.trim(), QUESTION_CHARS),
             asker: None,
+            person: None,
             outcome,
             headline: outcome.headline(),
             because: because.to_owned(),
@@ -181,6 +186,14 @@ impl WallEvent {
         event.reply = turn.reply.clone();
         event.kind = turn.kind;
         event
+    }
+
+    /// This question as asked by `person` (the id `/forget` names).
+    pub fn asked_by(self, person: u64) -> WallEvent {
+        WallEvent {
+            person: Some(person),
+            ..self
+        }
     }
 
     /// The wall's view of a question the ask step answered and judged.

@@ -3,7 +3,8 @@
 //! keeps the tally and the last few questions for a page that connects later, and
 //! fans out on a `tokio::sync::broadcast` channel, which never waits for a reader:
 //! a slow browser misses events (and is sent the whole state again), the bot never
-//! slows down for it.
+//! slows down for it. `/forget` drops the person's questions from what it keeps and
+//! sends every page the state again ([`Change::Reset`]).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -33,6 +34,15 @@ pub struct Update {
     pub tally: Tally,
 }
 
+/// What a page's stream hears after its snapshot.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// One more question.
+    Question(Arc<Update>),
+    /// Questions were taken off the wall (`/forget`): start over from a snapshot.
+    Reset,
+}
+
 /// Cheap to clone: every clone publishes to the same wall.
 #[derive(Clone)]
 pub struct Wall {
@@ -42,7 +52,7 @@ pub struct Wall {
 struct Inner {
     /// A std mutex: held only to number, count and copy, never across an await.
     state: Mutex<State>,
-    updates: broadcast::Sender<Arc<Update>>,
+    updates: broadcast::Sender<Change>,
     names: bool,
     keep: usize,
 }
@@ -93,7 +103,19 @@ impl Wall {
         });
         // Sent under the lock, so a page that subscribes sees each question exactly
         // once: in its snapshot or as an update. No page listening is not an error.
-        let _ = self.inner.updates.send(update);
+        let _ = self.inner.updates.send(Change::Question(update));
+    }
+
+    /// Takes `person`'s questions off the wall (`/forget`): a page that connects
+    /// later no longer gets them, and every open page is sent the state without
+    /// them. The tally keeps counting them: it holds numbers, nothing of the person.
+    pub fn forget(&self, person: u64) {
+        let mut state = self.lock();
+        let before = state.recent.len();
+        state.recent.retain(|e| e.person != Some(person));
+        if state.recent.len() != before {
+            let _ = self.inner.updates.send(Change::Reset);
+        }
     }
 
     /// The state so far.
@@ -102,7 +124,7 @@ impl Wall {
     }
 
     /// The state so far and the updates after it, with none missed or repeated.
-    pub fn subscribe(&self) -> (Snapshot, broadcast::Receiver<Arc<Update>>) {
+    pub fn subscribe(&self) -> (Snapshot, broadcast::Receiver<Change>) {
         let state = self.lock();
         (snapshot(&state), self.inner.updates.subscribe())
     }
@@ -177,7 +199,9 @@ mod tests {
         let (snap, mut rx) = wall.subscribe();
         wall.publish(event("after", Outcome::Person));
         assert_eq!(snap.events.len(), 1);
-        let update = rx.try_recv().expect("the later question");
+        let Ok(Change::Question(update)) = rx.try_recv() else {
+            panic!("the later question");
+        };
         assert_eq!(update.event.question, "after");
         assert_eq!(update.event.seq, 2);
         assert_eq!(update.tally.total(), 2);
@@ -196,5 +220,28 @@ mod tests {
             Err(broadcast::error::TryRecvError::Lagged(_))
         ));
         assert_eq!(wall.snapshot().tally.total(), (LAG * 3) as u64);
+    }
+
+    #[test]
+    fn forgetting_a_person_drops_their_questions_and_tells_the_pages() {
+        let wall = Wall::new(false);
+        for (person, question) in [(1, "mine"), (2, "theirs"), (1, "mine again")] {
+            wall.publish(WallEvent {
+                person: Some(person),
+                ..event(question, Outcome::Answered)
+            });
+        }
+        let (_, mut rx) = wall.subscribe();
+        wall.forget(3);
+        assert!(
+            rx.try_recv().is_err(),
+            "nobody's questions: nothing to tell"
+        );
+        wall.forget(1);
+        assert!(matches!(rx.try_recv(), Ok(Change::Reset)));
+        let s = wall.snapshot();
+        let left: Vec<&str> = s.events.iter().map(|e| e.question.as_str()).collect();
+        assert_eq!(left, ["theirs"]);
+        assert_eq!(s.tally.total(), 3, "the tally is numbers only");
     }
 }

@@ -14,8 +14,12 @@
 //! - `hub.rs`: [`Wall`], the broadcast channel, the privacy rule for names and the
 //!   last [`KEEP`] questions;
 //! - `access.rs`: [`Access`], loopback or token, compared in constant time;
+//! - `request.rs`: [`Access::admits`], whether a request's Host and token let it in
+//!   (loopback names only without a token: no DNS rebinding);
 //! - `args.rs`: the flags (`--wall`, `--wall-names`, `--wall-token`);
 //! - `server.rs`: the axum routes and the Server-Sent Events stream;
+//! - `listen.rs`: the connections: a cap ([`Limits`]), deadlines for headers and
+//!   for a page that stops reading;
 //! - `page.html`: the page (inline CSS and script, no framework, nothing fetched
 //!   from elsewhere), compiled into the binary.
 
@@ -23,14 +27,18 @@ mod access;
 mod args;
 mod event;
 mod hub;
+mod listen;
+mod request;
 mod server;
 mod tally;
 
 pub use access::{Access, AccessError, MIN_TOKEN};
 pub use args::{Config, DEFAULT_PORT, WallArgs, parse_addr};
 pub use event::{Outcome, Passage, WallEvent};
-pub use hub::{KEEP, Snapshot, Update, Wall};
-pub use server::{router, serve};
+pub use hub::{Change, KEEP, Snapshot, Update, Wall};
+pub use listen::{CONNECTIONS, Limits};
+pub use request::{Refusal, loopback_host, token_in};
+pub use server::{router, serve, serve_with};
 pub use tally::Tally;
 
 use anyhow::Context as _;
@@ -75,12 +83,17 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let task = tokio::spawn({
         let (wall, access) = (wall.clone(), access.clone());
         async move {
-            if let Err(err) = serve(listener, wall, access).await {
+            if let Err(err) = serve_with(listener, wall, access, config.limits).await {
                 tracing::error!("the wall stopped: {err}");
             }
         }
     });
     // The address without the token: logs are kept, the token is not for them.
-    tracing::info!(address = %access.addr(), token = access.needs_token(), "the wall is up");
+    tracing::info!(
+        address = %access.addr(),
+        token = access.needs_token(),
+        connections = config.limits.connections,
+        "the wall is up"
+    );
     Ok(Running { wall, access, task })
 }

@@ -1,27 +1,29 @@
-//! The wall's web server (axum): `GET /` the page, `GET /events` a Server-Sent Events
-//! stream of the [`Wall`]'s state, then one event per question.
+//! The wall's routes (axum): `GET /` the page, `GET /events` a Server-Sent Events
+//! stream of the [`Wall`]'s state, then one event per question. Both first ask
+//! [`Access::admits`] about the request's Host and token. (Connections, their cap
+//! and deadlines are `listen.rs`'s.)
 //!
 //! Events: `snapshot` (data: [`super::Snapshot`], the page starts over from it) on
-//! connect and again whenever the page fell behind; `question` (data:
-//! [`super::Update`]) for each new question.
+//! connect, again whenever the page fell behind, and after `/forget`; `question`
+//! (data: [`super::Update`]) for each new question.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use futures_util::StreamExt as _;
 use futures_util::stream::{self, Stream};
-use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::access::Access;
-use super::hub::{Snapshot, Update, Wall};
+use super::hub::{Change, Snapshot, Update, Wall};
+use super::listen::{self, Limits};
 
 /// The page, served from the binary: inline CSS and script, nothing from elsewhere.
 const PAGE: &str = include_str!("page.html");
@@ -36,11 +38,6 @@ struct Shared {
     access: Arc<Access>,
 }
 
-#[derive(Deserialize)]
-struct Token {
-    token: Option<String>,
-}
-
 /// The wall's routes.
 pub fn router(wall: Wall, access: Access) -> Router {
     Router::new()
@@ -52,19 +49,30 @@ pub fn router(wall: Wall, access: Access) -> Router {
         })
 }
 
-/// Serves the wall on `listener` until the task is dropped or aborted (its streams
-/// never end by themselves, so there is no graceful stop to wait for).
+/// Serves the wall on `listener` with the default [`Limits`] until the task is
+/// dropped or aborted (its streams never end by themselves, so there is no graceful
+/// stop to wait for).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     wall: Wall,
     access: Access,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(wall, access)).await
+    serve_with(listener, wall, access, Limits::default()).await
 }
 
-async fn page(State(s): State<Shared>, Query(q): Query<Token>) -> Response {
-    if !s.access.allows(q.token.as_deref()) {
-        return refused();
+/// [`serve`] within `limits`.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    wall: Wall,
+    access: Access,
+    limits: Limits,
+) -> std::io::Result<()> {
+    listen::accept(listener, router(wall, access), limits).await
+}
+
+async fn page(State(s): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(refused) = refusal(&s.access, &uri, &headers) {
+        return refused;
     }
     let mut response = Html(PAGE).into_response();
     let headers = response.headers_mut();
@@ -85,9 +93,9 @@ async fn page(State(s): State<Shared>, Query(q): Query<Token>) -> Response {
     response
 }
 
-async fn events(State(s): State<Shared>, Query(q): Query<Token>) -> Response {
-    if !s.access.allows(q.token.as_deref()) {
-        return refused();
+async fn events(State(s): State<Shared>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(refused) = refusal(&s.access, &uri, &headers) {
+        return refused;
     }
     let events = stream_of(s.wall).map(|message| Ok::<_, Infallible>(message.event()));
     Sse::new(events)
@@ -95,12 +103,19 @@ async fn events(State(s): State<Shared>, Query(q): Query<Token>) -> Response {
         .into_response()
 }
 
-fn refused() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "This wall needs its token: open the address passagebot printed (…/?token=…).\n",
-    )
-        .into_response()
+/// The answer refusing the request, if its Host (the header; the address's
+/// authority for a request that names one instead; none when there are two Host
+/// headers) and its query do not pass [`Access::admits`].
+fn refusal(access: &Access, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(one), None) => Some(one.as_bytes()),
+        (None, _) => uri.authority().map(|a| a.as_str().as_bytes()),
+        (Some(_), Some(_)) => None,
+    };
+    let refused = access.admits(host, uri.query()).err()?;
+    let status = StatusCode::from_u16(refused.status()).unwrap_or(StatusCode::FORBIDDEN);
+    Some((status, refused.message(access.addr())).into_response())
 }
 
 /// What a page is sent.
@@ -120,7 +135,8 @@ impl Message {
     }
 }
 
-/// The snapshot, then each update; a page that fell behind gets a fresh snapshot.
+/// The snapshot, then each update; a page that fell behind, or whose wall forgot
+/// someone, gets a fresh snapshot.
 fn stream_of(wall: Wall) -> impl Stream<Item = Message> {
     let (snapshot, rx) = wall.subscribe();
     let first = Some(Message::Snapshot(snapshot));
@@ -129,10 +145,10 @@ fn stream_of(wall: Wall) -> impl Stream<Item = Message> {
             return Some((message, (wall, rx, None)));
         }
         let message = match rx.recv().await {
-            Ok(update) => Message::Question(update),
-            Err(RecvError::Lagged(missed)) => {
-                tracing::debug!(missed, "a wall page fell behind; sending it the state");
-                // Resubscribing takes the snapshot and the new position together.
+            Ok(Change::Question(update)) => Message::Question(update),
+            // The page fell behind, or the wall forgot someone: start over.
+            // Resubscribing takes the snapshot and the new position together.
+            Ok(Change::Reset) | Err(RecvError::Lagged(_)) => {
                 let (snapshot, fresh) = wall.subscribe();
                 rx = fresh;
                 Message::Snapshot(snapshot)

@@ -11,6 +11,8 @@ mod bot_reload;
 mod classroom;
 mod cli;
 mod corpus_walk;
+#[cfg(unix)]
+mod data_folder;
 mod formats;
 mod handoff;
 mod index;
@@ -23,3 +25,5 @@ mod report;
 mod support;
 mod wall;
 mod wall_page;
+#[cfg(unix)]
+mod wall_port;

@@ -39,7 +39,7 @@ return {
 };";
 
 /// A child process, killed through its own handle when the test ends, passed or not.
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
@@ -49,7 +49,7 @@ impl Drop for Running {
 }
 
 /// Waits until the wall at `port` serves its page (or the process died).
-async fn wait_for_wall(port: u16, process: &mut Running) {
+pub(crate) async fn wait_for_wall(port: u16, process: &mut Running) {
     let url = format!("http://127.0.0.1:{port}/");
     let deadline = Instant::now() + tg::WAIT;
     loop {
@@ -71,13 +71,13 @@ async fn wait_for_wall(port: u16, process: &mut Running) {
 }
 
 /// A Server-Sent Events stream, read event by event.
-struct Events {
+pub(crate) struct Events {
     resp: reqwest::Response,
     buf: String,
 }
 
 impl Events {
-    async fn open(url: &str) -> Events {
+    pub(crate) async fn open(url: &str) -> Events {
         let resp = reqwest::get(url).await.expect("the stream answers");
         assert!(resp.status().is_success(), "{url}: {}", resp.status());
         assert_eq!(resp.headers()["content-type"], "text/event-stream");
@@ -88,7 +88,7 @@ impl Events {
     }
 
     /// The next event: its name and its JSON data.
-    async fn next(&mut self) -> (String, Value) {
+    pub(crate) async fn next(&mut self) -> (String, Value) {
         while !self.buf.contains("\n\n") {
             let chunk = tokio::time::timeout(tg::WAIT, self.resp.chunk())
                 .await
