@@ -334,7 +334,7 @@ fn without_operators_a_hand_over_is_recorded_and_no_person_is_promised() {
 fn an_idle_ticket_times_out_and_the_question_is_answered_again() {
     let mut h = harness(&[OPERATOR], Duration::ZERO);
     h.command(CHAT, 1, Command::Human("my contract".into()));
-    let effects = h.ask(1, "Hello again");
+    let effects = h.ask(1, "What about my contract renewal then?");
     let reply = replies(&effects);
     assert!(reply.contains("ended after"), "{reply}");
     assert!(reply.contains("I couldn't find an answer"), "{reply}");

@@ -99,6 +99,12 @@ pub struct Confidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probability: Option<f32>,
     pub answered_from: f32,
+    /// Confident because the best passage answers by contrast: "Is sales
+    /// scientific?" asks of sales what the neighbouring paragraph says of a
+    /// sibling ("marketing is … scientific"), and this one says of sales
+    /// ("Sales does not have such a discipline"); see [`crate::engine::subject`].
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_contrast: bool,
     pub confident: bool,
 }
 
@@ -112,6 +118,7 @@ impl Confidence {
         decided_by_words: false,
         probability: None,
         answered_from: ANSWERED_FROM,
+        by_contrast: false,
         confident: false,
     };
 
@@ -273,6 +280,7 @@ pub fn judge(
         decided_by_words: false,
         probability,
         answered_from: ANSWERED_FROM,
+        by_contrast: false,
         confident,
     }
 }

@@ -91,6 +91,17 @@ pub fn mentions_author(question: &str) -> bool {
     })
 }
 
+/// Whether a word of the question is, or is one typing slip from, a word about
+/// writing or its author ("autor", "writen"): typo correction may have taken it
+/// for another word the documents use.
+pub fn speaks_of_writing(question: &str) -> bool {
+    words_of(&question.to_lowercase()).iter().any(|w| {
+        ["author", "writer", "wrote", "written", "byline"]
+            .iter()
+            .any(|a| strsim::damerau_levenshtein(w, a) <= 1)
+    })
+}
+
 /// Analysed stems of words for a text itself ("this piece", "the post").
 pub fn is_text_stem(term: &str) -> bool {
     matches!(
@@ -128,6 +139,13 @@ mod tests {
         for q in ["Do sales and marketing differ?", "Where is the header?"] {
             assert!(!mentions_author(q), "{q}");
         }
+    }
+
+    #[test]
+    fn words_about_writing_survive_a_typing_slip() {
+        assert!(speaks_of_writing("hoo is the autor of this artical?"));
+        assert!(speaks_of_writing("Is this writen by Candido?"));
+        assert!(!speaks_of_writing("What does sales do?"));
     }
 
     #[test]

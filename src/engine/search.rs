@@ -493,12 +493,23 @@ impl Engine {
             }
             add_meaning(&self.tuning, q, &mut candidates);
         }
+        // Where a sibling's passage was dropped for a question about the subject
+        // (`by_subject`), and the subject's terms: a neighbour that says it of the
+        // subject answers by contrast.
+        let mut contrast: Option<(String, u32, Vec<String>)> = None;
         if author_doc.is_none() && title_doc.is_none() {
             if let Some(asked) = subject::of_question(&cleaned) {
                 let terms = analysis::terms(&mut analyzer, asked.phrase());
-                by_subject(&mut candidates, &asked, &terms);
+                contrast = by_subject(&mut candidates, &asked, &terms)
+                    .map(|(source, paragraph)| (source, paragraph, terms));
             }
-            if !asks_for_author {
+            // Not when the question speaks of the author or of writing at all
+            // ("Is this written by Candido?", "hoo is the autor?" once corrected).
+            let authorship = answer.terms.iter().any(|t| {
+                intent::is_author_stem(&t.term)
+                    || t.corrected_from.as_deref() == Some(MENTIONED_AUTHOR)
+            });
+            if !asks_for_author && !authorship && !intent::speaks_of_writing(&cleaned) {
                 self.demote_bylines(&mut candidates);
             }
         }
@@ -542,6 +553,14 @@ impl Engine {
             decided_by_words,
             ..confidence::judge(&answer.terms, num_docs, &scores, signals.as_ref())
         };
+        if let (Some((source, paragraph, terms)), Some((best, tokens))) = (&contrast, hits.first())
+            && best.source == *source
+            && best.paragraph.abs_diff(*paragraph) == 1
+            && subject::owns(&subject::of_sentences(&best.text, tokens), terms)
+        {
+            answer.confidence.by_contrast = true;
+            answer.confidence.confident = true;
+        }
         if let Some(author) = author_doc.and_then(|d| d.author.clone()) {
             // The document's own metadata answers an authorship question.
             answer.confidence.confident = true;
@@ -1017,9 +1036,13 @@ fn signals(
 /// where X is a sentence's own subject; "Is X …?" drops passages that never name X
 /// and say their thing of a sibling of X ("marketing", where "sales and marketing"
 /// share a subject elsewhere), and prefers X's own sentences a little.
-fn by_subject(candidates: &mut Vec<(Hit, Vec<Token>)>, asked: &subject::Asked, terms: &[String]) {
+fn by_subject(
+    candidates: &mut Vec<(Hit, Vec<Token>)>,
+    asked: &subject::Asked,
+    terms: &[String],
+) -> Option<(String, u32)> {
     if terms.is_empty() {
-        return;
+        return None;
     }
     let subjects: Vec<Vec<subject::Subject>> = candidates
         .iter()
@@ -1034,18 +1057,28 @@ fn by_subject(candidates: &mut Vec<(Hit, Vec<Token>)>, asked: &subject::Asked, t
             hit.score += bonus;
         }
     }
-    if matches!(asked, subject::Asked::About(_)) {
-        let siblings = subject::siblings(subjects.iter().flatten(), terms);
-        if !siblings.is_empty() {
-            let keep: Vec<bool> = subjects
-                .iter()
-                .zip(candidates.iter())
-                .map(|(s, (_, tokens))| !subject::about_a_sibling(s, tokens, terms, &siblings))
-                .collect();
-            let mut keep = keep.into_iter();
-            candidates.retain(|_| keep.next().unwrap_or(true));
-        }
+    if !matches!(asked, subject::Asked::About(_)) {
+        return None;
     }
+    let siblings = subject::siblings(subjects.iter().flatten(), terms);
+    if siblings.is_empty() {
+        return None;
+    }
+    let keep: Vec<bool> = subjects
+        .iter()
+        .zip(candidates.iter())
+        .map(|(s, (_, tokens))| !subject::about_a_sibling(s, tokens, terms, &siblings))
+        .collect();
+    // The best passage dropped: where the contrast would be.
+    let dropped = candidates
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| !**k)
+        .max_by(|a, b| a.0.0.score.total_cmp(&b.0.0.score))
+        .map(|((h, _), _)| (h.source.clone(), h.paragraph));
+    let mut keep = keep.into_iter();
+    candidates.retain(|_| keep.next().unwrap_or(true));
+    dropped
 }
 
 /// Best first, without passages that overlap a better one (windows of the

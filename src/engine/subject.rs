@@ -120,6 +120,8 @@ pub fn of_question(question: &str) -> Option<Asked> {
         ] => {
             let rest = &rest[skip_det(rest)..];
             match rest {
+                // "Do sales and marketing fit together?" is about both.
+                [_, "and" | "or" | "nor", ..] => None,
                 [x, _, ..] => Some(Asked::About((*x).to_owned())),
                 _ => None,
             }
@@ -291,6 +293,10 @@ mod tests {
         assert_eq!(of_question("What is the capital of France?"), None);
         assert_eq!(of_question("Who wrote it?"), None);
         assert_eq!(of_question("Is it?"), None);
+        assert_eq!(
+            of_question("Do sales and marketing fit well together?"),
+            None
+        );
     }
 
     #[test]

@@ -564,6 +564,13 @@ pub fn small_talk_reply(
     examples: Vec<String>,
 ) -> String {
     use smalltalk::Kind;
+    if summary.documents.is_empty() {
+        return match kind {
+            Kind::Goodbye => "Goodbye!".into(),
+            Kind::Thanks => "You're welcome!".into(),
+            _ => "Hello! I answer questions by quoting the documents I'm given, but I have none yet: an operator adds them to the corpus folder.".into(),
+        };
+    }
     let about = titles(summary);
     let tries: Vec<String> = examples.iter().take(3).map(|e| format!("“{e}”")).collect();
     let try_line = match tries.as_slice() {
