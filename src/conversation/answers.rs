@@ -87,7 +87,7 @@ impl Core {
             passages = turn.asked.answer.passages.len(),
             coverage = turn.asked.answer.confidence.coverage,
             handover = %turn.asked.decision.codes(),
-            "answered a message"
+            "answered a question"
         );
         // Nothing from operator chats reaches the wall.
         if let Some(wall) = &self.wall

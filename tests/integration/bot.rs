@@ -343,7 +343,7 @@ async fn a_tie_is_asked_back_and_each_choice_button_opens_its_passage() {
     let bot = start(&fake).await;
     fake.push_update(tg::private_text(
         19,
-        "Does marketing depend on research and analytics?",
+        "Is marketing more analytical than sales?",
     ));
     let first = fake.wait_for_messages(19, 1).await.remove(0);
     let text = first.text();

@@ -10,6 +10,7 @@ mod bot_reliability;
 mod bot_reload;
 mod classroom;
 mod cli;
+mod conversation;
 mod corpus_walk;
 #[cfg(unix)]
 mod data_folder;

@@ -1,0 +1,298 @@
+//! A conversation, not a search box (issue #21): small talk, questions about the whole
+//! article, follow-ups read in context and picks, through `chat --json`, `ask --json`,
+//! the piped terminal chat, Telegram (a private chat and a group, against the fake Bot
+//! API server) and the wall.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::browser::free_port;
+use crate::support::fake_telegram::{self as tg, FakeTelegram};
+use crate::support::harness::{self, RunningBot};
+use crate::support::scratch::Scratch;
+use crate::wall::{Events, Running, wait_for_wall};
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn first_text(line: &Value) -> String {
+    line["passages"][0]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn chat_json_reads_the_lines_as_one_conversation() {
+    let s = Scratch::with_article_index();
+    let out = s
+        .cmd()
+        .args(["chat", "--json"])
+        .write_stdin(
+            "hi!\nWhat kind of approach does sales use?\nand marketing?\nwhat is the article about?\nIs sales scientific?\nthanks\n\n",
+        )
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let lines = json_lines(&out.stdout);
+    assert_eq!(
+        lines.len(),
+        7,
+        "one object per input line, the blank one too"
+    );
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|l| l["reply_kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "small_talk",
+            "answer",
+            "answer",
+            "summary",
+            "answer",
+            "small_talk",
+            "not_covered"
+        ]
+    );
+    // Small talk: a friendly reply naming the article, never a hand-over.
+    assert!(
+        lines[0]["reply"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Hello!")
+    );
+    assert!(
+        lines[0]["reply"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Sales and Marketing")
+    );
+    assert_eq!(lines[0]["handover"]["hand_over"], false);
+    assert_eq!(lines[0]["read_as"], Value::Null);
+    // The follow-up, read against the question before it.
+    assert_eq!(lines[2]["question"], "and marketing?");
+    assert_eq!(
+        lines[2]["read_as"],
+        "What kind of approach does marketing use?"
+    );
+    assert!(
+        first_text(&lines[2]).contains("one to many style"),
+        "{}",
+        lines[2]
+    );
+    // The summary: the article's own sentences, each its own passage, in order.
+    let summary = lines[3]["passages"].as_array().expect("passages");
+    assert_eq!(lines[3]["confident"], true);
+    assert!(summary.len() >= 2);
+    assert!(
+        summary
+            .iter()
+            .all(|p| p["text"].as_str().unwrap_or_default().len() <= 800)
+    );
+    assert!(first_text(&lines[3]).contains("similar functions yet also very different"));
+    let paragraphs: Vec<u64> = summary
+        .iter()
+        .map(|p| p["paragraph"].as_u64().unwrap_or_default())
+        .collect();
+    assert!(
+        paragraphs.windows(2).all(|w| w[0] <= w[1]),
+        "{paragraphs:?}"
+    );
+    // Polarity: what the article says of sales, not of marketing.
+    assert!(
+        first_text(&lines[4]).starts_with("Sales does not have such a discipline"),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(lines[4]["confident"], true);
+}
+
+#[test]
+fn ask_json_reads_each_line_on_its_own() {
+    let s = Scratch::with_article_index();
+    let out = s
+        .cmd()
+        .args(["ask", "--json"])
+        .write_stdin("hi\nWhat kind of approach does sales use?\nand marketing?\nCan I speak to a human please?\nhi, what is marketing?\n")
+        .output()
+        .expect("runs");
+    let lines = json_lines(&out.stdout);
+    let kinds: Vec<&str> = lines
+        .iter()
+        .map(|l| l["reply_kind"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["small_talk", "answer", "not_covered", "person", "answer"]
+    );
+    // With no question before it, a follow-up is asked back, not guessed.
+    let asked_back = lines[2]["reply"].as_str().unwrap_or_default();
+    assert!(asked_back.contains("marketing"), "{asked_back}");
+    assert_eq!(lines[2]["handover"]["hand_over"], false);
+    // A greeting in front of a question is cut off, not the question swallowed.
+    assert_eq!(lines[4]["read_as"], "what is marketing?");
+    assert!(first_text(&lines[4]).contains("Marketing"), "{}", lines[4]);
+}
+
+#[test]
+fn piped_chat_echoes_each_question_and_shows_how_a_follow_up_was_read() {
+    let s = Scratch::with_article_index();
+    let out = s
+        .cmd()
+        .arg("chat")
+        .write_stdin("hello\nWhat kind of approach does sales use?\nand marketing?\nwhat's the conclusion?\n")
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("> hello\nHello! I answer questions about"),
+        "{text}"
+    );
+    assert!(
+        text.contains("> What kind of approach does sales use?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Reading this as: What kind of approach does marketing use?"),
+        "{text}"
+    );
+    assert!(text.contains("argues, in its own sentences"), "{text}");
+    assert!(!text.contains("A person would serve you better"), "{text}");
+}
+
+async fn start(fake: &FakeTelegram) -> RunningBot {
+    RunningBot::start(fake, harness::settings()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_private_chat_a_greeting_gets_a_friendly_reply_and_a_follow_up_is_read_in_context() {
+    let fake = FakeTelegram::start().await;
+    let bot = start(&fake).await;
+    let person = 4_021;
+    fake.push_update(tg::private_text(person, "hi"));
+    let sent = fake.wait_for_messages(person, 1).await;
+    let hello = sent[0].plain();
+    assert!(hello.contains("Hello!"), "{hello}");
+    assert!(
+        !hello.contains("person"),
+        "no hand-over for a greeting: {hello}"
+    );
+    assert!(
+        sent[0].buttons().is_empty(),
+        "no ticket, no rating: {hello}"
+    );
+    fake.push_update(tg::private_text(
+        person,
+        "What kind of approach does sales use?",
+    ));
+    fake.wait_for_messages(person, 2).await;
+    fake.push_update(tg::private_text(person, "and marketing?"));
+    let sent = fake.wait_for_messages(person, 3).await;
+    let read = sent[2].plain();
+    assert!(
+        read.starts_with("Reading this as: What kind of approach does marketing use?"),
+        "{read}"
+    );
+    assert!(read.contains("one to many style"), "{read}");
+    fake.push_update(tg::private_text(person, "thanks!"));
+    let sent = fake.wait_for_messages(person, 4).await;
+    assert!(
+        sent[3].plain().contains("You're welcome"),
+        "{}",
+        sent[3].plain()
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_group_each_person_has_a_context_of_their_own() {
+    let fake = FakeTelegram::start().await;
+    let bot = start(&fake).await;
+    let group = -10_021;
+    fake.push_update(tg::group_text(
+        group,
+        31,
+        "/ask What kind of approach does sales use?",
+    ));
+    fake.wait_for_messages(group, 1).await;
+    // Another person's "and marketing?" has nothing of theirs to lean on.
+    fake.push_update(tg::group_text(group, 32, "/ask and marketing?"));
+    let sent = fake.wait_for_messages(group, 2).await;
+    assert!(
+        sent[1]
+            .plain()
+            .contains("What would you like to know about marketing?"),
+        "{}",
+        sent[1].plain()
+    );
+    fake.push_update(tg::group_text(group, 31, "/ask and marketing?"));
+    let sent = fake.wait_for_messages(group, 3).await;
+    assert!(
+        sent[2]
+            .plain()
+            .starts_with("Reading this as: What kind of approach does marketing use?"),
+        "{}",
+        sent[2].plain()
+    );
+    bot.stop().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wall_shows_small_talk_as_answered_and_a_follow_up_as_read() {
+    let s = Scratch::with_article_index();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_passagebot"))
+        .current_dir(s.dir.path())
+        .args(["chat", "--wall", &port.to_string()])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start passagebot chat --wall");
+    let mut chat = Running(child);
+    chat.0
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"hi\nWhat kind of approach does sales use?\nand marketing?\n")
+        .expect("typed in");
+    wait_for_wall(port, &mut chat).await;
+    let url = format!("http://127.0.0.1:{port}/events");
+    let deadline = Instant::now() + tg::WAIT;
+    let events = loop {
+        let (_, snapshot) = Events::open(&url).await.next().await;
+        let events = snapshot["events"].as_array().cloned().unwrap_or_default();
+        if events.len() == 3 {
+            break events;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the turns did not reach the wall"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(events[0]["kind"], "small_talk");
+    assert_eq!(events[0]["outcome"], "answered");
+    assert!(
+        events[0]["reply"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Hello!")
+    );
+    assert_eq!(
+        events[2]["read_as"],
+        "What kind of approach does marketing use?"
+    );
+    assert_eq!(events[2]["outcome"], "answered");
+}
