@@ -418,6 +418,35 @@ fn subject_span(lower: &[String]) -> Option<(usize, usize)> {
     Some((start, start + len))
 }
 
+/// Whether a subject is a person: the author, a pronoun for one, the author's name.
+fn names_a_person(subject: &str, author: Option<&str>) -> bool {
+    let lower = subject.to_lowercase();
+    let words: Vec<&str> = lower.split_whitespace().collect();
+    words.iter().any(|w| {
+        matches!(
+            *w,
+            "author" | "writer" | "he" | "she" | "i" | "you" | "we" | "person" | "people"
+        )
+    }) || author.is_some_and(|a| lower.contains(&a.to_lowercase()))
+}
+
+/// The phrase after a question's last preposition: "… think about *automated phone
+/// support*".
+fn object_phrase(words: &[&str]) -> Option<String> {
+    let at = words.iter().rposition(|w| {
+        matches!(
+            bare(w).as_str(),
+            "about" | "of" | "on" | "with" | "for" | "in" | "to" | "regarding"
+        )
+    })?;
+    let phrase: Vec<&str> = words[at + 1..]
+        .iter()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    (!phrase.is_empty()).then(|| phrase.join(" "))
+}
+
 /// A short question-word fragment: "which program?", "where?", "how many?", "since
 /// when?". Not "who wrote this?": a question word with a verb is a question.
 fn fragment(rest: &[String]) -> Option<String> {
@@ -454,6 +483,12 @@ fn pronouns(text: &str, previous: Previous<'_>) -> Option<String> {
             .collect::<Vec<&str>>()
             .join(" ")
     });
+    // "it" is not a person: after "What does the author think about automated phone
+    // support?", "it" is what the question is about, after its last preposition.
+    let thing = match &subject {
+        Some(s) if names_a_person(s, previous.author) => object_phrase(&prev_words),
+        other => other.clone(),
+    };
     let predicate = subject_span(&prev_lower)
         .filter(|&(a, _)| !COPULA.contains(&prev_lower[a - 1].as_str()))
         .map(|(_, b)| prev_words[b..].join(" "));
@@ -478,8 +513,10 @@ fn pronouns(text: &str, previous: Previous<'_>) -> Option<String> {
         let replacement = match lower.as_str() {
             "he" | "him" | "she" => previous.author.map(str::to_owned),
             "his" | "her" => previous.author.map(|a| format!("{a}'s")),
-            "it" | "they" | "them" => subject.clone(),
-            "its" | "their" => subject.as_ref().map(|s| format!("{s}'s")),
+            "it" => thing.clone(),
+            "its" => thing.as_ref().map(|s| format!("{s}'s")),
+            "they" | "them" => subject.clone(),
+            "their" => subject.as_ref().map(|s| format!("{s}'s")),
             _ => None,
         };
         match replacement {
@@ -619,6 +656,14 @@ mod tests {
                 &no_meaning
             ),
             Resolution::Read("What happens if companies don't align sales and marketing?".into())
+        );
+        assert_eq!(
+            resolve(
+                "why is it frustrating?",
+                prev("What does the author think about automated phone support?"),
+                &no_meaning
+            ),
+            Resolution::Read("Why is automated phone support frustrating?".into())
         );
         assert_eq!(
             resolve(

@@ -445,16 +445,17 @@ fn author_of(library: &dyn Library, answer: &Answer, question: &str) -> Option<S
     if let Some(author) = &answer.author {
         return Some(author.clone());
     }
-    if !intent::mentions_author(question) {
-        return None;
-    }
     let source = answer.passages.first().map(|h| h.source.as_str())?;
-    library
+    let author = library
         .summary()
         .documents
         .into_iter()
         .find(|d| d.source == source)
-        .and_then(|d| d.author)
+        .and_then(|d| d.author)?;
+    // "Where does the author teach?", and "Where does Joe Candido teach?" (a "he"
+    // read as the author's name a turn before).
+    let named = question.to_lowercase().contains(&author.to_lowercase());
+    (intent::mentions_author(question) || named).then_some(author)
 }
 
 /// The lower-cased words of the documents' titles.

@@ -393,6 +393,19 @@ const PHRASES: &[(Kind, &[&str])] = &[
     ),
 ];
 
+/// Greetings that may stand in front of a question without punctuation ("hey what is
+/// …"): words that start nothing else.
+const GREETING_WORDS: &[&str] = &[
+    "hi",
+    "hello",
+    "hey",
+    "yo",
+    "hiya",
+    "howdy",
+    "greetings",
+    "sup",
+];
+
 /// Words that change nothing around small talk ("thanks again, bot!").
 const FILLERS: &[&str] = &[
     "please",
@@ -537,11 +550,7 @@ pub fn by_words(text: &str) -> Reading {
         return kind.map_or(Reading::No, Reading::Whole);
     }
     match lead_end {
-        Some(end) => cut_after(
-            text,
-            end,
-            words[0].0 == "hi" || words[0].0 == "hello" || words[0].0 == "hey",
-        ),
+        Some(end) => cut_after(text, end, GREETING_WORDS.contains(&words[0].0.as_str())),
         None => Reading::No,
     }
 }
@@ -660,6 +669,10 @@ mod tests {
         assert_eq!(
             by_words("fine. what's the conclusion?"),
             Reading::Before("what's the conclusion?".into())
+        );
+        assert_eq!(
+            by_words("yo what is this article about"),
+            Reading::Before("what is this article about".into())
         );
         assert_eq!(
             by_words("Thanks! And marketing?"),
