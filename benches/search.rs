@@ -12,6 +12,11 @@
 //! Run with `cargo bench --bench search`;
 //! results go to `BENCHMARKS.md` by hand, with the machine.
 //!
+//! Conversation turns (`PASSAGEBOT_BENCH_ONLY=turns`, issue #21): small talk,
+//! questions about the whole article and follow-ups through the dialogue,
+//! beside questions searched as before, each message asked for the first time
+//! (so in a run of their own: other benches would fill the encoder's cache).
+//!
 //! Typo correction (`typo/…`): words-only indexes of about 1,000, 10,000
 //! and 100,000 passages (`PASSAGEBOT_BENCH_TYPO=1000,10000` picks sizes,
 //! `PASSAGEBOT_BENCH_ONLY=typo` skips the rest) made of the SQuAD articles,
@@ -198,6 +203,112 @@ fn bench_queries(c: &mut Criterion, name: &str, engine: &Engine, questions: &[St
     });
 }
 
+/// Follow-ups, each after the question it leans on.
+const FOLLOW_UPS: &[(&str, &str)] = &[
+    ("What kind of approach does sales use?", "and marketing?"),
+    ("Is problem solving part of sales?", "why is that?"),
+    ("Who wrote this?", "what does he do?"),
+    (
+        "What does marketing do with data?",
+        "does sales do the same?",
+    ),
+    ("What is sales?", "what about marketing?"),
+    ("Where does the author teach?", "which program?"),
+    (
+        "How should companies align sales and marketing?",
+        "what happens if they don't?",
+    ),
+    (
+        "Why is calling an automated support line frustrating?",
+        "how come?",
+    ),
+    ("What does marketing focus on?", "and sales?"),
+    ("Is negotiation part of sales?", "an example?"),
+    ("What is the cost per touch of sales?", "tell me more"),
+    ("Is problem solving part of sales?", "and marketing?"),
+];
+
+/// Small talk, by its words and (the last ones) by meaning.
+const SMALL_TALK: &[&str] = &[
+    "hi",
+    "thanks!",
+    "who are you?",
+    "what can I ask?",
+    "ok, bye",
+    "are you a robot?",
+    "much obliged, friend",
+    "hey there, how's your day going",
+    "cheers mate, that helped a lot",
+    "what sort of stuff do you know",
+];
+
+/// Conversation turns (issue #21) as `chat` and the bot take them, through
+/// [`Dialogue::turn`], against questions: a question turn (a new conversation
+/// each, as `ask --json`), small talk, questions about the whole article, and
+/// follow-ups (the turn after its question; each reads as a question asked for
+/// the first time). Every message is new to the encoder's cache when timed.
+fn turns(engine: &Engine) {
+    use passagebot::conversation::dialogue::Dialogue;
+    let report = |what: &str, mut times: Vec<Duration>| {
+        times.sort();
+        let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+        eprintln!(
+            "turns/article: {what}, {} turns: p50 {:?}, p90 {:?}, max {:?}",
+            times.len(),
+            at(0.50),
+            at(0.90),
+            at(1.0)
+        );
+    };
+    let turn = |d: &mut Dialogue, text: &str| {
+        let t = Instant::now();
+        black_box(d.turn(engine, black_box(text), 3, None, 0).expect("turn"));
+        t.elapsed()
+    };
+    // The reference: a question as it was searched before conversations.
+    report(
+        "question (Engine::search, as before), first ask",
+        article_questions()
+            .iter()
+            .map(|q| {
+                let t = Instant::now();
+                black_box(engine.search(black_box(q), 0, 3).expect("search"));
+                t.elapsed()
+            })
+            .collect(),
+    );
+    report(
+        "small talk, first time",
+        SMALL_TALK
+            .iter()
+            .map(|q| turn(&mut Dialogue::new(), q))
+            .collect(),
+    );
+    report(
+        "whole article",
+        [
+            "What is the article about?",
+            "Summarize it",
+            "what's the conclusion?",
+            "tl;dr",
+        ]
+        .iter()
+        .map(|q| turn(&mut Dialogue::new(), q))
+        .collect(),
+    );
+    report(
+        "follow-up, first ask",
+        FOLLOW_UPS
+            .iter()
+            .map(|(q, f)| {
+                let mut d = Dialogue::new();
+                d.turn(engine, q, 3, None, 0).expect("turn");
+                turn(&mut d, f)
+            })
+            .collect(),
+    );
+}
+
 /// The article's questions: the fixed list above and the test fixtures.
 fn article_questions() -> Vec<String> {
     let mut questions: Vec<String> = ARTICLE_QUESTIONS.iter().map(|s| s.to_string()).collect();
@@ -234,6 +345,11 @@ fn benches(c: &mut Criterion) {
 
     let article = article_paths(root.path());
     let engine = Engine::open_or_build(&article, tuning).expect("article engine");
+    if std::env::var("PASSAGEBOT_BENCH_ONLY").is_ok_and(|v| v == "turns") {
+        turns(&engine);
+        return;
+    }
+
     bench_queries(c, "query/article (warm)", &engine, &article_questions());
 
     let mut group = c.benchmark_group("build");
@@ -410,6 +526,9 @@ fn typo_corpus(dir: &Path, passages: usize) -> (usize, Vec<String>) {
 
 /// Typo correction at growing vocabularies (see the file's comment).
 fn typo(c: &mut Criterion) {
+    if std::env::var("PASSAGEBOT_BENCH_ONLY").is_ok_and(|v| v == "turns") {
+        return;
+    }
     let sizes: Vec<usize> = std::env::var("PASSAGEBOT_BENCH_TYPO")
         .unwrap_or_else(|_| "1000,10000,100000".into())
         .split(',')

@@ -22,6 +22,11 @@ pub trait Library: Send + Sync {
     fn embed(&self, _text: &str) -> Option<Vec<f32>> {
         None
     }
+    /// The meanings of several short texts at once (one batch through the encoder,
+    /// not one pass each); `None` without an encoder.
+    fn embed_all(&self, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
+        texts.iter().map(|t| self.embed(t)).collect()
+    }
     /// The answer to a question about the whole document at `source`: its summary.
     fn summarize(&self, question: &str, source: &str, focus: Focus, top: usize) -> Answer {
         let summary = self.summary();
@@ -30,6 +35,18 @@ pub trait Library: Send + Sync {
             None => crate::conversation::ask::nothing(question),
         }
     }
+}
+
+/// [`Library::embed_all`] for an engine: one batch.
+fn embed_all_with(engine: &Engine, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
+    if !engine.tuning().semantic_enabled() {
+        return None;
+    }
+    let encoder = crate::engine::semantic::encoder().ok()?;
+    encoder
+        .encode(texts)
+        .map_err(|e| tracing::warn!("could not encode a follow-up's words: {e}"))
+        .ok()
 }
 
 /// [`Library::embed`] for an engine: the question encoder (cached), when its tuning
@@ -60,6 +77,9 @@ impl Library for Engine {
     fn embed(&self, text: &str) -> Option<Vec<f32>> {
         embed_with(self, text)
     }
+    fn embed_all(&self, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
+        embed_all_with(self, texts)
+    }
 }
 
 /// The swappable engine of a long-running bot, and the corpus it follows (if any).
@@ -82,5 +102,8 @@ impl Library for Live {
     }
     fn embed(&self, text: &str) -> Option<Vec<f32>> {
         embed_with(&self.engine.current(), text)
+    }
+    fn embed_all(&self, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
+        embed_all_with(&self.engine.current(), texts)
     }
 }

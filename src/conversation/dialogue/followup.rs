@@ -357,16 +357,25 @@ fn substitute(previous: Previous<'_>, topic: &str, similar: Similar<'_>) -> Reso
     }
     let texts: Vec<String> = spans.iter().map(|&(a, b)| lower[a..b].join(" ")).collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let best = match similar(topic, &refs) {
-        Some(scores) => scores
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
-            .map(|(i, _)| i),
-        // Without meaning: the question's subject, else its last content word.
-        None => subject_span(&lower)
-            .and_then(|s| spans.iter().position(|&sp| sp == s))
-            .or(Some(spans.len() - 1)),
+    // A one-word subject ("does *sales* use", "what is *marketing*") is what the
+    // topic replaces: no need to compare meanings. Otherwise ("Is problem solving
+    // part of sales?") the phrase closest in meaning to the topic.
+    let one_word_subject = subject_span(&lower)
+        .filter(|(a, b)| b - a == 1)
+        .and_then(|s| spans.iter().position(|&sp| sp == s));
+    let best = match one_word_subject {
+        Some(i) => Some(i),
+        None => match similar(topic, &refs) {
+            Some(scores) => scores
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))
+                .map(|(i, _)| i),
+            // Without meaning: the question's subject, else its last content word.
+            None => subject_span(&lower)
+                .and_then(|s| spans.iter().position(|&sp| sp == s))
+                .or(Some(spans.len() - 1)),
+        },
     };
     let Some(best) = best else {
         return ask_back("Which part of the last question do you mean? Ask me a whole question.");

@@ -528,10 +528,16 @@ fn small_talk_by_meaning(library: &dyn Library, text: &str) -> Option<smalltalk:
     let vector = library.embed(text)?;
     let prototypes = PROTOTYPES
         .get_or_try_init(|| {
-            smalltalk::PROTOTYPES
-                .iter()
-                .map(|(kind, text)| library.embed(text).map(|v| (*kind, v)).ok_or(()))
-                .collect::<Result<Vec<_>, ()>>()
+            // One batch through the encoder, once per process.
+            let texts: Vec<&str> = smalltalk::PROTOTYPES.iter().map(|(_, t)| *t).collect();
+            let vectors = library.embed_all(&texts).ok_or(())?;
+            Ok::<_, ()>(
+                smalltalk::PROTOTYPES
+                    .iter()
+                    .map(|(kind, _)| *kind)
+                    .zip(vectors)
+                    .collect(),
+            )
         })
         .ok()?;
     smalltalk::by_meaning(&vector, prototypes).map(|(kind, _)| kind)
