@@ -456,6 +456,7 @@ mod tests {
                 decided_by_words: false,
                 probability: None,
                 answered_from: 0.45,
+                by_contrast: false,
                 confident,
             },
             terms: Vec::new(),

@@ -540,7 +540,7 @@ fn pronouns(text: &str, previous: Previous<'_>) -> Option<String> {
         return None;
     }
     let last = original.last().map(|w| bare(w)).unwrap_or_default();
-    if matches!(
+    let stops_at_a_verb = matches!(
         last.as_str(),
         "don"
             | "dont"
@@ -557,11 +557,9 @@ fn pronouns(text: &str, previous: Previous<'_>) -> Option<String> {
             | "does"
     ) || original
         .last()
-        .is_some_and(|w| w.ends_with("n't") || w.ends_with("n’t"))
-    {
-        if let Some(p) = predicate.filter(|p| !p.is_empty()) {
-            out.push(p);
-        }
+        .is_some_and(|w| w.ends_with("n't") || w.ends_with("n’t"));
+    if stops_at_a_verb && let Some(p) = predicate.filter(|p| !p.is_empty()) {
+        out.push(p);
     }
     Some(as_question(&out.join(" ")))
 }
