@@ -22,6 +22,11 @@ pub trait Library: Send + Sync {
     fn embed(&self, _text: &str) -> Option<Vec<f32>> {
         None
     }
+    /// The corpus folder the documents are read from, where accepted phrasings are
+    /// written ([`super::learned`]); `None` for a fixed index.
+    fn corpus(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// The answer to a question about the whole document at `source`: its summary.
     fn summarize(&self, question: &str, source: &str, focus: Focus, top: usize) -> Answer {
         let summary = self.summary();
@@ -82,5 +87,8 @@ impl Library for Live {
     }
     fn embed(&self, text: &str) -> Option<Vec<f32>> {
         embed_with(&self.engine.current(), text)
+    }
+    fn corpus(&self) -> Option<std::path::PathBuf> {
+        self.reload.as_ref().map(|p| p.corpus.clone())
     }
 }

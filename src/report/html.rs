@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::{feedback_line, questions, reason_label, tickets_line};
+use super::text::{asked_before_line, feedback_line, questions, reason_label, tickets_line};
 use super::{Counted, Report, format_date};
 
 const GREEN: &str = "#2e7d32";
@@ -78,7 +78,8 @@ pub fn render(r: &Report) -> String {
     );
     let _ = write!(
         body,
-        "<p>Tickets: {}</p><p>Feedback: {}</p>",
+        "<p>Answered with a known phrasing: {}</p><p>Tickets: {}</p><p>Feedback: {}</p>",
+        esc(&full_stop(&asked_before_line(r))),
         esc(&full_stop(&tickets_line(r))),
         esc(&full_stop(&feedback_line(r)))
     );
@@ -109,6 +110,12 @@ pub fn render(r: &Report) -> String {
         "<h2>Not covered by the text ({})</h2>{}",
         questions(r.not_covered),
         table(&r.uncovered, r.uncovered_more)
+    );
+    let _ = write!(
+        body,
+        "<h2>Suggested phrasings waiting for approval ({})</h2>{}",
+        r.suggestions.len(),
+        suggestions(r)
     );
     if !r.passages.is_empty() {
         let _ = write!(
@@ -229,6 +236,30 @@ fn columns(days: &[(String, usize)]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The pending suggestions: the question, the passage it would find, and whence.
+fn suggestions(r: &Report) -> String {
+    if r.suggestions.is_empty() {
+        return "<p>(none)</p>".to_owned();
+    }
+    let mut out = String::from(
+        "<p>Approve them with /suggestions in the operator chat, or <code>passagebot learn accept ID…</code>.</p><table><tr><th>#</th><th>Question</th><th>Passage</th></tr>",
+    );
+    for s in &r.suggestions {
+        let _ = write!(
+            out,
+            "<tr><td class=\"n\">{}</td><td>{}<br><small>{}</small></td><td>{}<br><small>{}, paragraph {}</small></td></tr>",
+            s.id,
+            esc(&s.question),
+            esc(s.from),
+            esc(&crate::render::telegram::shorten(&s.preview, 120)),
+            esc(&s.source),
+            s.paragraph
+        );
+    }
+    out.push_str("</table>");
+    out
 }
 
 fn table(rows: &[Counted], more: usize) -> String {

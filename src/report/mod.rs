@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::store::{LoggedQuestion, Status, Store, StoreError, Ticket};
+use crate::store::{LoggedQuestion, Status, Store, StoreError, Suggestion, Ticket};
 
 pub use html::render as html;
 pub use text::render as text;
@@ -85,6 +85,32 @@ pub struct Counted {
     pub count: usize,
 }
 
+/// A suggested phrasing waiting for an operator's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    pub id: i64,
+    /// Where it came from, in words.
+    pub from: &'static str,
+    pub question: String,
+    pub source: String,
+    pub paragraph: u32,
+    /// The passage's opening.
+    pub preview: String,
+}
+
+impl Pending {
+    pub fn of(s: &Suggestion) -> Pending {
+        Pending {
+            id: s.id,
+            from: s.kind.describe(),
+            question: s.question.clone(),
+            source: s.passage.source.clone(),
+            paragraph: s.passage.paragraph,
+            preview: s.passage.text.chars().take(160).collect(),
+        }
+    }
+}
+
 /// The report's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -111,17 +137,25 @@ pub struct Report {
     pub passages: Vec<PassageFeedback>,
     /// Questions per day (YYYY-MM-DD, UTC), oldest first.
     pub per_day: Vec<(String, usize)>,
+    /// Answered questions whose answer a known phrasing (a question people asked
+    /// before, from a `*.questions.jsonl` file) counted for.
+    pub asked_before: usize,
+    /// Suggested phrasings waiting for approval (`/suggestions`, `passagebot learn`),
+    /// oldest first; whatever the period, since they wait now.
+    pub suggestions: Vec<Pending>,
 }
 
 impl Report {
     /// Reads the log and tickets since `since` and counts.
     pub fn build(store: &Store, since: Option<i64>, top: usize) -> Result<Report, StoreError> {
-        Ok(Report::from_parts(
-            &store.questions(since)?,
-            &store.tickets(since)?,
-            since,
-            top,
-        ))
+        let mut r =
+            Report::from_parts(&store.questions(since)?, &store.tickets(since)?, since, top);
+        r.suggestions = store
+            .pending_suggestions()?
+            .iter()
+            .map(Pending::of)
+            .collect();
+        Ok(r)
     }
 
     /// The counting itself, on rows already read.
@@ -147,6 +181,8 @@ impl Report {
             reasons: Vec::new(),
             passages: Vec::new(),
             per_day: Vec::new(),
+            asked_before: 0,
+            suggestions: Vec::new(),
         };
         let mut frequent = Counter::default();
         let mut uncovered = Counter::default();
@@ -155,7 +191,10 @@ impl Report {
         let mut days: HashMap<String, usize> = HashMap::new();
         for q in questions {
             match Outcome::of(q) {
-                Outcome::Answered => r.answered += 1,
+                Outcome::Answered => {
+                    r.answered += 1;
+                    r.asked_before += usize::from(q.asked_before.is_some());
+                }
                 Outcome::HandedOver => {
                     r.handed_over += 1;
                     for code in q.handover.split(',').filter(|c| !c.is_empty()) {

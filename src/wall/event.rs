@@ -139,6 +139,9 @@ pub struct WallEvent {
     pub reply: Option<String>,
     /// What kind of reply it got (`reply_kind` of `chat --json`).
     pub kind: ReplyKind,
+    /// The question people asked before (a known phrasing) that led to the passage,
+    /// when one counted: the page marks the answer "asked before".
+    pub asked_before: Option<String>,
 }
 
 impl WallEvent {
@@ -165,6 +168,7 @@ impl WallEvent {
                 Outcome::Person => ReplyKind::Person,
                 Outcome::NotCovered => ReplyKind::NotCovered,
             },
+            asked_before: None,
         }
     }
 
@@ -205,17 +209,18 @@ impl WallEvent {
             Some(p) => (p, c.answered_from),
             None => (c.coverage, c.threshold),
         };
-        let passage = asked
-            .answer
-            .passages
-            .first()
-            .filter(|_| covered)
-            .map(|hit| Passage::new(&hit.text, &hit.highlights, &hit.title, hit.paragraph));
+        let top = asked.answer.passages.first().filter(|_| covered);
+        let passage =
+            top.map(|hit| Passage::new(&hit.text, &hit.highlights, &hit.title, hit.paragraph));
+        let asked_before = top
+            .and_then(|hit| hit.asked_before.as_deref())
+            .map(|q| telegram::shorten(q.trim(), QUESTION_CHARS));
         WallEvent {
             asker: asker.map(str::to_owned),
             calibrated: c.probability.is_some(),
             answers_from: answers_from.clamp(0.0, 1.0),
             passage,
+            asked_before,
             ..WallEvent::new(
                 &asked.answer.question,
                 outcome,
