@@ -494,7 +494,7 @@ fn pronouns(text: &str, previous: Previous<'_>) -> Option<String> {
         return None;
     }
     let last = original.last().map(|w| bare(w)).unwrap_or_default();
-    if matches!(
+    if (matches!(
         last.as_str(),
         "don"
             | "dont"
@@ -511,11 +511,10 @@ fn pronouns(text: &str, previous: Previous<'_>) -> Option<String> {
             | "does"
     ) || original
         .last()
-        .is_some_and(|w| w.ends_with("n't") || w.ends_with("n’t"))
+        .is_some_and(|w| w.ends_with("n't") || w.ends_with("n’t")))
+        && let Some(p) = predicate.filter(|p| !p.is_empty())
     {
-        if let Some(p) = predicate.filter(|p| !p.is_empty()) {
-            out.push(p);
-        }
+        out.push(p);
     }
     Some(as_question(&out.join(" ")))
 }
