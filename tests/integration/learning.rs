@@ -92,6 +92,26 @@ fn quoted_once(phrase: &str) -> bool {
     article.matches(&fold(phrase)).count() == 1
 }
 
+/// Suggestion #1 as `/suggestions` listed it: `question`, from `from`.
+async fn listed(fake: &FakeTelegram, question: &str, from: &str) -> Recorded {
+    let listed = message_with(fake, OP, "<b>Suggestion #1</b>").await;
+    assert!(listed.text().contains(question), "{}", listed.text());
+    assert!(listed.text().contains(from), "{}", listed.text());
+    listed
+}
+
+/// The operator accepts `listed`: the learned file's one line is `question` with a
+/// phrase quoted once from the article.
+async fn accept(fake: &FakeTelegram, listed: &Recorded, corpus: &Path, question: &str) -> Phrasing {
+    operator_presses(fake, listed, "✅ Accept");
+    message_with(fake, OP, "Suggestion #1 accepted").await;
+    let mut lines = learned(corpus);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].q, question);
+    assert!(quoted_once(&lines[0].answer), "{:?}", lines[0].answer);
+    lines.remove(0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operators_answer_and_tapped_passage_become_a_learned_phrasing_once_accepted() {
     let fake = FakeTelegram::start().await;
@@ -126,20 +146,9 @@ async fn an_operators_answer_and_tapped_passage_become_a_learned_phrasing_once_a
     );
 
     fake.push_update(tg::private_text(OP, "/suggestions"));
-    let listed = message_with(&fake, OP, "<b>Suggestion #1</b>").await;
-    assert!(listed.text().contains(question), "{}", listed.text());
-    assert!(
-        listed.text().contains("an operator's answer to a ticket"),
-        "{}",
-        listed.text()
-    );
-    operator_presses(&fake, &listed, "✅ Accept");
-    message_with(&fake, OP, "Suggestion #1 accepted").await;
-    let lines = learned(&corpus);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0].q, question);
-    assert!(quoted_once(&lines[0].answer), "{:?}", lines[0].answer);
-    assert_eq!(lines[0].source, None, "the phrase is unique in the corpus");
+    let listed = listed(&fake, question, "an operator's answer to a ticket").await;
+    let line = accept(&fake, &listed, &corpus, question).await;
+    assert_eq!(line.source, None, "the phrase is unique in the corpus");
 
     // Decided once: a second ✅ says so and writes nothing more.
     operator_presses(&fake, &listed, "✅ Accept");
@@ -186,15 +195,7 @@ async fn a_readers_thumbs_up_alone_writes_nothing_until_an_operator_accepts_it()
     );
     fake.push_update(tg::private_text(OP, "/suggestions"));
     message_with(&fake, OP, "1 suggestion waits for approval").await;
-    let listed = message_with(&fake, OP, "<b>Suggestion #1</b>").await;
-    assert!(listed.text().contains(question), "{}", listed.text());
-    assert!(
-        listed
-            .text()
-            .contains("a 👍 on an answer I was not sure of"),
-        "{}",
-        listed.text()
-    );
+    let listed = listed(&fake, question, "a 👍 on an answer I was not sure of").await;
     // Readers cannot accept (the buttons work in operator chats only).
     fake.push_update(tg::private_text(302, "/suggestions"));
     let refused = fake.wait_for_messages(302, 2).await.remove(1);
@@ -204,12 +205,7 @@ async fn a_readers_thumbs_up_alone_writes_nothing_until_an_operator_accepts_it()
         refused.text()
     );
 
-    operator_presses(&fake, &listed, "✅ Accept");
-    message_with(&fake, OP, "Suggestion #1 accepted").await;
-    let lines = learned(&corpus);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    assert_eq!(lines[0].q, question);
-    assert!(quoted_once(&lines[0].answer), "{:?}", lines[0].answer);
+    accept(&fake, &listed, &corpus, question).await;
     bot.stop().await;
     assert_html_ok(&fake);
 }
