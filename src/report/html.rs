@@ -78,8 +78,16 @@ pub fn render(r: &Report) -> String {
     );
     let _ = write!(
         body,
-        "<p>Answered with a known phrasing: {}</p><p>Tickets: {}</p><p>Feedback: {}</p>",
-        esc(&full_stop(&asked_before_line(r))),
+        "{}<p>Tickets: {}</p><p>Feedback: {}</p>",
+        // Only once known phrasings helped, as in the text.
+        if r.asked_before > 0 {
+            format!(
+                "<p>Answered with a known phrasing: {}</p>",
+                esc(&full_stop(&asked_before_line(r)))
+            )
+        } else {
+            String::new()
+        },
         esc(&full_stop(&tickets_line(r))),
         esc(&full_stop(&feedback_line(r)))
     );
@@ -111,12 +119,14 @@ pub fn render(r: &Report) -> String {
         questions(r.not_covered),
         table(&r.uncovered, r.uncovered_more)
     );
-    let _ = write!(
-        body,
-        "<h2>Suggested phrasings waiting for approval ({})</h2>{}",
-        r.suggestions.len(),
-        suggestions(r)
-    );
+    if !r.suggestions.is_empty() {
+        let _ = write!(
+            body,
+            "<h2>Suggested phrasings waiting for approval ({})</h2>{}",
+            r.suggestions.len(),
+            suggestions(r)
+        );
+    }
     if !r.passages.is_empty() {
         let _ = write!(
             body,
@@ -240,9 +250,6 @@ fn columns(days: &[(String, usize)]) -> String {
 
 /// The pending suggestions: the question, the passage it would find, and whence.
 fn suggestions(r: &Report) -> String {
-    if r.suggestions.is_empty() {
-        return "<p>(none)</p>".to_owned();
-    }
     let mut out = String::from(
         "<p>Approve them with /suggestions in the operator chat, or <code>passagebot learn accept ID…</code>.</p><table><tr><th>#</th><th>Question</th><th>Passage</th></tr>",
     );

@@ -22,11 +22,14 @@ pub fn render(r: &Report) -> String {
     ] {
         let _ = writeln!(out, "  {label:<24} {n:>5}  ({}%)", r.percent(n));
     }
-    let _ = writeln!(
-        out,
-        "Answered with a known phrasing: {}",
-        asked_before_line(r)
-    );
+    // Only once known phrasings helped: a corpus without any needs no zero line.
+    if r.asked_before > 0 {
+        let _ = writeln!(
+            out,
+            "Answered with a known phrasing: {}",
+            asked_before_line(r)
+        );
+    }
     let _ = writeln!(out, "Tickets: {}", tickets_line(r));
     let _ = writeln!(out, "Feedback: {}", feedback_line(r));
     section(
@@ -52,13 +55,12 @@ pub fn render(r: &Report) -> String {
             let _ = writeln!(out, "  {n:>4}×  {}", reason_label(code));
         }
     }
-    let _ = writeln!(
-        out,
-        "\nSuggested phrasings waiting for approval ({}):",
-        r.suggestions.len()
-    );
-    if r.suggestions.is_empty() {
-        let _ = writeln!(out, "  (none)");
+    if !r.suggestions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSuggested phrasings waiting for approval ({}):",
+            r.suggestions.len()
+        );
     }
     for s in &r.suggestions {
         let _ = writeln!(

@@ -120,6 +120,9 @@ async fn an_operators_answer_and_tapped_passage_become_a_learned_phrasing_once_a
     let question = "Why do people hate phoning a help line?";
     fake.push_update(tg::private_text(301, &format!("/human {question}")));
     let ticket = message_with(&fake, OP, "Ticket #1").await;
+    // The person hears of it once the ticket's messages are linked: then a reply
+    // to it is relayed.
+    message_with(&fake, 301, "I've passed your question to a person").await;
     assert!(
         ticket.text().contains("My best passages"),
         "{}",
