@@ -431,6 +431,73 @@ mod tests {
     }
 
     #[test]
+    fn the_report_counts_answers_a_known_phrasing_helped_and_lists_pending_suggestions() {
+        use crate::store::{NewQuestion, NewSuggestion, Options, SuggestedPassage, SuggestionKind};
+        let store = Store::in_memory(&Options::default()).expect("store");
+        for (q, confident, before) in [
+            (
+                "Is marketing data driven?",
+                true,
+                Some("Is marketing data-driven?"),
+            ),
+            ("What is sales?", true, None),
+            ("Who won the cup?", false, None),
+        ] {
+            store
+                .log_question(&NewQuestion {
+                    asked_at: 100,
+                    person: "h:a",
+                    surface: "telegram",
+                    question: q,
+                    confident,
+                    coverage: 0.5,
+                    passages: &[],
+                    handover: if confident { "" } else { "not_covered" },
+                    asked_before: before,
+                })
+                .expect("log");
+        }
+        let empty = Report::build(&store, None, 10).expect("report");
+        assert_eq!(empty.asked_before, 1);
+        assert!(!text(&empty).contains("Suggested phrasings"));
+        store
+            .suggest(&NewSuggestion {
+                kind: SuggestionKind::Thumbs,
+                person: "h:a",
+                question: "Why do people hate machines?",
+                passage: &SuggestedPassage {
+                    source: "corpus/a.md".into(),
+                    paragraph: 4,
+                    text: "Imagine trying to describe your problem to a machine.".into(),
+                    sentence: None,
+                },
+                ticket: None,
+                at: 100,
+            })
+            .expect("suggest");
+        let r = Report::build(&store, Some(1000), 10).expect("report");
+        assert_eq!(r.suggestions.len(), 1, "pending now, whatever the period");
+        let with = Report::build(&store, None, 10).expect("report");
+        let t = text(&with);
+        assert!(
+            t.contains("Answered with a known phrasing: 1 question of 2 answered"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Suggested phrasings waiting for approval (1):"),
+            "{t}"
+        );
+        assert!(t.contains("#1    Why do people hate machines?"), "{t}");
+        assert!(
+            t.contains("corpus/a.md, paragraph 4: Imagine trying"),
+            "{t}"
+        );
+        let page = html(&with);
+        assert!(page.contains("<h2>Suggested phrasings waiting for approval (1)</h2>"));
+        assert!(page.contains("Why do people hate machines?"));
+    }
+
+    #[test]
     fn questions_are_counted_regardless_of_case_spacing_and_final_punctuation() {
         let mut c = Counter::default();
         c.add("Is marketing data driven?");

@@ -384,3 +384,38 @@ mod tests {
         assert!(e.question.chars().count() <= QUESTION_CHARS + 1);
     }
 }
+
+#[cfg(test)]
+mod asked_before {
+    use super::*;
+    use crate::engine::search::{test_answer, test_hit};
+
+    fn asked(confident: bool, before: Option<&str>) -> Asked {
+        let mut hit = test_hit("Marketing is data-driven.", 4, 2.0, Some(0.7));
+        hit.asked_before = before.map(str::to_owned);
+        let answer = test_answer(confident, vec![hit]);
+        Asked {
+            decision: crate::conversation::handoff::decide("q", &answer),
+            answer,
+            log_id: None,
+        }
+    }
+
+    #[test]
+    fn an_answer_found_through_a_known_phrasing_is_marked_asked_before() {
+        let marked = WallEvent::from_asked(&asked(true, Some("Is marketing data driven?")), None);
+        assert_eq!(
+            marked.asked_before.as_deref(),
+            Some("Is marketing data driven?")
+        );
+        let json = serde_json::to_value(&marked).expect("json");
+        assert_eq!(json["asked_before"], "Is marketing data driven?");
+        assert_eq!(
+            WallEvent::from_asked(&asked(true, None), None).asked_before,
+            None
+        );
+        // Not shown as the answer (not confident): nothing to mark.
+        let unsure = WallEvent::from_asked(&asked(false, Some("Is marketing data driven?")), None);
+        assert_eq!(unsure.asked_before, None);
+    }
+}
