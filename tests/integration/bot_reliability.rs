@@ -411,7 +411,7 @@ async fn after_kill_9_mid_ticket_the_ticket_survives_the_relay_continues_and_log
         "one ticket, not a second"
     );
     assert!(log.contains("handing a question over"), "{log}");
-    assert!(log.contains("answered a question"), "{log}");
+    assert!(log.contains("answered a message"), "{log}");
     assert!(
         !log.contains(&PERSON.to_string()),
         "a private chat id reached the log:\n{log}"

@@ -97,7 +97,7 @@ fn an_os_error_is_printed_once() {
     assert_eq!(stderr.matches(&os).count(), 1, "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "passagebot: cannot create the data folder data: {os}; pass --data DIR somewhere writable"
+            "passagebot: cannot create or use the data folder data: {os}; pass --data DIR somewhere this user can write"
         )),
         "{stderr}"
     );
