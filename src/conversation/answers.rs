@@ -297,8 +297,8 @@ impl Core {
 
     /// Choice `number` (1 or 2) under a "Did you mean …?" answer: that passage in
     /// full, as the answer. Anyone in the chat may press it: it only shows text the
-    /// chat already saw in brief.
-    /// The asker's own pick is suggested as a phrasing for the question.
+    /// chat already saw in brief. The asker's own pick is suggested as a phrasing
+    /// for the question (for an operator to approve).
     pub(super) fn choice(
         &self,
         chat: i64,
