@@ -65,6 +65,11 @@ fn main() -> anyhow::Result<()> {
                 coverage: answer.confidence.coverage,
                 passages: &shown,
                 handover: &decision.codes(),
+                asked_before: answer
+                    .passages
+                    .first()
+                    .filter(|_| covered)
+                    .and_then(|h| h.asked_before.as_deref()),
             })?;
             // Some feedback: mostly 👍 on covered answers, a few 👎.
             if covered && !n.is_multiple_of(3) {

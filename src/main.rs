@@ -59,6 +59,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Eval(args) => cli::eval::run(&paths, cli.tuning, &args),
         Command::Bot(args) => cli::bot::run(&paths, cli.tuning, &cli.data, args),
         Command::Report(args) => cli::report::run(&cli.data, &args),
+        Command::Learn(args) => cli::learn::run(&paths.corpus, &cli.data, &args),
     }
 }
 

@@ -13,6 +13,10 @@ const HUMAN: &str = "human:";
 const CHOICE_1: &str = "pick1:";
 const CHOICE_2: &str = "pick2:";
 const OPTION: &str = "opt:";
+/// "This answered it": `ans<N>:<ticket>`, N a single digit from 1.
+const ANSWERED: &str = "ans";
+const ACCEPT: &str = "accept:";
+const REJECT: &str = "reject:";
 
 pub fn encode(button: Button) -> String {
     match button {
@@ -25,6 +29,10 @@ pub fn encode(button: Button) -> String {
         // The core makes choices 1 and 2 only; anything else reads back as 2.
         Button::Choice(id, _) => format!("{CHOICE_2}{id}"),
         Button::Option(n) => format!("{OPTION}{n}"),
+        // The core offers at most nine passages; anything else reads back as 1 or 9.
+        Button::Answered(ticket, n) => format!("{ANSWERED}{}:{ticket}", n.clamp(1, 9)),
+        Button::Accept(id) => format!("{ACCEPT}{id}"),
+        Button::Reject(id) => format!("{REJECT}{id}"),
     }
 }
 
@@ -48,6 +56,14 @@ pub fn decode(data: &str) -> Option<Button> {
         id_of(id).map(|id| Button::Choice(id, 2))
     } else if let Some(n) = data.strip_prefix(OPTION) {
         id_of(n).map(Button::Option)
+    } else if let Some(id) = data.strip_prefix(ACCEPT) {
+        id_of(id).map(Button::Accept)
+    } else if let Some(id) = data.strip_prefix(REJECT) {
+        id_of(id).map(Button::Reject)
+    } else if let Some(rest) = data.strip_prefix(ANSWERED) {
+        let (n, ticket) = rest.split_once(':')?;
+        let n = (n.len() == 1).then(|| id_of::<u8>(n)).flatten()?;
+        id_of(ticket).map(|t| Button::Answered(t, n))
     } else {
         None
     }
@@ -86,6 +102,10 @@ mod tests {
             Button::Human(10),
             Button::Choice(11, 1),
             Button::Choice(11, 2),
+            Button::Answered(12, 1),
+            Button::Answered(i64::MAX, 9),
+            Button::Accept(13),
+            Button::Reject(14),
         ] {
             assert_eq!(decode(&encode(b)), Some(b));
             assert!(encode(b).len() < 64);
@@ -113,6 +133,13 @@ mod tests {
             "pick3:1",
             "pick1:-1",
             "pick:1",
+            "ans0:1",
+            "ans10:1",
+            "ans1:",
+            "ans:1",
+            "ans1:01",
+            "accept:-1",
+            "reject:0",
             "",
         ] {
             assert_eq!(decode(data), None, "{data:?}");
@@ -140,6 +167,7 @@ mod tests {
         };
         let prefixes = [
             MORE, WHY, GOOD, BAD, HUMAN, CHOICE_1, CHOICE_2, "fb", "", "human", "more:-", "pick",
+            ANSWERED, "ans1:", "ans9:", ACCEPT, REJECT,
         ];
         let alphabet: Vec<char> = "0123456789+-: x\u{660}\u{ff11}\0".chars().collect();
         let mut accepted = 0;

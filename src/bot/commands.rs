@@ -27,8 +27,10 @@ pub enum BotCommand {
     Tickets,
     /// Operators: rebuild the index from the corpus folder now
     Reindex,
-    /// Erase what I stored about you (your questions, tickets, feedback)
+    /// Erase what I stored about you (your questions, tickets, feedback, suggestions)
     Forget,
+    /// Operators: suggested phrasings waiting for approval (✅ adds one to the corpus)
+    Suggestions,
 }
 
 #[cfg(test)]
@@ -57,6 +59,7 @@ mod tests {
         assert_eq!(p("/close 12"), Some(BotCommand::Close("12".into())));
         assert_eq!(p("/tickets"), Some(BotCommand::Tickets));
         assert_eq!(p("/forget"), Some(BotCommand::Forget));
+        assert_eq!(p("/suggestions"), Some(BotCommand::Suggestions));
     }
 
     #[test]

@@ -129,6 +129,45 @@ pub enum Command {
         after_help = "Examples:\n  passagebot report\n  passagebot report --since 2025-03-01 --html report.html"
     )]
     Report(ReportArgs),
+    /// Suggested phrasings from the bot's use: list them, accept (into the corpus) or reject.
+    #[command(
+        after_help = "Suggestions come from the bot: an operator's \"This answered it\" under a ticket, a reader's pick after \"Did you mean …?\", a 👍 on an unsure answer, a question rephrased until it was answered. Accepting one appends {\"q\": …, \"answer\": …} to learned.questions.jsonl in the corpus folder.\n\nExamples:\n  passagebot learn list\n  passagebot learn accept 3 5\n  passagebot --corpus handouts --data /var/lib/passagebot learn reject 4"
+    )]
+    Learn(LearnArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    #[command(subcommand)]
+    pub command: LearnCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LearnCommand {
+    /// The suggestions waiting for approval, oldest first.
+    List,
+    /// Accept suggestions: each becomes a line of learned.questions.jsonl in the corpus folder.
+    Accept {
+        /// Suggestion numbers (as `learn list` shows them, with or without #).
+        #[arg(value_name = "ID", required = true, value_parser = suggestion_id)]
+        ids: Vec<i64>,
+    },
+    /// Reject suggestions: kept as rejected, so the same pair is not suggested again.
+    Reject {
+        /// Suggestion numbers (as `learn list` shows them, with or without #).
+        #[arg(value_name = "ID", required = true, value_parser = suggestion_id)]
+        ids: Vec<i64>,
+    },
+}
+
+/// A suggestion number: "3" or "#3".
+fn suggestion_id(s: &str) -> Result<i64, String> {
+    s.trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{s:?} is not a suggestion number; `passagebot learn list` shows them (e.g. 3 or #3)"))
 }
 
 /// Flags of `passagebot bot`.

@@ -9,10 +9,12 @@ pub mod chat;
 pub mod eval;
 pub mod files;
 pub mod index;
+pub mod learn;
 pub mod report;
 
 pub use args::{
-    AskArgs, BotArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, ReportArgs, parse_failure,
+    AskArgs, BotArgs, ChatArgs, Cli, Command, EvalArgs, IndexArgs, LearnArgs, LearnCommand,
+    ReportArgs, parse_failure,
 };
 
 use std::io::IsTerminal;
@@ -41,6 +43,16 @@ fn stdout_style() -> Style {
         color: tty && std::env::var_os("NO_COLOR").is_none(),
         width,
     }
+}
+
+/// The data folder's store, which must exist already: `what` says what would have
+/// filled it ("run `passagebot bot` … to collect questions first").
+fn existing_store(data: &std::path::Path, what: &str) -> anyhow::Result<Store> {
+    let file = data.join(store::FILE_NAME);
+    if !file.exists() {
+        anyhow::bail!("no data yet: {} does not exist; {what}", file.display());
+    }
+    Ok(Store::open(data, &store::Options::default())?)
 }
 
 /// The data folder's store when questions are to be logged (`--log`).

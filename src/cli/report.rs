@@ -6,17 +6,12 @@ use anyhow::Context as _;
 
 use super::args::ReportArgs;
 use crate::report::{self, Report};
-use crate::store::{self, Store};
 
 pub fn run(data: &Path, args: &ReportArgs) -> anyhow::Result<()> {
-    let file = data.join(store::FILE_NAME);
-    if !file.exists() {
-        anyhow::bail!(
-            "no data yet: {} does not exist; run `passagebot bot`, or `passagebot chat --log`, with the same --data folder to collect questions first",
-            file.display()
-        );
-    }
-    let store = Store::open(data, &store::Options::default())?;
+    let store = super::existing_store(
+        data,
+        "run `passagebot bot`, or `passagebot chat --log`, with the same --data folder to collect questions first",
+    )?;
     let report = Report::build(&store, args.since, args.top)?;
     print!("{}", report::text(&report));
     if let Some(path) = &args.html {

@@ -8,9 +8,12 @@ use super::dialogue;
 use super::effect::{Brief, Effect, Message};
 use super::event::{Button, Person, Resume, Step};
 use super::handoff::Decision;
+use super::recent::Logged;
+use super::suggestions;
 use crate::config::MAX_QUESTION_CHARS;
 use crate::engine::ambiguity;
 use crate::render::{self, telegram};
+use crate::store::SuggestionKind;
 use crate::wall::WallEvent;
 
 const NOT_TEXT: &str = "I can only read text questions. Please type your question.";
@@ -78,7 +81,10 @@ impl Core {
             person: &key,
             surface: "telegram",
         };
+        let previous = self.recent.last_of(chat, person.id);
         let turn = self.turn(chat, person.id, question, log)?;
+        let at = crate::store::now();
+        self.suggest_from_turn(&key, &turn, previous.as_ref(), at);
         tracing::info!(
             chat = %self.log_chat(chat),
             kind = ?turn.kind,
@@ -175,7 +181,10 @@ impl Core {
                 .collect(),
             None => Vec::new(),
         };
-        let id = self.recent.insert(chat, person.id, answer, shown, decision);
+        let logged = Logged { id: log_id, at };
+        let id = self
+            .recent
+            .insert(chat, person.id, answer, shown, decision, logged);
         let brief = Brief {
             html: brief_html,
             button: covered.then(|| (telegram::full_answer_label(&person.name), Button::More(id))),
@@ -194,6 +203,49 @@ impl Core {
             brief: Some(brief),
         }));
         Ok(())
+    }
+
+    /// What a turn suggests as a phrasing: a typed pick after "Did you mean …?",
+    /// or a covered answer to a rephrasing of the person's unanswered question
+    /// (`previous`, their last answer in the chat before this turn).
+    fn suggest_from_turn(
+        &self,
+        person: &str,
+        turn: &dialogue::Turn,
+        previous: Option<&super::recent::Entry>,
+        at: i64,
+    ) {
+        let answer = &turn.asked.answer;
+        let Some(hit) = answer.passages.first() else {
+            return;
+        };
+        if turn.picked {
+            let passage = suggestions::suggested(hit);
+            self.suggest(
+                SuggestionKind::Choice,
+                person,
+                &answer.question,
+                &passage,
+                None,
+            );
+            return;
+        }
+        let answered = turn.kind == dialogue::ReplyKind::Answer
+            && turn.first == 1
+            && turn.asked.covered()
+            && !turn.asked.decision.hand_over();
+        if let Some(previous) =
+            previous.filter(|p| answered && suggestions::rephrased(p, &answer.question, at))
+        {
+            let passage = suggestions::suggested(hit);
+            self.suggest(
+                SuggestionKind::Rephrased,
+                person,
+                &previous.question,
+                &passage,
+                None,
+            );
+        }
     }
 
     /// One message through the dialogue of `person` in `chat`. The dialogue is taken
@@ -245,13 +297,32 @@ impl Core {
 
     /// Choice `number` (1 or 2) under a "Did you mean …?" answer: that passage in
     /// full, as the answer. Anyone in the chat may press it: it only shows text the
-    /// chat already saw in brief.
-    pub(super) fn choice(&self, chat: i64, id: u64, number: u8, out: &mut Vec<Effect>) {
+    /// chat already saw in brief. The asker's own pick is suggested as a phrasing
+    /// for the question (for an operator to approve).
+    pub(super) fn choice(
+        &self,
+        chat: i64,
+        person: &Person,
+        id: u64,
+        number: u8,
+        out: &mut Vec<Effect>,
+    ) {
         let chosen = self.recent.get(chat, id).and_then(|entry| {
             let hit = entry
                 .answer
                 .passages
                 .get(usize::from(number).checked_sub(1)?)?;
+            if entry.asker == person.id {
+                let key = self.store.person_key(person.id);
+                let passage = suggestions::suggested(hit);
+                self.suggest(
+                    SuggestionKind::Choice,
+                    &key,
+                    &entry.question,
+                    &passage,
+                    None,
+                );
+            }
             let mut answer = (*entry.answer).clone();
             answer.passages = vec![hit.clone()];
             answer.truncated = false; // already said with the choices
@@ -353,9 +424,11 @@ impl Core {
     }
 
     /// 👍 / 👎: stored at once and thanked in the button's pop-up; only the person
-    /// who asked may rate (in a group everyone sees the buttons).
+    /// who asked may rate (in a group everyone sees the buttons). A 👍 on an answer
+    /// the bot was not sure of suggests its passage, for an operator to approve.
     pub(super) fn feedback(
         &self,
+        chat: i64,
         person: &Person,
         question: i64,
         value: i8,
@@ -367,10 +440,25 @@ impl Core {
                 tracing::debug!(question, "feedback from someone who did not ask; ignored");
                 Ok(NOT_YOUR_FEEDBACK)
             }
-            Some(_) => self
-                .store
-                .set_feedback(question, value)
-                .map(|stored| if stored { FEEDBACK_THANKS } else { TOO_OLD }),
+            Some(q) => {
+                let stored = self.store.set_feedback(question, value)?;
+                if stored
+                    && value > 0
+                    && let Some(entry) = self.recent.logged(chat, question)
+                    && suggestions::thumbs_suggest(&entry.answer)
+                    && let Some(hit) = entry.answer.passages.first()
+                {
+                    let passage = suggestions::suggested(hit);
+                    self.suggest(
+                        SuggestionKind::Thumbs,
+                        &q.person,
+                        &entry.question,
+                        &passage,
+                        None,
+                    );
+                }
+                Ok(if stored { FEEDBACK_THANKS } else { TOO_OLD })
+            }
         });
         let text = stored.unwrap_or_else(|err| {
             tracing::error!("could not store feedback: {err}");

@@ -96,6 +96,13 @@ fn record(log: Log<'_>, asked: &Asked) -> Option<i64> {
         Vec::new()
     };
     let codes = asked.decision.codes();
+    // A known phrasing counts only where the passage was given as the answer.
+    let asked_before = asked
+        .answer
+        .passages
+        .first()
+        .filter(|_| asked.covered())
+        .and_then(|hit| hit.asked_before.as_deref());
     let entry = NewQuestion {
         asked_at: crate::store::now(),
         person: log.person,
@@ -105,6 +112,7 @@ fn record(log: Log<'_>, asked: &Asked) -> Option<i64> {
         coverage: asked.answer.confidence.coverage,
         passages: &shown,
         handover: &codes,
+        asked_before,
     };
     match log.store.log_question(&entry) {
         Ok(id) => Some(id),

@@ -30,6 +30,8 @@ pub enum Command {
     Tickets,
     Reindex,
     Forget,
+    /// Operators: the suggested phrasings waiting for approval.
+    Suggestions,
 }
 
 /// A button under an answer.
@@ -49,6 +51,13 @@ pub enum Button {
     /// Option `n` (from 1) of a reply that offered several ("Which document?"): as if
     /// the person had typed the number.
     Option(u8),
+    /// Operators: passage `n` (from 1) of ticket T answered its question ("This
+    /// answered it"): suggested as a phrasing.
+    Answered(i64, u8),
+    /// Operators: accept suggestion N (✅): its phrasing goes to the corpus.
+    Accept(i64),
+    /// Operators: reject suggestion N (❌).
+    Reject(i64),
 }
 
 /// One thing that happened, with where (chat) and who (person).

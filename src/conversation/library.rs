@@ -27,6 +27,11 @@ pub trait Library: Send + Sync {
     fn embed_all(&self, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
         texts.iter().map(|t| self.embed(t)).collect()
     }
+    /// The corpus folder the documents are read from, where accepted phrasings are
+    /// written ([`super::learned`]); `None` for a fixed index.
+    fn corpus(&self) -> Option<std::path::PathBuf> {
+        None
+    }
     /// The answer to a question about the whole document at `source`: its summary.
     fn summarize(&self, question: &str, source: &str, focus: Focus, top: usize) -> Answer {
         let summary = self.summary();
@@ -105,5 +110,8 @@ impl Library for Live {
     }
     fn embed_all(&self, texts: &[&str]) -> Option<Vec<Vec<f32>>> {
         embed_all_with(&self.engine.current(), texts)
+    }
+    fn corpus(&self) -> Option<std::path::PathBuf> {
+        self.reload.as_ref().map(|p| p.corpus.clone())
     }
 }

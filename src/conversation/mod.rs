@@ -11,6 +11,9 @@
 //! - `answers.rs`: questions, "More", "Why this?", greetings, feedback;
 //! - `tickets.rs`: hand-over, the operators' tickets, the relay, `/close`, `/forget`;
 //! - `recent.rs`: the answers each chat can still press buttons under;
+//! - [`suggestions`]: phrasings suggested by use (an operator's "This answered
+//!   it", a pick, a 👍 on an unsure answer, a rephrasing), for operators to approve;
+//! - [`learned`]: accepting one: its line in the corpus's `learned.questions.jsonl`;
 //! - `library.rs`: what the conversation needs from the engine (a trait);
 //! - [`session`]: the terminal chat (`passagebot chat`) over the same ask step.
 //!
@@ -26,9 +29,11 @@ pub mod dialogue;
 mod effect;
 mod event;
 pub mod handoff;
+pub mod learned;
 mod library;
 mod recent;
 pub mod session;
+pub mod suggestions;
 mod tickets;
 
 use std::sync::Arc;
@@ -280,6 +285,7 @@ impl Core {
             Command::Tickets => return self.list(chat, out),
             Command::Reindex => self.reindex(chat, out),
             Command::Forget => return self.forget(person, out),
+            Command::Suggestions => return self.list_suggestions(chat, out),
         }
         Ok(())
     }
@@ -294,10 +300,13 @@ impl Core {
         match button {
             Button::More(id) => return self.more(chat, id, out),
             Button::Why(id) => self.why(chat, Some(id), out),
-            Button::Feedback(id, value) => self.feedback(person, id, value, out),
+            Button::Feedback(id, value) => self.feedback(chat, person, id, value, out),
             Button::Human(id) => return self.human_button(chat, person, id, out),
-            Button::Choice(id, number) => self.choice(chat, id, number, out),
+            Button::Choice(id, number) => self.choice(chat, person, id, number, out),
             Button::Option(n) => return self.option(chat, person, n, out),
+            Button::Answered(ticket, n) => return self.answered_it(chat, ticket, n, out),
+            Button::Accept(id) => return self.decide(chat, id, true, out),
+            Button::Reject(id) => return self.decide(chat, id, false, out),
         }
         Ok(())
     }

@@ -33,6 +33,17 @@ pub struct Entry {
     pub shown: usize,
     /// What the hand-over rule decided (for `/why`).
     pub decision: Decision,
+    /// The question log's id (what 👍 / 👎 carry), when logged.
+    pub log_id: Option<i64>,
+    /// When it was answered (Unix seconds): a rephrasing must follow soon.
+    pub at: i64,
+}
+
+/// Where an answer stands in the log and in time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Logged {
+    pub id: Option<i64>,
+    pub at: i64,
 }
 
 #[derive(Default)]
@@ -65,6 +76,7 @@ impl Recent {
         answer: Answer,
         shown: usize,
         decision: Decision,
+        logged: Logged,
     ) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let used = self.clock.fetch_add(1, Ordering::Relaxed);
@@ -84,6 +96,8 @@ impl Recent {
             answer: std::sync::Arc::new(answer),
             shown,
             decision,
+            log_id: logged.id,
+            at: logged.at,
         });
         let keep = if chat < 0 { PER_GROUP } else { PER_CHAT };
         while c.entries.len() > keep {
@@ -121,15 +135,25 @@ impl Recent {
         }
     }
 
+    /// The answer in `chat` whose question has log id `log_id`.
+    pub fn logged(&self, chat: i64, log_id: i64) -> Option<Entry> {
+        self.latest(chat, |e| e.log_id == Some(log_id))
+    }
+
     /// The latest answer in `chat` to a question `asker` asked.
     pub fn last_of(&self, chat: i64, asker: u64) -> Option<Entry> {
+        self.latest(chat, |e| e.asker == asker)
+    }
+
+    /// The latest answer in `chat` that `which` picks.
+    fn latest(&self, chat: i64, which: impl Fn(&Entry) -> bool) -> Option<Entry> {
         let chats = self.chats.lock().unwrap_or_else(|e| e.into_inner());
         chats
             .get(&chat)?
             .entries
             .iter()
             .rev()
-            .find(|e| e.asker == asker)
+            .find(|e| which(e))
             .cloned()
     }
 
@@ -181,9 +205,30 @@ mod tests {
     #[test]
     fn answers_are_found_by_chat_and_id_and_more_advances_without_repeating() {
         let recent = Recent::new();
-        let a = recent.insert(1, 1, answer("first"), 2, Decision::default());
-        let b = recent.insert(1, 1, answer("second"), 2, Decision::default());
-        let c = recent.insert(2, 1, answer("elsewhere"), 2, Decision::default());
+        let a = recent.insert(
+            1,
+            1,
+            answer("first"),
+            2,
+            Decision::default(),
+            Logged::default(),
+        );
+        let b = recent.insert(
+            1,
+            1,
+            answer("second"),
+            2,
+            Decision::default(),
+            Logged::default(),
+        );
+        let c = recent.insert(
+            2,
+            1,
+            answer("elsewhere"),
+            2,
+            Decision::default(),
+            Logged::default(),
+        );
         assert_eq!(recent.last(1).map(|e| e.id), Some(b));
         assert_eq!(recent.get(1, a).map(|e| e.question), Some("first".into()));
         assert!(recent.get(1, c).is_none(), "ids are per chat");
@@ -195,7 +240,14 @@ mod tests {
     #[test]
     fn an_answer_sent_in_short_form_shows_from_its_first_passage_on_more() {
         let recent = Recent::new();
-        let a = recent.insert(-1, 7, answer("q"), 2, Decision::default());
+        let a = recent.insert(
+            -1,
+            7,
+            answer("q"),
+            2,
+            Decision::default(),
+            Logged::default(),
+        );
         recent.rewind(-1, a);
         assert_eq!(recent.advance(-1, a, 2), Some(0));
         recent.rewind(-2, a); // another chat's id: nothing happens
@@ -205,18 +257,53 @@ mod tests {
     #[test]
     fn only_the_latest_answers_per_chat_are_kept() {
         let recent = Recent::new();
-        let first = recent.insert(1, 1, answer("q0"), 1, Decision::default());
+        let first = recent.insert(
+            1,
+            1,
+            answer("q0"),
+            1,
+            Decision::default(),
+            Logged::default(),
+        );
         for i in 1..=PER_CHAT {
-            recent.insert(1, 1, answer(&format!("q{i}")), 1, Decision::default());
+            recent.insert(
+                1,
+                1,
+                answer(&format!("q{i}")),
+                1,
+                Decision::default(),
+                Logged::default(),
+            );
         }
         assert!(recent.get(1, first).is_none());
         // Groups keep more: a class asks many questions at once.
-        let in_group = recent.insert(-1, 7, answer("g0"), 1, Decision::default());
+        let in_group = recent.insert(
+            -1,
+            7,
+            answer("g0"),
+            1,
+            Decision::default(),
+            Logged::default(),
+        );
         for i in 1..PER_GROUP {
-            recent.insert(-1, 7, answer(&format!("g{i}")), 1, Decision::default());
+            recent.insert(
+                -1,
+                7,
+                answer(&format!("g{i}")),
+                1,
+                Decision::default(),
+                Logged::default(),
+            );
         }
         assert!(recent.get(-1, in_group).is_some());
-        recent.insert(-1, 7, answer("one more"), 1, Decision::default());
+        recent.insert(
+            -1,
+            7,
+            answer("one more"),
+            1,
+            Decision::default(),
+            Logged::default(),
+        );
         assert!(recent.get(-1, in_group).is_none());
         assert_eq!(
             recent.last(1).map(|e| e.question),

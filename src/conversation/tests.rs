@@ -334,7 +334,8 @@ fn without_operators_a_hand_over_is_recorded_and_no_person_is_promised() {
 fn an_idle_ticket_times_out_and_the_question_is_answered_again() {
     let mut h = harness(&[OPERATOR], Duration::ZERO);
     h.command(CHAT, 1, Command::Human("my contract".into()));
-    let effects = h.ask(1, "What about my contract renewal then?");
+    // A question, not a greeting: small talk gets a reply of its own.
+    let effects = h.ask(1, "What is the capital of France?");
     let reply = replies(&effects);
     assert!(reply.contains("ended after"), "{reply}");
     assert!(reply.contains("I couldn't find an answer"), "{reply}");
@@ -809,4 +810,246 @@ fn a_tie_asks_which_passage_and_each_choice_shows_that_passage_in_full() {
     assert!(gone.contains("no longer remember"), "{gone}");
     let gone = replies(&h.send(press(1, Button::Choice(id + 1000, 1))));
     assert!(gone.contains("no longer remember"), "{gone}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Suggestions from use, approved by a person.
+
+/// Answers "capital" questions with nothing, "unsure" ones with one passage it is not
+/// sure of, and everything else confidently with that passage; its corpus (when
+/// given) holds the passage, so an accepted suggestion can be written.
+struct Scripted {
+    corpus: Option<std::path::PathBuf>,
+}
+
+const PASSAGE: &str = "Marketing relies on research and analytics.";
+
+impl Library for Scripted {
+    fn search(&self, question: &str, skip: usize, _top: usize) -> crate::Result<Answer> {
+        let mut answer = ask::nothing(question);
+        if question.contains("capital") || skip > 0 {
+            return Ok(answer);
+        }
+        answer.confident = !question.contains("unsure");
+        answer.passages = vec![crate::engine::search::test_hit(PASSAGE, 5, 2.0, Some(0.6))];
+        Ok(answer)
+    }
+    fn summary(&self) -> IndexSummary {
+        Nothing.summary()
+    }
+    fn rebuild(&self) -> Option<crate::Result<Changes>> {
+        None
+    }
+    fn corpus(&self) -> Option<std::path::PathBuf> {
+        self.corpus.clone()
+    }
+}
+
+/// A corpus folder named "corpus" holding [`PASSAGE`] in `article.md`, as the
+/// canned hits name it.
+fn corpus_folder() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).expect("corpus");
+    std::fs::write(
+        corpus.join("article.md"),
+        format!("# The Article\n\nSales relies on the personal touch.\n\n{PASSAGE}\n"),
+    )
+    .expect("write");
+    (dir, corpus)
+}
+
+fn scripted(corpus: Option<std::path::PathBuf>) -> Harness {
+    harness_with(
+        Arc::new(Scripted { corpus }),
+        &[OPERATOR],
+        Duration::from_secs(3600),
+    )
+}
+
+/// Every button of the effects' replies.
+fn all_buttons(effects: &[Effect]) -> Vec<Button> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Reply(m) => Some(m.buttons.iter().flatten().map(|b| b.1)),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// The log id the 👍 / 👎 buttons of a reply carry.
+fn logged(effects: &[Effect]) -> i64 {
+    all_buttons(effects)
+        .into_iter()
+        .find_map(|b| match b {
+            Button::Feedback(log, _) => Some(log),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("feedback buttons: {effects:?}"))
+}
+
+fn in_operator_chat(button: Button) -> Event {
+    Event::Pressed {
+        chat: OPERATOR,
+        person: person(99),
+        button,
+    }
+}
+
+fn pending(h: &Harness) -> Vec<(crate::store::SuggestionKind, String)> {
+    h.store
+        .pending_suggestions()
+        .expect("db")
+        .into_iter()
+        .map(|s| (s.kind, s.question))
+        .collect()
+}
+
+#[test]
+fn the_operator_taps_the_passage_that_answered_and_accepting_it_writes_the_learned_line() {
+    use crate::store::SuggestionKind;
+    let (_dir, corpus) = corpus_folder();
+    let mut h = scripted(Some(corpus.clone()));
+    h.command(CHAT, 1, Command::Human("Why is it unsure?".into()));
+    let ticket_message = h.last_post();
+    let effects = h.send(Event::OperatorReply {
+        chat: OPERATOR,
+        replied_to: ticket_message,
+        text: Some("Because of the data".into()),
+    });
+    assert!(replies(&effects).contains("Did one of my passages answer"));
+    let [Button::Answered(ticket, 1)] = all_buttons(&effects)[..] else {
+        panic!("one passage to tap: {effects:?}");
+    };
+    // Only operators may tap it; a second reply does not offer it again.
+    let refused = h.send(press(1, Button::Answered(ticket, 1)));
+    assert!(matches!(refused[..], [Effect::Popup(OPERATORS_ONLY)]));
+    let again = h.send(Event::OperatorReply {
+        chat: OPERATOR,
+        replied_to: ticket_message,
+        text: Some("And more".into()),
+    });
+    assert!(all_buttons(&again).is_empty(), "{again:?}");
+
+    let noted = replies(&h.send(in_operator_chat(Button::Answered(ticket, 1))));
+    assert!(noted.contains("Suggestion #1"), "{noted}");
+    assert_eq!(
+        pending(&h),
+        vec![(SuggestionKind::Operator, "Why is it unsure?".to_owned())]
+    );
+    let file = corpus.join(crate::conversation::learned::FILE_NAME);
+    assert!(!file.exists(), "nothing is learned before it is accepted");
+
+    // /suggestions: operators only, each with ✅ / ❌.
+    let refused = replies(&h.command(CHAT, 1, Command::Suggestions));
+    assert!(refused.contains("for operators"), "{refused}");
+    let listed = h.command(OPERATOR, 99, Command::Suggestions);
+    assert!(replies(&listed).contains("Why is it unsure?"));
+    assert_eq!(
+        all_buttons(&listed),
+        vec![Button::Accept(1), Button::Reject(1)]
+    );
+    let accepted = replies(&h.send(in_operator_chat(Button::Accept(1))));
+    assert!(accepted.contains("Suggestion #1 accepted"), "{accepted}");
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("written"),
+        format!("{{\"q\":\"Why is it unsure?\",\"answer\":\"{PASSAGE}\"}}\n")
+    );
+    assert!(pending(&h).is_empty());
+    let twice = replies(&h.send(in_operator_chat(Button::Accept(1))));
+    assert!(twice.contains("already accepted"), "{twice}");
+    let unknown = replies(&h.send(in_operator_chat(Button::Reject(7))));
+    assert!(unknown.contains("no suggestion #7"), "{unknown}");
+}
+
+#[test]
+fn a_readers_thumbs_up_on_an_unsure_answer_is_only_a_suggestion() {
+    let (_dir, corpus) = corpus_folder();
+    let mut h = scripted(Some(corpus.clone()));
+    let log = logged(&h.ask(1, "Is it unsure about analytics?"));
+    // Someone else's 👍 is refused; the asker's is a suggestion, nothing more.
+    h.send(press(2, Button::Feedback(log, 1)));
+    assert!(pending(&h).is_empty());
+    h.send(press(1, Button::Feedback(log, 1)));
+    assert_eq!(
+        pending(&h),
+        vec![(
+            crate::store::SuggestionKind::Thumbs,
+            "Is it unsure about analytics?".to_owned()
+        )]
+    );
+    assert!(
+        !corpus
+            .join(crate::conversation::learned::FILE_NAME)
+            .exists()
+    );
+    // A 👍 on a confident answer suggests nothing: the search found it already.
+    let log = logged(&h.ask(1, "What does marketing rely on?"));
+    h.send(press(1, Button::Feedback(log, 1)));
+    assert_eq!(pending(&h).len(), 1);
+    // Rejected, it is gone from the list.
+    let rejected = replies(&h.send(in_operator_chat(Button::Reject(1))));
+    assert!(rejected.contains("rejected"), "{rejected}");
+    assert!(pending(&h).is_empty());
+}
+
+#[test]
+fn a_question_rephrased_soon_after_it_was_not_covered_suggests_the_first_wording() {
+    let mut h = scripted(None);
+    h.ask(1, "Which capital does marketing keep?");
+    h.ask(2, "What does marketing rely on?"); // another person: not a rephrasing
+    assert!(pending(&h).is_empty());
+    h.ask(1, "What does marketing rely on?");
+    assert_eq!(
+        pending(&h),
+        vec![(
+            crate::store::SuggestionKind::Rephrased,
+            "Which capital does marketing keep?".to_owned()
+        )]
+    );
+    // Without a corpus folder, accepting says where it can be done instead.
+    let fixed = replies(&h.send(in_operator_chat(Button::Accept(1))));
+    assert!(fixed.contains("passagebot learn accept 1"), "{fixed}");
+    // /forget takes the person's pending suggestions with it.
+    let forgot = replies(&h.command(CHAT, 1, Command::Forget));
+    assert!(
+        forgot.contains("and 1 suggestion waiting for approval"),
+        "{forgot}"
+    );
+    assert!(pending(&h).is_empty());
+}
+
+#[test]
+fn a_readers_own_pick_after_did_you_mean_is_suggested_by_button_or_in_words() {
+    let mut h = harness_with(Arc::new(Tie), &[], Duration::from_secs(3600));
+    let effects = h.ask(1, "Does it rely on analytics?");
+    let Some(&Button::Choice(id, _)) = all_buttons(&effects)
+        .iter()
+        .find(|b| matches!(b, Button::Choice(..)))
+    else {
+        panic!("choices: {effects:?}");
+    };
+    h.send(press(2, Button::Choice(id, 2))); // not the asker: shown, not suggested
+    assert!(pending(&h).is_empty());
+    h.send(press(1, Button::Choice(id, 2)));
+    let suggested = h.store.pending_suggestions().expect("db");
+    assert_eq!(suggested.len(), 1);
+    assert_eq!(suggested[0].kind, crate::store::SuggestionKind::Choice);
+    assert_eq!(
+        suggested[0].passage.text,
+        "Sales relies on the personal touch."
+    );
+    // Typed: "the first" after another tie.
+    h.ask(3, "Is it about research?");
+    let reply = replies(&h.ask(3, "the first"));
+    assert!(reply.contains("Marketing relies"), "{reply}");
+    let suggested = h.store.pending_suggestions().expect("db");
+    assert_eq!(suggested.len(), 2, "{suggested:?}");
+    assert_eq!(suggested[1].question, "Is it about research?");
+    assert_eq!(
+        suggested[1].passage.text,
+        "Marketing relies on research and analytics."
+    );
 }

@@ -110,6 +110,19 @@ impl Core {
             )));
             return Ok(());
         }
+        // Kept so the operator can say which one answered ("This answered it").
+        let passages: Vec<_> = asked
+            .answer
+            .passages
+            .iter()
+            .map(super::suggestions::suggested)
+            .collect();
+        if let Err(err) = self.store.keep_ticket_passages(ticket.id, &passages) {
+            tracing::error!(
+                ticket = ticket.id,
+                "could not keep a ticket's passages: {err}"
+            );
+        }
         let mut blocks = telegram::ticket_blocks(
             ticket.id,
             &label(person),
@@ -243,13 +256,32 @@ impl Core {
         error: Option<String>,
         out: &mut Vec<Effect>,
     ) -> anyhow::Result<()> {
+        let first = self
+            .store
+            .ticket(ticket)?
+            .is_some_and(|t| t.replied_at.is_none());
         self.store.record_reply(ticket, error.as_deref(), now())?;
-        out.push(say(&match error {
-            None => format!("✓ Sent to the person (ticket #{ticket})."),
-            Some(why) => format!(
-                "Could not deliver your reply to ticket #{ticket}: {why}. The ticket notes it; /close {ticket} when you're done."
-            ),
-        }));
+        let Some(why) = error else {
+            // The first answer that reached the person: which passage said it?
+            let buttons = if first {
+                self.offer_passages(ticket)?
+            } else {
+                Vec::new()
+            };
+            let mut text = format!("✓ Sent to the person (ticket #{ticket}).");
+            if !buttons.is_empty() {
+                text.push_str(" Did one of my passages answer the question? Tap it to suggest it for questions like this one (nothing changes until it is accepted with /suggestions).");
+            }
+            out.push(Effect::Reply(Message {
+                parts: vec![telegram::escape(&text)],
+                buttons,
+                brief: None,
+            }));
+            return Ok(());
+        };
+        out.push(say(&format!(
+            "Could not deliver your reply to ticket #{ticket}: {why}. The ticket notes it; /close {ticket} when you're done."
+        )));
         Ok(())
     }
 
@@ -454,8 +486,13 @@ impl Core {
                 messages: gone.messages,
             });
         }
+        let suggestions = match gone.suggestions {
+            0 => String::new(),
+            1 => ", and 1 suggestion waiting for approval".to_owned(),
+            n => format!(", and {n} suggestions waiting for approval"),
+        };
         out.push(say(&format!(
-            "Done: I've erased what I stored about you — {} question{} and {} ticket{}.",
+            "Done: I've erased what I stored about you — {} question{} and {} ticket{}{suggestions}.",
             gone.questions,
             if gone.questions == 1 { "" } else { "s" },
             gone.tickets,

@@ -77,6 +77,9 @@ pub struct Hit {
     pub coverage: f32,
     /// Byte range in `text` of the sentence that best answers the question.
     pub answer_sentence: Option<(usize, usize)>,
+    /// The known phrasing (a question people asked before, from a
+    /// `*.questions.jsonl` file) that counted for this passage, if one did.
+    pub asked_before: Option<String>,
     start: u64,
     end: u64,
     address: DocAddress,
@@ -101,6 +104,7 @@ impl Hit {
             words: 0.0,
             coverage: 0.0,
             answer_sentence: None,
+            asked_before: None,
             start: at,
             end: at + 1,
             address: DocAddress::new(u32::MAX, u32::try_from(at).unwrap_or(u32::MAX)),
@@ -165,6 +169,7 @@ pub fn test_hit(text: &str, paragraph: u32, score: f32, similarity: Option<f32>)
         words: score,
         coverage: 0.5,
         answer_sentence: None,
+        asked_before: None,
         start: u64::from(paragraph) * 1000,
         end: u64::from(paragraph) * 1000 + text.len() as u64,
         address: DocAddress::new(0, paragraph),
@@ -914,6 +919,7 @@ impl Engine {
             words: score,
             coverage: 0.0,
             answer_sentence: None,
+            asked_before: None,
             start: num(f.start),
             end: num(f.end),
             address,

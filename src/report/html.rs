@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::{feedback_line, questions, reason_label, tickets_line};
+use super::text::{asked_before_line, feedback_line, questions, reason_label, tickets_line};
 use super::{Counted, Report, format_date};
 
 const GREEN: &str = "#2e7d32";
@@ -78,7 +78,16 @@ pub fn render(r: &Report) -> String {
     );
     let _ = write!(
         body,
-        "<p>Tickets: {}</p><p>Feedback: {}</p>",
+        "{}<p>Tickets: {}</p><p>Feedback: {}</p>",
+        // Only once known phrasings helped, as in the text.
+        if r.asked_before > 0 {
+            format!(
+                "<p>Answered with a known phrasing: {}</p>",
+                esc(&full_stop(&asked_before_line(r)))
+            )
+        } else {
+            String::new()
+        },
         esc(&full_stop(&tickets_line(r))),
         esc(&full_stop(&feedback_line(r)))
     );
@@ -110,6 +119,14 @@ pub fn render(r: &Report) -> String {
         questions(r.not_covered),
         table(&r.uncovered, r.uncovered_more)
     );
+    if !r.suggestions.is_empty() {
+        let _ = write!(
+            body,
+            "<h2>Suggested phrasings waiting for approval ({})</h2>{}",
+            r.suggestions.len(),
+            suggestions(r)
+        );
+    }
     if !r.passages.is_empty() {
         let _ = write!(
             body,
@@ -229,6 +246,27 @@ fn columns(days: &[(String, usize)]) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// The pending suggestions: the question, the passage it would find, and whence.
+fn suggestions(r: &Report) -> String {
+    let mut out = String::from(
+        "<p>Approve them with /suggestions in the operator chat, or <code>passagebot learn accept ID…</code>.</p><table><tr><th>#</th><th>Question</th><th>Passage</th></tr>",
+    );
+    for s in &r.suggestions {
+        let _ = write!(
+            out,
+            "<tr><td class=\"n\">{}</td><td>{}<br><small>{}</small></td><td>{}<br><small>{}, paragraph {}</small></td></tr>",
+            s.id,
+            esc(&s.question),
+            esc(s.from),
+            esc(&crate::render::telegram::shorten(&s.preview, 120)),
+            esc(&s.source),
+            s.paragraph
+        );
+    }
+    out.push_str("</table>");
+    out
 }
 
 fn table(rows: &[Counted], more: usize) -> String {

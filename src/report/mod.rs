@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::store::{LoggedQuestion, Status, Store, StoreError, Ticket};
+use crate::store::{LoggedQuestion, Status, Store, StoreError, Suggestion, Ticket};
 
 pub use html::render as html;
 pub use text::render as text;
@@ -85,6 +85,32 @@ pub struct Counted {
     pub count: usize,
 }
 
+/// A suggested phrasing waiting for an operator's approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pending {
+    pub id: i64,
+    /// Where it came from, in words.
+    pub from: &'static str,
+    pub question: String,
+    pub source: String,
+    pub paragraph: u32,
+    /// The passage's opening.
+    pub preview: String,
+}
+
+impl Pending {
+    pub fn of(s: &Suggestion) -> Pending {
+        Pending {
+            id: s.id,
+            from: s.kind.describe(),
+            question: s.question.clone(),
+            source: s.passage.source.clone(),
+            paragraph: s.passage.paragraph,
+            preview: s.passage.text.chars().take(160).collect(),
+        }
+    }
+}
+
 /// The report's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
@@ -111,17 +137,25 @@ pub struct Report {
     pub passages: Vec<PassageFeedback>,
     /// Questions per day (YYYY-MM-DD, UTC), oldest first.
     pub per_day: Vec<(String, usize)>,
+    /// Answered questions whose answer a known phrasing (a question people asked
+    /// before, from a `*.questions.jsonl` file) counted for.
+    pub asked_before: usize,
+    /// Suggested phrasings waiting for approval (`/suggestions`, `passagebot learn`),
+    /// oldest first; whatever the period, since they wait now.
+    pub suggestions: Vec<Pending>,
 }
 
 impl Report {
     /// Reads the log and tickets since `since` and counts.
     pub fn build(store: &Store, since: Option<i64>, top: usize) -> Result<Report, StoreError> {
-        Ok(Report::from_parts(
-            &store.questions(since)?,
-            &store.tickets(since)?,
-            since,
-            top,
-        ))
+        let mut r =
+            Report::from_parts(&store.questions(since)?, &store.tickets(since)?, since, top);
+        r.suggestions = store
+            .pending_suggestions()?
+            .iter()
+            .map(Pending::of)
+            .collect();
+        Ok(r)
     }
 
     /// The counting itself, on rows already read.
@@ -147,6 +181,8 @@ impl Report {
             reasons: Vec::new(),
             passages: Vec::new(),
             per_day: Vec::new(),
+            asked_before: 0,
+            suggestions: Vec::new(),
         };
         let mut frequent = Counter::default();
         let mut uncovered = Counter::default();
@@ -155,7 +191,10 @@ impl Report {
         let mut days: HashMap<String, usize> = HashMap::new();
         for q in questions {
             match Outcome::of(q) {
-                Outcome::Answered => r.answered += 1,
+                Outcome::Answered => {
+                    r.answered += 1;
+                    r.asked_before += usize::from(q.asked_before.is_some());
+                }
                 Outcome::HandedOver => {
                     r.handed_over += 1;
                     for code in q.handover.split(',').filter(|c| !c.is_empty()) {
@@ -389,6 +428,73 @@ mod tests {
             format_date(parse_date("0001-01-01").expect("min")),
             "0001-01-01"
         );
+    }
+
+    #[test]
+    fn the_report_counts_answers_a_known_phrasing_helped_and_lists_pending_suggestions() {
+        use crate::store::{NewQuestion, NewSuggestion, Options, SuggestedPassage, SuggestionKind};
+        let store = Store::in_memory(&Options::default()).expect("store");
+        for (q, confident, before) in [
+            (
+                "Is marketing data driven?",
+                true,
+                Some("Is marketing data-driven?"),
+            ),
+            ("What is sales?", true, None),
+            ("Who won the cup?", false, None),
+        ] {
+            store
+                .log_question(&NewQuestion {
+                    asked_at: 100,
+                    person: "h:a",
+                    surface: "telegram",
+                    question: q,
+                    confident,
+                    coverage: 0.5,
+                    passages: &[],
+                    handover: if confident { "" } else { "not_covered" },
+                    asked_before: before,
+                })
+                .expect("log");
+        }
+        let empty = Report::build(&store, None, 10).expect("report");
+        assert_eq!(empty.asked_before, 1);
+        assert!(!text(&empty).contains("Suggested phrasings"));
+        store
+            .suggest(&NewSuggestion {
+                kind: SuggestionKind::Thumbs,
+                person: "h:a",
+                question: "Why do people hate machines?",
+                passage: &SuggestedPassage {
+                    source: "corpus/a.md".into(),
+                    paragraph: 4,
+                    text: "Imagine trying to describe your problem to a machine.".into(),
+                    sentence: None,
+                },
+                ticket: None,
+                at: 100,
+            })
+            .expect("suggest");
+        let r = Report::build(&store, Some(1000), 10).expect("report");
+        assert_eq!(r.suggestions.len(), 1, "pending now, whatever the period");
+        let with = Report::build(&store, None, 10).expect("report");
+        let t = text(&with);
+        assert!(
+            t.contains("Answered with a known phrasing: 1 question of 2 answered"),
+            "{t}"
+        );
+        assert!(
+            t.contains("Suggested phrasings waiting for approval (1):"),
+            "{t}"
+        );
+        assert!(t.contains("#1    Why do people hate machines?"), "{t}");
+        assert!(
+            t.contains("corpus/a.md, paragraph 4: Imagine trying"),
+            "{t}"
+        );
+        let page = html(&with);
+        assert!(page.contains("<h2>Suggested phrasings waiting for approval (1)</h2>"));
+        assert!(page.contains("Why do people hate machines?"));
     }
 
     #[test]

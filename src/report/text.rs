@@ -22,6 +22,14 @@ pub fn render(r: &Report) -> String {
     ] {
         let _ = writeln!(out, "  {label:<24} {n:>5}  ({}%)", r.percent(n));
     }
+    // Only once known phrasings helped: a corpus without any needs no zero line.
+    if r.asked_before > 0 {
+        let _ = writeln!(
+            out,
+            "Answered with a known phrasing: {}",
+            asked_before_line(r)
+        );
+    }
     let _ = writeln!(out, "Tickets: {}", tickets_line(r));
     let _ = writeln!(out, "Feedback: {}", feedback_line(r));
     section(
@@ -46,6 +54,31 @@ pub fn render(r: &Report) -> String {
         for (code, n) in &r.reasons {
             let _ = writeln!(out, "  {n:>4}×  {}", reason_label(code));
         }
+    }
+    if !r.suggestions.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSuggested phrasings waiting for approval ({}):",
+            r.suggestions.len()
+        );
+    }
+    for s in &r.suggestions {
+        let _ = writeln!(
+            out,
+            "  #{:<4} {}\n         → {}, paragraph {}: {} ({})",
+            s.id,
+            printable(&s.question),
+            printable(&s.source),
+            s.paragraph,
+            printable(&crate::render::telegram::shorten(&s.preview, 60)),
+            s.from
+        );
+    }
+    if !r.suggestions.is_empty() {
+        let _ = writeln!(
+            out,
+            "  Approve them with /suggestions in the operator chat, or `passagebot learn accept ID…`."
+        );
     }
     if !r.passages.is_empty() {
         let _ = writeln!(out, "\nFeedback per passage:");
@@ -93,6 +126,15 @@ pub fn tickets_line(r: &Report) -> String {
     format!(
         "{} opened — {} answered by a person, {} still open, {} closed; {} with no person available; {} undeliverable",
         t.opened, t.answered, t.still_open, t.closed, t.no_operator, t.undeliverable
+    )
+}
+
+/// How many answers a question people asked before (a known phrasing) helped.
+pub fn asked_before_line(r: &Report) -> String {
+    format!(
+        "{} of {} answered (questions like ones people asked before)",
+        questions(r.asked_before),
+        r.answered
     )
 }
 

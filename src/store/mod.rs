@@ -7,7 +7,9 @@
 //!   concurrent first starts), the bot's claim (one bot per folder), files
 //!   written aside and renamed;
 //! - `salt.rs`: the salt file, and what an empty one means;
-//! - `schema.rs`: the migrations, from version 1 on (`PRAGMA user_version`).
+//! - `schema.rs`: the migrations, from version 1 on (`PRAGMA user_version`);
+//! - `suggestions.rs`: suggested phrasings waiting for an operator, and the
+//!   passages each ticket showed.
 //!
 //! **Privacy.** The folder is 0700 and its files 0600, whatever the umask. People are
 //! stored as a keyed hash of their Telegram id (SHA-256 over a
@@ -29,6 +31,7 @@
 mod folder;
 mod salt;
 mod schema;
+mod suggestions;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -40,6 +43,9 @@ use sha2::{Digest, Sha256};
 
 pub use folder::{BOT_LOCK, OPEN_LOCK};
 pub use schema::VERSION as SCHEMA_VERSION;
+pub use suggestions::{
+    NewSuggestion, SuggestedPassage, Suggestion, SuggestionKind, SuggestionStatus,
+};
 
 /// The database's file name inside the data folder.
 pub const FILE_NAME: &str = "passagebot.sqlite3";
@@ -201,6 +207,8 @@ pub struct NewQuestion<'a> {
     pub passages: &'a [ShownPassage],
     /// Hand-over reason codes ('' when the rule did not fire).
     pub handover: &'a str,
+    /// The known phrasing that answered it, when one counted.
+    pub asked_before: Option<&'a str>,
 }
 
 /// A ticket to open.
@@ -233,6 +241,8 @@ pub struct LoggedQuestion {
     pub handover: String,
     pub ticket: Option<i64>,
     pub feedback: Option<i8>,
+    /// The known phrasing that answered it, when one counted.
+    pub asked_before: Option<String>,
 }
 
 /// What `/forget` erased.
@@ -240,6 +250,8 @@ pub struct LoggedQuestion {
 pub struct Forgotten {
     pub questions: usize,
     pub tickets: usize,
+    /// Suggested phrasings from their questions that were not accepted yet.
+    pub suggestions: usize,
     /// Tickets that were still open (the operators are told).
     pub open_tickets: Vec<i64>,
     /// Tickets blanked but kept until their operator messages are deleted.
@@ -436,8 +448,8 @@ impl Store {
         let passages = serde_json::to_string(q.passages).unwrap_or_else(|_| "[]".into());
         self.with(|c| {
             c.execute(
-                "INSERT INTO questions (asked_at, person, surface, question, confident, coverage, passages, handover)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO questions (asked_at, person, surface, question, confident, coverage, passages, handover, asked_before)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     q.asked_at,
                     q.person,
@@ -446,7 +458,8 @@ impl Store {
                     q.confident,
                     f64::from(q.coverage),
                     passages,
-                    q.handover
+                    q.handover,
+                    q.asked_before
                 ],
             )?;
             Ok(c.last_insert_rowid())
@@ -676,6 +689,7 @@ impl Store {
             }
             for key in &keys {
                 out.questions += tx.execute("DELETE FROM questions WHERE person = ?1", [key])?;
+                out.suggestions += suggestions::forget(&tx, key)?;
             }
             for &(id, open) in &ids {
                 if open {
@@ -697,6 +711,7 @@ impl Store {
                          WHERE id = ?1",
                         params![id, now()],
                     )?;
+                    tx.execute("DELETE FROM ticket_passages WHERE ticket = ?1", [id])?;
                     out.erased.push(id);
                     out.messages.extend(messages);
                 }
@@ -767,7 +782,7 @@ fn plain_key(user_id: u64) -> String {
     format!("id:{user_id}")
 }
 
-const QUESTION_COLUMNS: &str = "SELECT id, asked_at, person, surface, question, confident, coverage, passages, handover, ticket, feedback FROM questions";
+const QUESTION_COLUMNS: &str = "SELECT id, asked_at, person, surface, question, confident, coverage, passages, handover, ticket, feedback, asked_before FROM questions";
 
 fn question_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LoggedQuestion> {
     let passages: String = r.get(7)?;
@@ -783,6 +798,7 @@ fn question_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LoggedQuestion> {
         handover: r.get(8)?,
         ticket: r.get(9)?,
         feedback: r.get(10)?,
+        asked_before: r.get(11)?,
     })
 }
 
@@ -898,6 +914,7 @@ mod tests {
                 coverage: 0.7,
                 passages: &[],
                 handover: "",
+                asked_before: None,
             })
             .expect("log")
     }

@@ -51,6 +51,37 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX questions_person ON questions(person);
     CREATE INDEX tickets_person ON tickets(person, status);
     ",
+    // 3: suggested phrasings (a question and the passage that answers it), waiting
+    // for an operator; the passages a ticket showed, for "This answered it"; the
+    // known phrasing that answered a logged question.
+    "
+    CREATE TABLE suggestions (
+        id         INTEGER PRIMARY KEY,
+        created_at INTEGER NOT NULL,       -- unix seconds
+        kind       TEXT NOT NULL,          -- operator | choice | thumbs | rephrased
+        person     TEXT NOT NULL,          -- whose question (hashed), for /forget; '' once forgotten
+        question   TEXT NOT NULL,
+        source     TEXT NOT NULL,          -- the passage's document
+        paragraph  INTEGER NOT NULL,
+        passage    TEXT NOT NULL,          -- the passage's text
+        sentence   TEXT,                   -- its sentence that answers best, if known
+        ticket     INTEGER,                -- the ticket it came from (kind operator)
+        status     TEXT NOT NULL DEFAULT 'pending', -- pending | accepted | rejected
+        decided_at INTEGER
+    );
+    CREATE INDEX suggestions_status ON suggestions(status, id);
+    CREATE INDEX suggestions_person ON suggestions(person);
+    CREATE TABLE ticket_passages (
+        ticket    INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+        n         INTEGER NOT NULL,        -- 1-based, as the ticket message numbers them
+        source    TEXT NOT NULL,
+        paragraph INTEGER NOT NULL,
+        passage   TEXT NOT NULL,
+        sentence  TEXT,
+        PRIMARY KEY (ticket, n)
+    );
+    ALTER TABLE questions ADD COLUMN asked_before TEXT;
+    ",
 ];
 
 /// The schema version this program writes.

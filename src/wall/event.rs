@@ -139,6 +139,9 @@ pub struct WallEvent {
     pub reply: Option<String>,
     /// What kind of reply it got (`reply_kind` of `chat --json`).
     pub kind: ReplyKind,
+    /// The question people asked before (a known phrasing) that led to the passage,
+    /// when one counted: the page marks the answer "asked before".
+    pub asked_before: Option<String>,
 }
 
 impl WallEvent {
@@ -165,6 +168,7 @@ impl WallEvent {
                 Outcome::Person => ReplyKind::Person,
                 Outcome::NotCovered => ReplyKind::NotCovered,
             },
+            asked_before: None,
         }
     }
 
@@ -205,17 +209,18 @@ impl WallEvent {
             Some(p) => (p, c.answered_from),
             None => (c.coverage, c.threshold),
         };
-        let passage = asked
-            .answer
-            .passages
-            .first()
-            .filter(|_| covered)
-            .map(|hit| Passage::new(&hit.text, &hit.highlights, &hit.title, hit.paragraph));
+        let top = asked.answer.passages.first().filter(|_| covered);
+        let passage =
+            top.map(|hit| Passage::new(&hit.text, &hit.highlights, &hit.title, hit.paragraph));
+        let asked_before = top
+            .and_then(|hit| hit.asked_before.as_deref())
+            .map(|q| telegram::shorten(q.trim(), QUESTION_CHARS));
         WallEvent {
             asker: asker.map(str::to_owned),
             calibrated: c.probability.is_some(),
             answers_from: answers_from.clamp(0.0, 1.0),
             passage,
+            asked_before,
             ..WallEvent::new(
                 &asked.answer.question,
                 outcome,
@@ -377,5 +382,40 @@ mod tests {
         let long = "why ".repeat(200);
         let e = WallEvent::from_asked(&asked(&long, false), None);
         assert!(e.question.chars().count() <= QUESTION_CHARS + 1);
+    }
+}
+
+#[cfg(test)]
+mod asked_before {
+    use super::*;
+    use crate::engine::search::{test_answer, test_hit};
+
+    fn asked(confident: bool, before: Option<&str>) -> Asked {
+        let mut hit = test_hit("Marketing is data-driven.", 4, 2.0, Some(0.7));
+        hit.asked_before = before.map(str::to_owned);
+        let answer = test_answer(confident, vec![hit]);
+        Asked {
+            decision: crate::conversation::handoff::decide("q", &answer),
+            answer,
+            log_id: None,
+        }
+    }
+
+    #[test]
+    fn an_answer_found_through_a_known_phrasing_is_marked_asked_before() {
+        let marked = WallEvent::from_asked(&asked(true, Some("Is marketing data driven?")), None);
+        assert_eq!(
+            marked.asked_before.as_deref(),
+            Some("Is marketing data driven?")
+        );
+        let json = serde_json::to_value(&marked).expect("json");
+        assert_eq!(json["asked_before"], "Is marketing data driven?");
+        assert_eq!(
+            WallEvent::from_asked(&asked(true, None), None).asked_before,
+            None
+        );
+        // Not shown as the answer (not confident): nothing to mark.
+        let unsure = WallEvent::from_asked(&asked(false, Some("Is marketing data driven?")), None);
+        assert_eq!(unsure.asked_before, None);
     }
 }

@@ -18,6 +18,7 @@ mod formats;
 mod handoff;
 mod index;
 mod index_folder;
+mod learning;
 mod live;
 mod newcomer;
 mod quality;

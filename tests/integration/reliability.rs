@@ -190,6 +190,7 @@ fn report_does_not_send_control_characters_to_the_terminal() {
             coverage: 0.1,
             passages: &[],
             handover: "not_covered",
+            asked_before: None,
         })
         .expect("log");
     drop(store);

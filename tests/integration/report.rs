@@ -33,6 +33,7 @@ fn seeded() -> tempfile::TempDir {
                 coverage: if confident { 0.8 } else { 0.1 },
                 passages,
                 handover,
+                asked_before: None,
             })
             .expect("log")
     };
@@ -259,6 +260,7 @@ fn a_terminal_demo_reports_each_outcome_once_and_no_empty_telegram_figures() {
                     coverage: if confident { 0.8 } else { 0.1 },
                     passages: &[],
                     handover,
+                    asked_before: None,
                 })
                 .expect("log");
         }

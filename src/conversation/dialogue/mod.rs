@@ -64,6 +64,9 @@ pub struct Turn {
     pub options: Vec<String>,
     /// The number the first passage is shown with (1, or more for "tell me more").
     pub first: usize,
+    /// The reader picked this passage by typing after "Did you mean … or …?" (a
+    /// suggested phrasing for the question).
+    pub picked: bool,
 }
 
 impl Turn {
@@ -75,6 +78,7 @@ impl Turn {
             reply: None,
             options: Vec::new(),
             first: 1,
+            picked: false,
         }
     }
 
@@ -262,6 +266,7 @@ impl Dialogue {
                 let question = chosen.question.clone();
                 let mut turn = Turn::new(ReplyKind::Answer, ask::judged(chosen, log));
                 turn.read_as = Some(question);
+                turn.picked = true;
                 Ok(Some(turn))
             }
             Pending::Documents {
