@@ -109,9 +109,9 @@ pub enum Command {
         after_help = "Examples:\n  passagebot ask \"Is marketing data-driven?\"\n  passagebot ask --json < questions.txt"
     )]
     Ask(AskArgs),
-    /// An interactive session for demos: ask, then :more, :why, :quit.
+    /// A conversation for demos: questions, follow-ups ("and marketing?", "why?"), small talk; :more, :why, :quit.
     #[command(
-        after_help = "Examples:\n  passagebot chat\n  > How is sales different from marketing?\n  > :why\n  passagebot chat --wall --log     (a demo without Telegram: open http://127.0.0.1:8088/ on the projector; `passagebot report` afterwards)\n  passagebot chat --wall 0.0.0.0:8088 --wall-token \"$(openssl rand -hex 12)\""
+        after_help = "Examples:\n  passagebot chat\n  > How is sales different from marketing?\n  > and marketing?\n  > :why\n  printf 'hi\\nWhat is the article about?\\n' | passagebot chat --json\n  passagebot chat --wall --log     (a demo without Telegram: open http://127.0.0.1:8088/ on the projector; `passagebot report` afterwards)\n  passagebot chat --wall 0.0.0.0:8088 --wall-token \"$(openssl rand -hex 12)\""
     )]
     Chat(ChatArgs),
     /// Score answers on a question file: hit@1, hit@k (k = --top), MRR, abstention, misses.
