@@ -214,7 +214,7 @@ pub fn resolve(text: &str, previous: Option<Previous<'_>>, similar: Similar<'_>)
             };
         }
     }
-    if let Some(topic) = elliptical(&rest, connected) {
+    if let Some(topic) = elliptical(&rest, connected).map(|t| original_case(text, &t)) {
         // "and marketing?" leans on a question before it; "does sales do the same?"
         // with none before it is asked as it is.
         let explicit = connected
@@ -239,6 +239,17 @@ pub fn resolve(text: &str, previous: Option<Previous<'_>>, similar: Similar<'_>)
         }
     }
     Resolution::Standalone
+}
+
+/// `phrase` (lower-cased words) as the message spelled it ("Germany", not "germany").
+fn original_case(text: &str, phrase: &str) -> String {
+    let lower = text.to_lowercase();
+    match lower.find(phrase) {
+        Some(at) if lower.len() == text.len() => text
+            .get(at..at + phrase.len())
+            .map_or_else(|| phrase.to_owned(), str::to_owned),
+        _ => phrase.to_owned(),
+    }
 }
 
 fn ask_back(text: &str) -> Resolution {
@@ -324,7 +335,7 @@ fn substitute(previous: Previous<'_>, topic: &str, similar: Similar<'_>) -> Reso
     let prev = trimmed(previous.question);
     let original: Vec<&str> = prev.split_whitespace().collect();
     let lower: Vec<String> = original.iter().map(|w| bare(w)).collect();
-    if lower.iter().any(|w| w == topic) {
+    if lower.iter().any(|w| *w == topic.to_lowercase()) {
         // "And marketing?" after a question about marketing: the same question.
         return Resolution::Read(as_question(prev));
     }
@@ -419,12 +430,16 @@ fn subject_span(lower: &[String]) -> Option<(usize, usize)> {
         };
         return Some((start, end));
     }
-    let len = if DETERMINERS.contains(&lower[start].as_str()) && start + 1 < lower.len() {
-        2
+    let mut end = if DETERMINERS.contains(&lower[start].as_str()) && start + 1 < lower.len() {
+        start + 2
     } else {
-        1
+        start + 1
     };
-    Some((start, start + len))
+    // "should *sales and marketing* work together": a coordinated subject.
+    while end + 1 < lower.len() && matches!(lower[end].as_str(), "and" | "or") {
+        end += 2;
+    }
+    Some((start, end))
 }
 
 /// Whether a subject is a person: the author, a pronoun for one, the author's name.
@@ -671,6 +686,14 @@ mod tests {
                 &no_meaning
             ),
             Resolution::Read("Why is automated phone support frustrating?".into())
+        );
+        assert_eq!(
+            resolve(
+                "what happens if they do not?",
+                prev("Why should sales and marketing work together?"),
+                &no_meaning
+            ),
+            Resolution::Read("What happens if sales and marketing do not work together?".into())
         );
         assert_eq!(
             resolve(

@@ -405,13 +405,15 @@ impl Dialogue {
             answer: Box::new(asked.answer.clone()),
         });
         self.context = match kind {
-            ReplyKind::Answer => Some(Context {
+            // A question the documents do not cover is still the subject: "and
+            // Germany?" after "What is the capital of France?" reads against it.
+            ReplyKind::Answer | ReplyKind::NotCovered => Some(Context {
                 question: question.to_owned(),
                 author: author_of(library, &asked.answer, question),
                 source: asked.answer.passages.first().map(|h| h.source.clone()),
                 shown: asked.answer.passages.len(),
             }),
-            // A question the documents do not answer, or a person's: the subject changed.
+            // A person's matter: what follows is for them, not a follow-up.
             _ => None,
         };
         Ok(Turn::new(kind, asked))

@@ -222,17 +222,24 @@ fn he_after_who_wrote_it_is_the_author() {
 }
 
 #[test]
-fn the_context_is_forgotten_after_silence_and_after_an_uncovered_question() {
+fn the_context_is_forgotten_after_silence_and_after_a_hand_over() {
     let lib = one_doc();
     let mut d = Dialogue::new();
     say(&mut d, &lib, "What is sales?", 0);
     let late = say(&mut d, &lib, "and marketing?", CONTEXT_SECONDS + 1);
     assert_eq!(late.kind, ReplyKind::NotCovered);
     assert!(late.reply.expect("asked back").contains("marketing"));
-    say(&mut d, &lib, "What is sales?", 2000);
+    // A question the documents do not cover is still what a follow-up leans on.
     say(&mut d, &lib, "what is the capital of France?", 2001);
-    let after = say(&mut d, &lib, "and marketing?", 2002);
-    assert!(after.reply.is_some(), "asked back: {after:?}");
+    let after = say(&mut d, &lib, "and Germany?", 2002);
+    assert_eq!(
+        after.read_as.as_deref(),
+        Some("What is the capital of Germany?")
+    );
+    // A hand-over ends the context.
+    say(&mut d, &lib, "Can I speak to a human please?", 2003);
+    let gone = say(&mut d, &lib, "and marketing?", 2004);
+    assert!(gone.reply.is_some(), "asked back: {gone:?}");
 }
 
 #[test]
