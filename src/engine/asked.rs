@@ -1,0 +1,185 @@
+//! Questions people asked before: the known phrasings of an index (issue #22),
+//! compared with each new question by meaning.
+//!
+//! all-MiniLM-L6-v2 was trained largely on pairs of questions that mean the
+//! same, so a question close to a known phrasing is strong evidence for the
+//! passage that phrasing points at. The evidence a passage gets
+//! ([`Evidence::strength`]) rises with its closest phrasing's similarity above
+//! [`FLOOR`] and a little with every further phrasing that is close too; it
+//! ranks the passage higher and is a signal of the calibrated confidence
+//! ([`crate::engine::confidence::Signals::asked`]). Nothing here can make an
+//! answer confident by itself: the calibrated model weighs it with the rest.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tantivy::collector::DocSetCollector;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+use crate::engine::index::phrasings::Stored;
+use crate::engine::index::schema::Fields;
+use crate::engine::semantic::{DIM, cosine};
+use crate::error::{Error, Result};
+
+/// A known phrasing less similar than this to a question says nothing about it:
+/// two questions on the same article's subject ("What does sales do?", "What
+/// does marketing do?") reach about this far without asking the same.
+pub const FLOOR: f32 = 0.55;
+
+/// Each further close phrasing of a passage adds this to its evidence, up
+/// to [`MAX_FURTHER`] of them.
+const FURTHER: f32 = 0.1;
+const MAX_FURTHER: usize = 4;
+
+/// What the known phrasings say of one passage for one question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// The closest phrasing's question, and its similarity (cosine).
+    pub question: String,
+    pub similarity: f32,
+    /// How many of the passage's phrasings are above [`FLOOR`].
+    pub close: usize,
+}
+
+impl Evidence {
+    /// 0 at [`FLOOR`], 1 for the same question; each further close phrasing
+    /// adds [`FURTHER`].
+    pub fn strength(&self) -> f32 {
+        let nearest = ((self.similarity - FLOOR) / (1.0 - FLOOR)).clamp(0.0, 1.0);
+        let further = self.close.saturating_sub(1).min(MAX_FURTHER) as f32;
+        if nearest > 0.0 {
+            nearest + FURTHER * further
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The known phrasings of one index generation, resolved to its passages.
+#[derive(Debug, Default)]
+pub struct Asked {
+    questions: Vec<String>,
+    /// `DIM` floats per phrasing.
+    vectors: Vec<f32>,
+    /// The passages each phrasing points at.
+    targets: Vec<Vec<DocAddress>>,
+}
+
+impl Asked {
+    /// Reads the phrasings stored in the generation `dir` and finds their
+    /// passages in `searcher`'s index.
+    pub fn read(dir: &Path, searcher: &Searcher, fields: &Fields) -> Result<Asked> {
+        let stored = Stored::read(dir).map_err(|e| Error::IndexUnusable {
+            path: dir.into(),
+            reason: format!("its phrasings cannot be read ({e})"),
+        })?;
+        let mut addresses: HashMap<(u32, u64), DocAddress> = HashMap::new();
+        for (number, source) in stored.sources.iter().enumerate() {
+            let number = u32::try_from(number).unwrap_or(u32::MAX);
+            let query = TermQuery::new(
+                Term::from_field_text(fields.source, source),
+                IndexRecordOption::Basic,
+            );
+            for address in searcher.search(&query, &DocSetCollector)? {
+                let doc: TantivyDocument = searcher.doc(address)?;
+                if let Some(ordinal) = doc.get_first(fields.ordinal).and_then(|v| v.as_u64()) {
+                    addresses.insert((number, ordinal), address);
+                }
+            }
+        }
+        let mut asked = Asked::default();
+        for (p, vector) in stored.phrasings.into_iter().zip(stored.vectors) {
+            let targets: Vec<DocAddress> = p
+                .targets
+                .iter()
+                .filter_map(|t| addresses.get(&(t.source, t.ordinal)).copied())
+                .collect();
+            if !targets.is_empty() && vector.len() == DIM {
+                asked.push(p.q, &vector, targets);
+            }
+        }
+        Ok(asked)
+    }
+
+    /// Adds a phrasing (a unit vector of `DIM` floats) pointing at `targets`.
+    pub fn push(&mut self, question: String, vector: &[f32], targets: Vec<DocAddress>) {
+        self.questions.push(question);
+        self.vectors.extend_from_slice(vector);
+        self.targets.push(targets);
+    }
+
+    pub fn len(&self) -> usize {
+        self.questions.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.questions.is_empty()
+    }
+
+    /// The evidence for each passage that has a phrasing above [`FLOOR`] for
+    /// `question` (a unit vector).
+    pub fn close(&self, question: &[f32]) -> HashMap<DocAddress, Evidence> {
+        let mut out: HashMap<DocAddress, Evidence> = HashMap::new();
+        if question.len() != DIM {
+            return out;
+        }
+        for (i, vector) in self.vectors.chunks_exact(DIM).enumerate() {
+            let similarity = cosine(question, vector);
+            if similarity < FLOOR {
+                continue;
+            }
+            for address in &self.targets[i] {
+                let e = out.entry(*address).or_insert_with(|| Evidence {
+                    question: self.questions[i].clone(),
+                    similarity,
+                    close: 0,
+                });
+                e.close += 1;
+                if similarity > e.similarity {
+                    e.similarity = similarity;
+                    e.question.clone_from(&self.questions[i]);
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(i: usize, j: usize, mix: f32) -> Vec<f32> {
+        let mut v = vec![0.0; DIM];
+        v[i] = (1.0 - mix * mix).sqrt();
+        v[j] = mix;
+        v
+    }
+
+    #[test]
+    fn close_phrasings_give_their_passage_evidence_and_several_count_more() {
+        let (a, b) = (DocAddress::new(0, 1), DocAddress::new(0, 2));
+        let mut asked = Asked::default();
+        asked.push("one".into(), &unit(0, 1, 0.2), vec![a]);
+        asked.push("two".into(), &unit(0, 1, 0.4), vec![a]);
+        asked.push("far".into(), &unit(5, 6, 0.0), vec![b]);
+        let close = asked.close(&unit(0, 1, 0.3));
+        assert_eq!(close.len(), 1, "the far phrasing says nothing");
+        let e = &close[&a];
+        assert_eq!(e.close, 2);
+        let alone = Evidence {
+            close: 1,
+            ..e.clone()
+        };
+        assert!(e.strength() > alone.strength() && alone.strength() > 0.0);
+        let below = Evidence {
+            similarity: FLOOR - 0.01,
+            close: 5,
+            question: "q".into(),
+        };
+        assert_eq!(below.strength(), 0.0);
+        assert!(asked.close(&[1.0, 0.0]).is_empty(), "not a question vector");
+    }
+}
