@@ -102,25 +102,45 @@ pub fn read_files(corpus_dir: &Path, files: &[Found]) -> PhrasingFiles {
     let mut out = PhrasingFiles::default();
     for file in files {
         let shown = display_source(corpus_dir, &file.path);
-        let mut warnings = Vec::new();
         match fs::File::open(&file.path) {
-            Ok(f) => read_one(f, &shown, &mut out.phrasings, &mut warnings),
-            Err(e) => warnings.push(Warning {
-                file: shown.clone(),
+            Ok(f) => read_one(f, &shown, &mut out.phrasings, &mut out.warnings),
+            Err(e) => out.warnings.push(Warning {
+                file: shown,
                 line: None,
                 message: format!("cannot be read ({e}); its phrasings are left out"),
             }),
         }
-        let more = warnings.len().saturating_sub(MAX_WARNINGS_PER_FILE);
-        warnings.truncate(MAX_WARNINGS_PER_FILE);
-        if more > 0 {
-            warnings.push(Warning {
-                file: shown,
-                line: None,
-                message: format!("and {more} more warning(s) like those above"),
-            });
+    }
+    out
+}
+
+/// `warnings` in file and line order, at most [`MAX_WARNINGS_PER_FILE`] of
+/// each file, then one saying how many more it had.
+pub fn capped(mut warnings: Vec<Warning>) -> Vec<Warning> {
+    warnings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let mut out: Vec<Warning> = Vec::new();
+    let mut more: Vec<(String, usize)> = Vec::new();
+    for w in warnings {
+        let listed = out.iter().filter(|o| o.file == w.file).count();
+        if listed < MAX_WARNINGS_PER_FILE {
+            out.push(w);
+        } else {
+            match more.iter_mut().find(|(f, _)| *f == w.file) {
+                Some((_, n)) => *n += 1,
+                None => more.push((w.file, 1)),
+            }
         }
-        out.warnings.extend(warnings);
+    }
+    for (file, n) in more {
+        let at = out.iter().rposition(|o| o.file == file).map_or(out.len(), |i| i + 1);
+        out.insert(
+            at,
+            Warning {
+                file,
+                line: None,
+                message: format!("and {n} more warning(s) like those above"),
+            },
+        );
     }
     out
 }
@@ -355,6 +375,23 @@ mod tests {
             "{}",
             w[0]
         );
+    }
+
+    #[test]
+    fn warnings_are_listed_in_line_order_up_to_a_limit_per_file() {
+        let w = |file: &str, line| Warning {
+            file: file.into(),
+            line: Some(line),
+            message: "m".into(),
+        };
+        let mut all: Vec<Warning> = (0..MAX_WARNINGS_PER_FILE + 3).rev().map(|i| w("a", i)).collect();
+        all.push(w("b", 1));
+        let out = capped(all);
+        assert_eq!(out.len(), MAX_WARNINGS_PER_FILE + 2);
+        assert_eq!(out[0].line, Some(0));
+        let last_of_a = &out[MAX_WARNINGS_PER_FILE];
+        assert_eq!(last_of_a.message, "and 3 more warning(s) like those above");
+        assert_eq!(out[MAX_WARNINGS_PER_FILE + 1].file, "b");
     }
 
     #[test]

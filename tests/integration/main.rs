@@ -19,6 +19,7 @@ mod index;
 mod index_folder;
 mod live;
 mod newcomer;
+mod phrasings;
 mod quality;
 mod reliability;
 mod report;

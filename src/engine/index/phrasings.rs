@@ -28,7 +28,7 @@ use tantivy::{Index, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::schema::Fields;
 use crate::engine::analysis;
-use crate::engine::phrasings::{MAX_PHRASINGS, Phrasing, PhrasingFiles, Warning, normalise};
+use crate::engine::phrasings::{MAX_PHRASINGS, capped, Phrasing, PhrasingFiles, Warning, normalise};
 use crate::engine::semantic::{self, DIM};
 use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
@@ -271,7 +271,7 @@ pub fn attach(
         });
     }
     // In file and line order, whichever step found them.
-    warnings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    let warnings = capped(warnings);
     for w in &warnings {
         tracing::warn!("{w}");
     }
