@@ -51,7 +51,9 @@ def norm(s):
 
 
 def ask(cmd, corpus, index, questions):
-    env = dict(os.environ, PASSAGEBOT_TUNING="decisive=0")
+    # Other knobs given for an experiment are kept; the cascade is always off.
+    knobs = os.environ.get("PASSAGEBOT_TUNING", "")
+    env = dict(os.environ, PASSAGEBOT_TUNING=(knobs + "," if knobs else "") + "decisive=0")
     b = subprocess.run(cmd + ["--corpus", corpus, "--index", index, "index"], capture_output=True, text=True, env=env)
     if b.returncode != 0:
         sys.exit(f"index failed for {corpus}: {b.stderr[-400:]}")
@@ -86,9 +88,9 @@ def signals(r):
 def asked(r):
     """The known phrasings' signals, as src/engine/search.rs `signals` computes them."""
     ps = r["passages"]
-    strength = [p.get("asked_strength", 0.0) for p in ps]
-    best = strength[0] if strength else 0.0
-    return [best, best - max(strength[1:] + [0.0])]
+    if not ps:
+        return [0.0, 0.0]
+    return [ps[0].get("asked_strength", 0.0), ps[0].get("asked_share", 0.0)]
 
 
 def old_weights():
@@ -144,7 +146,7 @@ def phrasings_main(cmd, folds):
     old = old_weights()
     theta, probs = fit_asked(rows, old)
     print(f"{len(rows)} labelled questions with meaning signals, {sum(1 for r in rows if r[1][0] > 0)} close to a known phrasing")
-    print("ASKED_WEIGHTS = [" + ", ".join(f"{t:.3f}" for t in theta) + "]  # asked, asked_gap")
+    print("ASKED_WEIGHTS = [" + ", ".join(f"{t:.3f}" for t in theta) + "]  # asked, asked_share")
     print("\n| probability | questions | right |\n|---|---|---|")
     for lo in [i / 10 for i in range(10)]:
         band = [y for p, (_, _, y, _) in zip(probs, rows) if lo <= p < lo + 0.1 or (lo == 0.9 and p == 1.0)]

@@ -86,9 +86,16 @@ def main():
     with open(offtopic, "w") as f:
         for path in PUBLIC:
             f.write("".join(json.dumps(q) + "\n" for q in load(path) if "gold" not in q))
+    # The same held-out questions asked of the article alone, for comparison.
+    plain = os.path.join(work, "plain", "corpus")
+    os.makedirs(plain, exist_ok=True)
+    for name in os.listdir(os.path.join(ROOT, "corpus")):
+        if name.endswith(".md"):
+            shutil.copy(os.path.join(ROOT, "corpus", name), plain)
+    plain_index = os.path.join(work, "plain", "index")
     rows = []
-    print("| fold | phrasings | held out (answerable / off-topic) | first and confident | top-3 | off-topic abstention | public off-topic abstention |")
-    print("|---|---|---|---|---|---|---|")
+    print("| fold | phrasings | held out (answerable / off-topic) | first and confident | top-3 | off-topic abstention | public off-topic abstention | without phrasings: first and confident / top-3 / abstention |")
+    print("|---|---|---|---|---|---|---|---|")
     for k in range(a.folds):
         corpus, index, questions, n, held = make_corpus(work, k, a.folds)
         b = subprocess.run(cmd + ["--corpus", corpus, "--index", index, "index"], capture_output=True, text=True)
@@ -96,11 +103,12 @@ def main():
             sys.exit(f"index failed: {b.stderr[-400:]}")
         s = score(cmd, corpus, index, questions)
         o = score(cmd, corpus, index, offtopic)
+        w = score(cmd, plain, plain_index, questions)
         answerable = sum(1 for q in held if "gold" in q)
-        rows.append((s["hit1"], s["hit3"], s["noanswer"], o["noanswer"]))
-        print(f"| {k + 1} | {n} | {answerable} / {len(held) - answerable} | {s['hit1']:.3f} | {s['hit3']:.3f} | {s['noanswer']:.3f} | {o['noanswer']:.3f} |")
-    mean = [sum(r[i] for r in rows) / len(rows) for i in range(4)]
-    print(f"| mean | | | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} | {mean[3]:.3f} |")
+        rows.append((s["hit1"], s["hit3"], s["noanswer"], o["noanswer"], w["hit1"], w["hit3"], w["noanswer"]))
+        print(f"| {k + 1} | {n} | {answerable} / {len(held) - answerable} | {s['hit1']:.3f} | {s['hit3']:.3f} | {s['noanswer']:.3f} | {o['noanswer']:.3f} | {w['hit1']:.3f} / {w['hit3']:.3f} / {w['noanswer']:.3f} |")
+    mean = [sum(r[i] for r in rows) / len(rows) for i in range(7)]
+    print(f"| mean | | | {mean[0]:.3f} | {mean[1]:.3f} | {mean[2]:.3f} | {mean[3]:.3f} | {mean[4]:.3f} / {mean[5]:.3f} / {mean[6]:.3f} |")
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -5,7 +5,8 @@
 //! same, so a question close to a known phrasing is strong evidence for the
 //! passage that phrasing points at. The evidence a passage gets
 //! ([`Evidence::strength`]) rises with its closest phrasing's similarity above
-//! [`FLOOR`] and a little with every further phrasing that is close too; it
+//! a floor ([`Tuning::asked_floor`](crate::engine::tuning::Tuning::asked_floor))
+//! and a little with every further phrasing that is close too; it
 //! ranks the passage higher and is a signal of the calibrated confidence
 //! ([`crate::engine::confidence::Signals::asked`]). Nothing here can make an
 //! answer confident by itself: the calibrated model weighs it with the rest.
@@ -23,15 +24,18 @@ use crate::engine::index::schema::Fields;
 use crate::engine::semantic::{DIM, cosine};
 use crate::error::{Error, Result};
 
-/// A known phrasing less similar than this to a question says nothing about it:
-/// two questions on the same article's subject ("What does sales do?", "What
-/// does marketing do?") reach about this far without asking the same.
-pub const FLOOR: f32 = 0.55;
 
 /// Each further close phrasing of a passage adds this to its evidence, up
 /// to [`MAX_FURTHER`] of them.
 const FURTHER: f32 = 0.1;
 const MAX_FURTHER: usize = 4;
+
+/// How many of the nearest known phrasings vote for their passages.
+const NEIGHBOURS: usize = 16;
+
+/// How fast a neighbour's vote falls with its distance behind the nearest one
+/// (a softmax over cosines): 0.05 behind counts e⁻¹ as much.
+const VOTE_TEMPERATURE: f32 = 0.05;
 
 /// What the known phrasings say of one passage for one question.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,15 +43,20 @@ pub struct Evidence {
     /// The closest phrasing's question, and its similarity (cosine).
     pub question: String,
     pub similarity: f32,
-    /// How many of the passage's phrasings are above [`FLOOR`].
+    /// How many of the passage's phrasings are above the floor.
     pub close: usize,
+    /// The floor it was judged from.
+    pub floor: f32,
+    /// Its share of the vote of the question's nearest phrasings (0..1; a
+    /// phrasing pointing at several passages votes for each).
+    pub share: f32,
 }
 
 impl Evidence {
-    /// 0 at [`FLOOR`], 1 for the same question; each further close phrasing
+    /// 0 at the floor, 1 for the same question; each further close phrasing
     /// adds [`FURTHER`].
     pub fn strength(&self) -> f32 {
-        let nearest = ((self.similarity - FLOOR) / (1.0 - FLOOR)).clamp(0.0, 1.0);
+        let nearest = ((self.similarity - self.floor) / (1.0 - self.floor)).clamp(0.0, 1.0);
         let further = self.close.saturating_sub(1).min(MAX_FURTHER) as f32;
         if nearest > 0.0 {
             nearest + FURTHER * further
@@ -118,25 +127,44 @@ impl Asked {
         self.questions.is_empty()
     }
 
-    /// The evidence for each passage that has a phrasing above [`FLOOR`] for
-    /// `question` (a unit vector).
-    pub fn close(&self, question: &[f32]) -> HashMap<DocAddress, Evidence> {
+    /// The evidence for each passage that has a phrasing above `floor` (a
+    /// cosine) for `question` (a unit vector).
+    pub fn close(&self, question: &[f32], floor: f32) -> HashMap<DocAddress, Evidence> {
         let mut out: HashMap<DocAddress, Evidence> = HashMap::new();
         if question.len() != DIM {
             return out;
         }
-        for (i, vector) in self.vectors.chunks_exact(DIM).enumerate() {
-            let similarity = cosine(question, vector);
-            if similarity < FLOOR {
-                continue;
-            }
+        let mut nearest: Vec<(f32, usize)> = self
+            .vectors
+            .chunks_exact(DIM)
+            .map(|v| cosine(question, v))
+            .enumerate()
+            .map(|(i, c)| (c, i))
+            .collect();
+        nearest.sort_by(|a, b| b.0.total_cmp(&a.0));
+        nearest.truncate(NEIGHBOURS);
+        let Some(&(top, _)) = nearest.first() else {
+            return out;
+        };
+        // Each neighbour votes for its passages, the closer the more.
+        let votes: Vec<f32> = nearest
+            .iter()
+            .map(|(c, _)| ((c - top) / VOTE_TEMPERATURE).exp())
+            .collect();
+        let total: f32 = votes.iter().sum();
+        for (&(similarity, i), vote) in nearest.iter().zip(votes) {
             for address in &self.targets[i] {
                 let e = out.entry(*address).or_insert_with(|| Evidence {
                     question: self.questions[i].clone(),
                     similarity,
                     close: 0,
+                    floor,
+                    share: 0.0,
                 });
-                e.close += 1;
+                e.share += vote / total;
+                if similarity >= floor {
+                    e.close += 1;
+                }
                 if similarity > e.similarity {
                     e.similarity = similarity;
                     e.question.clone_from(&self.questions[i]);
@@ -150,6 +178,8 @@ impl Asked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FLOOR: f32 = 0.55;
 
     fn unit(i: usize, j: usize, mix: f32) -> Vec<f32> {
         let mut v = vec![0.0; DIM];
@@ -165,9 +195,11 @@ mod tests {
         asked.push("one".into(), &unit(0, 1, 0.2), vec![a]);
         asked.push("two".into(), &unit(0, 1, 0.4), vec![a]);
         asked.push("far".into(), &unit(5, 6, 0.0), vec![b]);
-        let close = asked.close(&unit(0, 1, 0.3));
-        assert_eq!(close.len(), 1, "the far phrasing says nothing");
+        let close = asked.close(&unit(0, 1, 0.3), FLOOR);
+        assert_eq!(close[&b].strength(), 0.0, "the far phrasing says nothing");
+        assert!(close[&b].share < 0.01);
         let e = &close[&a];
+        assert!(e.share > 0.99);
         assert_eq!(e.close, 2);
         let alone = Evidence {
             close: 1,
@@ -178,8 +210,10 @@ mod tests {
             similarity: FLOOR - 0.01,
             close: 5,
             question: "q".into(),
+            floor: FLOOR,
+            share: 1.0,
         };
         assert_eq!(below.strength(), 0.0);
-        assert!(asked.close(&[1.0, 0.0]).is_empty(), "not a question vector");
+        assert!(asked.close(&[1.0, 0.0], FLOOR).is_empty(), "not a question vector");
     }
 }

@@ -189,10 +189,10 @@ pub struct Signals {
     /// best match by words).
     pub words: f32,
     /// The evidence of known phrasings close to the question that point at it
-    /// ([`crate::engine::asked::Evidence::strength`]; 0 without any), and how
-    /// far it stands above the best other passage's.
+    /// ([`crate::engine::asked::Evidence::strength`]; 0 without any), and its
+    /// share of the vote of the question's nearest phrasings.
     pub asked: f32,
-    pub asked_gap: f32,
+    pub asked_share: f32,
 }
 
 /// Weights of the calibrated model, in [`Signals`] order, then the bias.
@@ -206,11 +206,11 @@ const WEIGHTS: [f32; 9] = [
 ];
 
 /// Weights of the known phrasings' two signals ([`Signals::asked`],
-/// [`Signals::asked_gap`]), fitted afterwards with [`WEIGHTS`] held fixed
+/// [`Signals::asked_share`]), fitted afterwards with [`WEIGHTS`] held fixed
 /// (`scripts/calibrate.py --phrasings`): both signals are 0 in an index
 /// without phrasing files, so there every probability is what it was. The
 /// labelled set and the reliability table are in QUALITY.md.
-const ASKED_WEIGHTS: [f32; 2] = [3.0, 1.5];
+const ASKED_WEIGHTS: [f32; 2] = [0.940, 0.026];
 
 /// An answer is confident from this calibrated probability. Set where every
 /// off-topic question of the fixtures is still not confident (QUALITY.md).
@@ -233,7 +233,7 @@ pub fn probability(s: &Signals) -> f32 {
     let z: f32 = x.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>()
         + WEIGHTS[8]
         + s.asked * ASKED_WEIGHTS[0]
-        + s.asked_gap * ASKED_WEIGHTS[1];
+        + s.asked_share * ASKED_WEIGHTS[1];
     1.0 / (1.0 + (-z).exp())
 }
 
@@ -368,7 +368,7 @@ mod tests {
             unknown: 0.0,
             words: 1.0,
             asked: 0.0,
-            asked_gap: 0.0,
+            asked_share: 0.0,
         }
     }
 
@@ -415,11 +415,11 @@ mod tests {
         );
         let asked = Signals {
             asked: 0.6,
-            asked_gap: 0.6,
+            asked_share: 0.9,
             ..base
         };
         let shared = Signals {
-            asked_gap: 0.0,
+            asked_share: 0.3,
             ..asked
         };
         assert!(probability(&asked) > probability(&shared) && probability(&shared) > p);

@@ -51,6 +51,10 @@ const BYLINE_FACTOR: f32 = 0.5;
 /// stands for (`TermWeight::corrected_from`); `:why` shows it.
 const MENTIONED_AUTHOR: &str = "the author";
 
+/// A passage with this share of the vote of the question's nearest known
+/// phrasings is a candidate, however far they are ([`crate::engine::asked`]).
+const SHARE_CANDIDATE: f32 = 0.2;
+
 /// The shortest part a compound word is split into ([`Engine::compound_parts`]).
 const MIN_PART: usize = 4;
 
@@ -515,10 +519,10 @@ impl Engine {
             };
             // The passages of known phrasings close to the question join too:
             // people asked this before, in these words or others.
-            let evidence = self.asked.close(q);
+            let evidence = self.asked.close(q, self.tuning.asked_floor);
             let known = evidence
                 .iter()
-                .filter(|(_, e)| e.strength() > 0.0)
+                .filter(|(_, e)| e.strength() > 0.0 || e.share >= SHARE_CANDIDATE)
                 .map(|(address, _)| (f32::MAX, *address));
             let mut known: Vec<(f32, DocAddress)> = known.collect();
             known.sort_by_key(|(_, a)| (a.segment_ord, a.doc_id));
@@ -1031,7 +1035,7 @@ fn add_asked(
 ) {
     for (hit, _) in candidates.iter_mut() {
         if let Some(e) = evidence.get(&hit.address) {
-            hit.score += tuning.asked * e.strength();
+            hit.score += tuning.asked * e.strength() + tuning.asked_share * e.share;
             hit.asked = Some(e.clone());
         }
     }
@@ -1052,7 +1056,7 @@ fn signals(
     let best_words = hits.iter().map(|(h, _)| h.words).fold(0.0f32, f32::max);
     let strength = |h: &Hit| h.asked.as_ref().map_or(0.0, Evidence::strength);
     let asked = strength(best);
-    let asked_other = others().map(strength).fold(0.0f32, f32::max);
+    let asked_share = best.asked.as_ref().map_or(0.0, |e| e.share);
     // A passage with no runner-up leads by all of its score.
     let margin = match scores {
         [first, rest @ ..] if *first > 0.0 => {
@@ -1074,7 +1078,7 @@ fn signals(
             0.0
         },
         asked,
-        asked_gap: asked - asked_other,
+        asked_share,
     })
 }
 

@@ -79,9 +79,12 @@ struct PassageOut<'a> {
     asked_similarity: Option<f32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     asked_close: Option<usize>,
-    /// Its evidence ([`crate::engine::asked::Evidence::strength`]).
+    /// Its evidence ([`crate::engine::asked::Evidence::strength`]) and its
+    /// share of the nearest phrasings' vote.
     #[serde(skip_serializing_if = "Option::is_none")]
     asked_strength: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked_share: Option<f32>,
 }
 
 /// A line of `chat --json` (and `ask --json`): the `ask --json` fields, with `question`
@@ -153,6 +156,7 @@ fn of<'a>(answer: &'a Answer, decision: &Decision) -> Line<'a> {
                 asked_similarity: h.asked.as_ref().map(|e| round3(e.similarity)),
                 asked_close: h.asked.as_ref().map(|e| e.close),
                 asked_strength: h.asked.as_ref().map(|e| round3(e.strength())),
+                asked_share: h.asked.as_ref().map(|e| round3(e.share)),
             })
             .collect(),
         confidence: &answer.confidence,
