@@ -24,7 +24,6 @@ use crate::engine::index::schema::Fields;
 use crate::engine::semantic::{DIM, cosine};
 use crate::error::{Error, Result};
 
-
 /// Each further close phrasing of a passage adds this to its evidence, up
 /// to [`MAX_FURTHER`] of them.
 const FURTHER: f32 = 0.1;
@@ -32,6 +31,11 @@ const MAX_FURTHER: usize = 4;
 
 /// How many of the nearest known phrasings vote for their passages.
 const NEIGHBOURS: usize = 16;
+
+/// A phrasing less similar than this (cosine) to a question has no vote: a
+/// question about bread or the weather is under 0.25 from every question on
+/// the article, and one far phrasing must not win a vote of none.
+const VOTE_FROM: f32 = 0.3;
 
 /// How fast a neighbour's vote falls with its distance behind the nearest one
 /// (a softmax over cosines): 0.05 behind counts e⁻¹ as much.
@@ -141,6 +145,7 @@ impl Asked {
             .enumerate()
             .map(|(i, c)| (c, i))
             .collect();
+        nearest.retain(|(c, _)| *c >= VOTE_FROM);
         nearest.sort_by(|a, b| b.0.total_cmp(&a.0));
         nearest.truncate(NEIGHBOURS);
         let Some(&(top, _)) = nearest.first() else {
@@ -196,8 +201,7 @@ mod tests {
         asked.push("two".into(), &unit(0, 1, 0.4), vec![a]);
         asked.push("far".into(), &unit(5, 6, 0.0), vec![b]);
         let close = asked.close(&unit(0, 1, 0.3), FLOOR);
-        assert_eq!(close[&b].strength(), 0.0, "the far phrasing says nothing");
-        assert!(close[&b].share < 0.01);
+        assert!(!close.contains_key(&b), "the far phrasing says nothing");
         let e = &close[&a];
         assert!(e.share > 0.99);
         assert_eq!(e.close, 2);
@@ -214,6 +218,9 @@ mod tests {
             share: 1.0,
         };
         assert_eq!(below.strength(), 0.0);
-        assert!(asked.close(&[1.0, 0.0], FLOOR).is_empty(), "not a question vector");
+        assert!(
+            asked.close(&[1.0, 0.0], FLOOR).is_empty(),
+            "not a question vector"
+        );
     }
 }

@@ -114,15 +114,19 @@ pub fn read_files(corpus_dir: &Path, files: &[Found]) -> PhrasingFiles {
     out
 }
 
-/// `warnings` in file and line order, at most [`MAX_WARNINGS_PER_FILE`] of
-/// each file, then one saying how many more it had.
+/// `warnings` in file and line order, at most [`MAX_WARNINGS_PER_FILE`] about
+/// lines of each file, then one saying how many more it had; those about a
+/// whole file (a limit) are always kept, first.
 pub fn capped(mut warnings: Vec<Warning>) -> Vec<Warning> {
     warnings.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     let mut out: Vec<Warning> = Vec::new();
     let mut more: Vec<(String, usize)> = Vec::new();
     for w in warnings {
-        let listed = out.iter().filter(|o| o.file == w.file).count();
-        if listed < MAX_WARNINGS_PER_FILE {
+        let listed = out
+            .iter()
+            .filter(|o| o.file == w.file && o.line.is_some())
+            .count();
+        if w.line.is_none() || listed < MAX_WARNINGS_PER_FILE {
             out.push(w);
         } else {
             match more.iter_mut().find(|(f, _)| *f == w.file) {
@@ -132,7 +136,10 @@ pub fn capped(mut warnings: Vec<Warning>) -> Vec<Warning> {
         }
     }
     for (file, n) in more {
-        let at = out.iter().rposition(|o| o.file == file).map_or(out.len(), |i| i + 1);
+        let at = out
+            .iter()
+            .rposition(|o| o.file == file)
+            .map_or(out.len(), |i| i + 1);
         out.insert(
             at,
             Warning {
@@ -179,14 +186,14 @@ pub fn read_one(
         }
         number += 1;
         if number > MAX_LINES_PER_FILE {
-            let rest = 1 + (&mut reader).split(b'\n').count();
+            let last = number + (&mut reader).split(b'\n').count();
+            // Said of the file, not of a line, so the cap on warnings keeps it.
             warn(
                 warnings,
-                Some(number),
+                None,
                 format!(
-                    "this line and the {} after it are left out: a phrasing file is read up to \
-                     {MAX_LINES_PER_FILE} lines; split it into several files",
-                    rest - 1
+                    "lines {number}–{last} are left out: a phrasing file is read up to \
+                     {MAX_LINES_PER_FILE} lines; split it into several files"
                 ),
             );
             break;
@@ -370,10 +377,10 @@ mod tests {
         let (p, w) = read(&many);
         assert_eq!(p.len(), MAX_LINES_PER_FILE);
         assert_eq!(w.len(), 1);
-        assert!(
-            w[0].message.contains("the 4 after it are left out"),
-            "{}",
-            w[0]
+        assert_eq!(
+            w[0].to_string(),
+            "corpus/faq.questions.jsonl: lines 10001–10005 are left out: a phrasing file is \
+             read up to 10000 lines; split it into several files"
         );
     }
 
@@ -384,14 +391,21 @@ mod tests {
             line: Some(line),
             message: "m".into(),
         };
-        let mut all: Vec<Warning> = (0..MAX_WARNINGS_PER_FILE + 3).rev().map(|i| w("a", i)).collect();
+        let mut all: Vec<Warning> = (0..MAX_WARNINGS_PER_FILE + 3)
+            .rev()
+            .map(|i| w("a", i))
+            .collect();
         all.push(w("b", 1));
+        all.push(Warning {
+            line: None,
+            ..w("a", 0)
+        });
         let out = capped(all);
-        assert_eq!(out.len(), MAX_WARNINGS_PER_FILE + 2);
-        assert_eq!(out[0].line, Some(0));
-        let last_of_a = &out[MAX_WARNINGS_PER_FILE];
+        assert_eq!(out.len(), MAX_WARNINGS_PER_FILE + 3);
+        assert_eq!((out[0].line, out[1].line), (None, Some(0)), "a limit first");
+        let last_of_a = &out[MAX_WARNINGS_PER_FILE + 1];
         assert_eq!(last_of_a.message, "and 3 more warning(s) like those above");
-        assert_eq!(out[MAX_WARNINGS_PER_FILE + 1].file, "b");
+        assert_eq!(out[MAX_WARNINGS_PER_FILE + 2].file, "b");
     }
 
     #[test]

@@ -523,6 +523,7 @@ impl Engine {
             let known = evidence
                 .iter()
                 .filter(|(_, e)| e.strength() > 0.0 || e.share >= SHARE_CANDIDATE)
+                .filter(|(_, e)| e.similarity >= self.tuning.recall_floor)
                 .map(|(address, _)| (f32::MAX, *address));
             let mut known: Vec<(f32, DocAddress)> = known.collect();
             known.sort_by_key(|(_, a)| (a.segment_ord, a.doc_id));

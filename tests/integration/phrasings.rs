@@ -13,26 +13,33 @@ use passagebot::engine::live::{self, EngineHandle};
 use passagebot::engine::phrasings::LEARNED_FILE;
 use passagebot::render;
 
-/// A reader's paraphrase of paragraph 7 that shares none of its words.
-const PARAPHRASE: &str = "why do folks dislike speaking with a robot";
-/// The question people asked before, and the phrase of paragraph 7 answering it.
-const KNOWN: &str =
-    r#"{"q": "Why do people hate talking to a machine?", "answer": "describe your problem to a machine"}"#;
+/// A reader's paraphrase of paragraph 7 (on automated customer support) that the
+/// article alone does not answer confidently (a 0.42 chance).
+const PARAPHRASE: &str = "why do users dislike machines answering them";
+/// Questions people asked before, with the phrase of paragraph 7 answering them:
+/// three close to the paraphrase count more than one (a 0.62 chance).
+const KNOWN: &str = concat!(
+    r#"{"q": "Why do people hate talking to a machine?", "answer": "describe your problem to a machine"}"#,
+    "\n",
+    r#"{"q": "Why don't people like speaking to robots?", "answer": "describe your problem to a machine"}"#,
+    "\n",
+    r#"{"q": "Why do folks find automated support annoying?", "answer": "describe your problem to a machine"}"#,
+);
 const OFF_TOPIC: &[&str] = &[
     "What is the capital of France?",
     "Which CRM should my sales team buy?",
-    "How long should I bake sourdough bread?",
+    "How do I change a car tyre?",
     "Why do people hate talking to their neighbours?",
 ];
 
 #[test]
 fn bad_lines_a_huge_file_and_a_long_question_are_indexed_with_warnings_naming_the_line() {
     let s = Scratch::with_article();
-    let long = "why ".repeat(2_500); // 10 KB
+    let long = "w".repeat(10_000); // 10 KB
     fs::write(
         s.corpus().join("faq.questions.jsonl"),
         [
-            KNOWN.to_string(),
+            r#"{"q": "Why do people hate talking to a machine?", "answer": "describe your problem to a machine"}"#.to_string(),
             r#"{"q": "broken"#.to_string(),
             r#"{"q": "Is marketing one to many?", "answer": "One to many  style", "asked_by": "x"}"#
                 .to_string(),
@@ -44,8 +51,11 @@ fn bad_lines_a_huge_file_and_a_long_question_are_indexed_with_warnings_naming_th
     .expect("write");
     let mut big = fs::File::create(s.corpus().join("sub-big.questions.jsonl")).expect("create");
     for i in 0..100_000 {
-        writeln!(big, r#"{{"q": "question {i}?", "answer": "no passage says this {i}"}}"#)
-            .expect("write");
+        writeln!(
+            big,
+            r#"{{"q": "question {i}?", "answer": "no passage says this {i}"}}"#
+        )
+        .expect("write");
     }
     drop(big);
     let out = s.cmd().arg("index").assert().success();
@@ -58,14 +68,20 @@ fn bad_lines_a_huge_file_and_a_long_question_are_indexed_with_warnings_naming_th
         "corpus/faq.questions.jsonl:4: no passage holds the answer \"sunny skies all day\"",
         "corpus/faq.questions.jsonl:5: the question is 10000 characters; cut to its first 1000",
         "corpus/sub-big.questions.jsonl:1: no passage holds the answer \"no passage says this 0\"",
-        "corpus/sub-big.questions.jsonl:10001: this line and the 89999 after it are left out",
+        "corpus/sub-big.questions.jsonl: lines 10001–100000 are left out",
         "corpus/sub-big.questions.jsonl: and ",
         "Skipped no files.",
     ] {
-        assert!(stdout.contains(expected), "{expected:?} missing from:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
     }
     // Never a document: no passage comes from a phrasing file.
-    let answer = s.engine().search("Is marketing one to many?", 0, 10).expect("search");
+    let answer = s
+        .engine()
+        .search("Is marketing one to many?", 0, 10)
+        .expect("search");
     assert!(answer.passages.iter().all(|p| p.source.ends_with(".md")));
 }
 
@@ -90,18 +106,29 @@ fn a_paraphrase_is_answered_confidently_only_with_the_phrasing_file() {
     )
     .expect("write");
     let engine = s.engine();
-    assert_eq!(engine.phrasings(), 3);
+    assert_eq!(engine.phrasings(), 5);
     let with = engine.search(PARAPHRASE, 0, 3).expect("search");
     assert!(with.confident, "{with:?}");
     let best = &with.passages[0];
     assert!(best.text.contains("describe your problem to a machine"));
     let asked = with.asked_before().expect("a known phrasing counted");
-    assert_eq!(asked.question, "Why do people hate talking to a machine?");
-    assert!(render::explain(&with).contains(
-        "close to a question people asked before: “Why do people hate talking to a machine?”"
-    ));
+    assert!(
+        KNOWN.contains(&asked.question) && asked.close >= 2,
+        "{asked:?}"
+    );
+    let why = render::explain(&with);
+    assert!(
+        why.contains(&format!(
+            "close to a question people asked before: “{}”",
+            asked.question
+        )),
+        "{why}"
+    );
     let line = render::json::line(&with, &Default::default());
-    assert!(line.contains(r#""asked_before":"Why do people hate talking to a machine?""#));
+    assert!(line.contains(&format!(
+        r#""asked_before":"{}""#,
+        asked.question.replace('\'', "'")
+    )));
     for q in OFF_TOPIC {
         let a = engine.search(q, 0, 3).expect("search");
         assert!(!a.confident, "{q}: {:?}", a.confidence);
@@ -115,9 +142,21 @@ fn an_edit_to_a_phrasing_file_is_picked_up_incrementally_and_by_live_reload() {
     fs::write(&learned, "").expect("write");
     let handle = EngineHandle::new(s.engine());
     assert_eq!(handle.current().phrasings(), 0);
-    assert!(!handle.current().search(PARAPHRASE, 0, 3).expect("search").confident);
-    let again = update(&s.corpus(), &s.index(), &Default::default(), Mode::Incremental, &|_| {})
-        .expect("build");
+    assert!(
+        !handle
+            .current()
+            .search(PARAPHRASE, 0, 3)
+            .expect("search")
+            .confident
+    );
+    let again = update(
+        &s.corpus(),
+        &s.index(),
+        &Default::default(),
+        Mode::Incremental,
+        &|_| {},
+    )
+    .expect("build");
     assert!(again.changes.is_empty(), "{:?}", again.changes);
 
     // An accepted suggestion appended, as `passagebot learn accept` does.
@@ -131,7 +170,7 @@ fn an_edit_to_a_phrasing_file_is_picked_up_incrementally_and_by_live_reload() {
     assert!(changes.full_rebuild.is_none(), "{changes:?}");
     assert_eq!((changes.unchanged, changes.added.len()), (1, 0));
     let engine = handle.current();
-    assert_eq!(engine.phrasings(), 1);
+    assert_eq!(engine.phrasings(), 3);
     assert!(engine.search(PARAPHRASE, 0, 3).expect("search").confident);
 
     fs::write(&learned, "").expect("write");

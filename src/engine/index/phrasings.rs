@@ -28,7 +28,9 @@ use tantivy::{Index, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::schema::Fields;
 use crate::engine::analysis;
-use crate::engine::phrasings::{MAX_PHRASINGS, capped, Phrasing, PhrasingFiles, Warning, normalise};
+use crate::engine::phrasings::{
+    MAX_PHRASINGS, Phrasing, PhrasingFiles, Warning, capped, normalise,
+};
 use crate::engine::semantic::{self, DIM};
 use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
