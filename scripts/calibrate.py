@@ -32,7 +32,7 @@ way operators will have them: the cross-validation folds of scripts/phrasings_cv
 reader set), each asked its held-out fifth (answerable and off-topic) and every
 off-topic question of the public sets.
 
-    scripts/calibrate.py --phrasings -- ./target/release/passagebot
+    scripts/calibrate.py --phrasings --kit KIT -- ./target/release/passagebot
 """
 import argparse, json, math, os, re, subprocess, sys, tempfile
 
@@ -99,14 +99,14 @@ def old_weights():
     return [float(x) for x in body.replace("\n", " ").split(",") if x.strip()]
 
 
-def collect_phrasings(cmd, folds):
+def collect_phrasings(cmd, folds, kit):
     sys.path.insert(0, HERE)
     import phrasings_cv
     rows = []  # (old signals, asked signals, right, answerable)
     work = tempfile.mkdtemp(prefix="passagebot-calibrate-phrasings-")
-    offtopic = [q for path in phrasings_cv.PUBLIC for q in phrasings_cv.load(path) if "gold" not in q]
+    offtopic = [q for path in phrasings_cv.public(kit) for q in phrasings_cv.load(path) if "gold" not in q]
     for k in range(folds):
-        corpus, index, _, _, held = phrasings_cv.make_corpus(work, k, folds)
+        corpus, index, _, _, held = phrasings_cv.make_corpus(kit, work, k, folds)
         asked_qs = held + offtopic
         for q, r in zip(asked_qs, ask(cmd, corpus, index, [q["q"] for q in asked_qs])):
             x = signals(r)
@@ -141,8 +141,8 @@ def fit_asked(rows, old, l2=1e-2, iterations=40):
     return theta, probs
 
 
-def phrasings_main(cmd, folds):
-    rows = collect_phrasings(cmd, folds)
+def phrasings_main(cmd, folds, kit):
+    rows = collect_phrasings(cmd, folds, kit)
     old = old_weights()
     theta, probs = fit_asked(rows, old)
     print(f"{len(rows)} labelled questions with meaning signals, {sum(1 for r in rows if r[1][0] > 0)} close to a known phrasing")
@@ -247,13 +247,16 @@ def main():
     ap.add_argument("--save", help="also write every labelled answer (JSON lines) to this file")
     ap.add_argument("--phrasings", action="store_true", help="fit the known phrasings' signals (issue #22)")
     ap.add_argument("--folds", type=int, default=5, help="with --phrasings: cross-validation folds")
+    ap.add_argument("--kit", help="with --phrasings: the evaluation kit's folder (eval/, tools/)")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- BIN")
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
     if not cmd:
         sys.exit("calibrate.py: give the binary after --, e.g. -- ./target/release/passagebot")
     if a.phrasings:
-        return phrasings_main(cmd, a.folds)
+        if not a.kit:
+            sys.exit("calibrate.py --phrasings: give the evaluation kit's folder with --kit")
+        return phrasings_main(cmd, a.folds, a.kit)
     asked = collect(cmd, a.squad, a.per)
     if a.save:
         with open(a.save, "w") as f:

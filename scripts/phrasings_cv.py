@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Measures known phrasings (issue #22) by cross-validation on the bundled article.
 
-One command (a release build first: `cargo build --release`):
+One command (a release build first: `cargo build --release`), given the evaluation
+kit's folder (the one holding `eval/seed-public.jsonl` and `tools/score_qa.py`, which
+are not part of this repository):
 
-    scripts/phrasings_cv.py -- ./target/release/passagebot
+    scripts/phrasings_cv.py --kit KIT -- ./target/release/passagebot
 
 For each of 5 folds, a corpus is made of the article (corpus/*.md) and one
-`faq.questions.jsonl`: every answerable question of ../shared/eval/seed-public.jsonl,
-../shared/eval/seed-paraphrase-public.jsonl, tests/fixtures/article-questions.jsonl and
-four fifths of tests/fixtures/reader-questions.jsonl, each with its first gold phrase as
-`answer` (what a few class sessions leave). The fifth of the reader set left out
-(answerable and off-topic questions) is scored with ../shared/tools/score_qa.py: hit@1
+`faq.questions.jsonl`: every answerable question of the kit's seed-public.jsonl and
+seed-paraphrase-public.jsonl, tests/fixtures/article-questions.jsonl and four fifths of
+tests/fixtures/reader-questions.jsonl, each with its first gold phrase as `answer`
+(what a few class sessions leave). The fifth of the reader set left out (answerable and
+off-topic questions) is scored with the kit's score_qa.py: hit@1
 (first passage right *and* confident), top-3, off-topic abstention. The public sets'
 off-topic questions are asked of each fold's corpus too (they must stay unanswered).
 Prints each fold and the mean. Python 3 standard library only.
@@ -19,12 +21,14 @@ import argparse, json, os, shutil, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-SHARED = os.path.join(os.path.dirname(ROOT), "shared")
-PUBLIC = [os.path.join(SHARED, "eval", "seed-public.jsonl"),
-          os.path.join(SHARED, "eval", "seed-paraphrase-public.jsonl"),
-          os.path.join(ROOT, "tests", "fixtures", "article-questions.jsonl")]
 READER = os.path.join(ROOT, "tests", "fixtures", "reader-questions.jsonl")
-SCORER = os.path.join(SHARED, "tools", "score_qa.py")
+
+
+def public(kit):
+    """The question files every fold's phrasings start from."""
+    return [os.path.join(kit, "eval", "seed-public.jsonl"),
+            os.path.join(kit, "eval", "seed-paraphrase-public.jsonl"),
+            os.path.join(ROOT, "tests", "fixtures", "article-questions.jsonl")]
 
 
 def load(path):
@@ -42,7 +46,7 @@ def folds(n):
     return [[q for i, q in enumerate(reader) if i % n == k] for k in range(n)], reader
 
 
-def make_corpus(work, k, n):
+def make_corpus(kit, work, k, n):
     """Fold k's corpus folder and its held-out questions file."""
     parts, _ = folds(n)
     held = parts[k]
@@ -52,7 +56,7 @@ def make_corpus(work, k, n):
     for name in os.listdir(os.path.join(ROOT, "corpus")):
         if name.endswith(".md"):
             shutil.copy(os.path.join(ROOT, "corpus", name), corpus)
-    lines = [phrasing(q) for path in PUBLIC for q in load(path) if "gold" in q]
+    lines = [phrasing(q) for path in public(kit) for q in load(path) if "gold" in q]
     lines += [phrasing(q) for q in kept if "gold" in q]
     with open(os.path.join(corpus, "faq.questions.jsonl"), "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -62,9 +66,10 @@ def make_corpus(work, k, n):
     return corpus, os.path.join(work, f"fold{k}", "index"), questions, len(lines), held
 
 
-def score(cmd, corpus, index, questions):
+def score(kit, cmd, corpus, index, questions):
     out = os.path.join(os.path.dirname(questions), os.path.basename(questions) + ".score.json")
-    p = subprocess.run([sys.executable, SCORER, "--questions", questions, "--json-out", out, "--",
+    scorer = os.path.join(kit, "tools", "score_qa.py")
+    p = subprocess.run([sys.executable, scorer, "--questions", questions, "--json-out", out, "--",
                         *cmd, "--corpus", corpus, "--index", index], capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"score_qa.py failed: {p.stdout[-400:]} {p.stderr[-400:]}")
@@ -73,6 +78,7 @@ def score(cmd, corpus, index, questions):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kit", required=True, help="the evaluation kit's folder (eval/, tools/)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--keep", help="build the folds in this folder and keep them")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- BIN")
@@ -84,7 +90,7 @@ def main():
     os.makedirs(work, exist_ok=True)
     offtopic = os.path.join(work, "public-offtopic.jsonl")
     with open(offtopic, "w") as f:
-        for path in PUBLIC:
+        for path in public(a.kit):
             f.write("".join(json.dumps(q) + "\n" for q in load(path) if "gold" not in q))
     # The same held-out questions asked of the article alone, for comparison.
     plain = os.path.join(work, "plain", "corpus")
@@ -97,13 +103,13 @@ def main():
     print("| fold | phrasings | held out (answerable / off-topic) | first and confident | top-3 | off-topic abstention | public off-topic abstention | without phrasings: first and confident / top-3 / abstention |")
     print("|---|---|---|---|---|---|---|---|")
     for k in range(a.folds):
-        corpus, index, questions, n, held = make_corpus(work, k, a.folds)
+        corpus, index, questions, n, held = make_corpus(a.kit, work, k, a.folds)
         b = subprocess.run(cmd + ["--corpus", corpus, "--index", index, "index"], capture_output=True, text=True)
         if b.returncode != 0:
             sys.exit(f"index failed: {b.stderr[-400:]}")
-        s = score(cmd, corpus, index, questions)
-        o = score(cmd, corpus, index, offtopic)
-        w = score(cmd, plain, plain_index, questions)
+        s = score(a.kit, cmd, corpus, index, questions)
+        o = score(a.kit, cmd, corpus, index, offtopic)
+        w = score(a.kit, cmd, plain, plain_index, questions)
         answerable = sum(1 for q in held if "gold" in q)
         rows.append((s["hit1"], s["hit3"], s["noanswer"], o["noanswer"], w["hit1"], w["hit3"], w["noanswer"]))
         print(f"| {k + 1} | {n} | {answerable} / {len(held) - answerable} | {s['hit1']:.3f} | {s['hit3']:.3f} | {s['noanswer']:.3f} | {o['noanswer']:.3f} | {w['hit1']:.3f} / {w['hit3']:.3f} / {w['noanswer']:.3f} |")
