@@ -304,47 +304,6 @@ fn parse_line(raw: &[u8]) -> Result<Option<(Phrasing, Vec<String>)>, String> {
     )))
 }
 
-/// One phrasing as a line of a phrasing file (with its newline), in the form
-/// [`read_one`] reads: what accepting a suggestion appends.
-pub fn line(question: &str, answer: &str, source: Option<&str>) -> String {
-    let mut object = serde_json::Map::new();
-    object.insert("q".into(), Value::from(question));
-    object.insert("answer".into(), Value::from(answer));
-    if let Some(source) = source {
-        object.insert("source".into(), Value::from(source));
-    }
-    format!("{}\n", Value::Object(object))
-}
-
-/// Appends a phrasing to [`LEARNED_FILE`] in `corpus_dir` (created when
-/// missing), on a line of its own even when the file's last line has no
-/// newline, and flushes it. A running bot's watcher then rebuilds (only the
-/// phrasings are attached again) and answers with it.
-pub fn append_learned(
-    corpus_dir: &Path,
-    question: &str,
-    answer: &str,
-    source: Option<&str>,
-) -> std::io::Result<()> {
-    use std::io::{Seek, SeekFrom, Write};
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(corpus_dir.join(LEARNED_FILE))?;
-    let mut text = line(question, answer, source);
-    if file.seek(SeekFrom::End(0))? > 0 {
-        let mut last = [0u8; 1];
-        file.seek(SeekFrom::End(-1))?;
-        file.read_exact(&mut last)?;
-        if last[0] != b'\n' {
-            text.insert(0, '\n');
-        }
-    }
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
-}
-
 /// Text as phrases are compared: lower case, typographic quotes and dashes
 /// as plain ones, every run of white space one space.
 pub fn normalise(text: &str) -> String {
@@ -447,33 +406,6 @@ mod tests {
         let last_of_a = &out[MAX_WARNINGS_PER_FILE + 1];
         assert_eq!(last_of_a.message, "and 3 more warning(s) like those above");
         assert_eq!(out[MAX_WARNINGS_PER_FILE + 2].file, "b");
-    }
-
-    #[test]
-    fn learned_phrasings_are_appended_as_lines_that_read_back() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        fs::write(
-            dir.path().join(LEARNED_FILE),
-            r#"{"q": "a", "answer": "b"}"#,
-        )
-        .expect("write");
-        append_learned(dir.path(), "Why \"so\"?\n", "describe it", Some("a.md")).expect("append");
-        append_learned(dir.path(), "How?", "so", None).expect("append");
-        let text = fs::read_to_string(dir.path().join(LEARNED_FILE)).expect("read");
-        let (p, w) = read(&text);
-        assert!(w.is_empty(), "{w:?}");
-        let got: Vec<(&str, Option<&str>, usize)> = p
-            .iter()
-            .map(|p| (p.question.as_str(), p.source.as_deref(), p.line))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("a", None, 1),
-                ("Why \"so\"?", Some("a.md"), 2),
-                ("How?", None, 3)
-            ]
-        );
     }
 
     #[test]

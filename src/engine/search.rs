@@ -82,6 +82,10 @@ pub struct Hit {
     pub coverage: f32,
     /// Byte range in `text` of the sentence that best answers the question.
     pub answer_sentence: Option<(usize, usize)>,
+    /// The known phrasing (a question people asked before, from a
+    /// `*.questions.jsonl` file) that counted for this passage, if one did:
+    /// `asked`'s question when its evidence is above nothing.
+    pub asked_before: Option<String>,
     /// The known phrasing closest to the question among those pointing at this
     /// passage, when one is close ([`crate::engine::asked`]): "close to a
     /// question people asked before".
@@ -110,6 +114,7 @@ impl Hit {
             words: 0.0,
             coverage: 0.0,
             answer_sentence: None,
+            asked_before: None,
             asked: None,
             start: at,
             end: at + 1,
@@ -175,6 +180,7 @@ pub fn test_hit(text: &str, paragraph: u32, score: f32, similarity: Option<f32>)
         words: score,
         coverage: 0.5,
         answer_sentence: None,
+        asked_before: None,
         asked: None,
         start: u64::from(paragraph) * 1000,
         end: u64::from(paragraph) * 1000 + text.len() as u64,
@@ -943,6 +949,7 @@ impl Engine {
             words: score,
             coverage: 0.0,
             answer_sentence: None,
+            asked_before: None,
             asked: None,
             start: num(f.start),
             end: num(f.end),
@@ -1038,6 +1045,7 @@ fn add_asked(
         if let Some(e) = evidence.get(&hit.address) {
             hit.score += tuning.asked * e.strength() + tuning.asked_share * e.share;
             hit.asked = Some(e.clone());
+            hit.asked_before = Some(e.question.clone()).filter(|_| e.strength() > 0.0);
         }
     }
 }
