@@ -9,6 +9,13 @@
 //! out 8 times under different names; without that file it is made of the bundled article's paragraphs,
 //! shuffled into synthetic documents. Its questions are paragraph prefixes and
 //! the crowd-written questions of `questions.jsonl` beside the articles file.
+//!
+//! Known phrasings (issue #22, `query/article + 1,000 phrasings`): the article
+//! with a `faq.questions.jsonl` of 1,000 distinct questions (the fixtures'
+//! questions, each also asked in several framings), each attached to the passage
+//! of its first gold phrase; the first asks are the readers' questions of
+//! `tests/fixtures/reader-questions.jsonl`, which no other case asks first.
+//! `PASSAGEBOT_BENCH_ONLY=phrasings` runs only this case (and skips typo).
 //! Run with `cargo bench --bench search`;
 //! results go to `BENCHMARKS.md` by hand, with the machine.
 //!
@@ -328,11 +335,88 @@ fn article_questions() -> Vec<String> {
     questions
 }
 
+/// The fixtures' questions, one per line: (question, first gold phrase or none).
+fn fixture_questions(name: &str) -> Vec<(String, Option<String>)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| {
+            let q = v["q"].as_str()?.to_string();
+            Some((q, v["gold"][0].as_str().map(str::to_string)))
+        })
+        .collect()
+}
+
+/// The article with 1,000 known phrasings (see the module documentation); its
+/// first asks are the readers' questions.
+fn phrasings(c: &mut Criterion, root: &Path, tuning: passagebot::engine::tuning::Tuning) {
+    let paths = article_paths(&root.join("phrasings"));
+    let known: Vec<(String, String)> = fixture_questions("article-questions.jsonl")
+        .into_iter()
+        .chain(fixture_questions("reader-questions.jsonl"))
+        .filter_map(|(q, gold)| Some((q, gold?)))
+        .collect();
+    const FRAMES: [&str; 8] = [
+        "",
+        "Please tell me: ",
+        "I was wondering, ",
+        "Quick question: ",
+        "In the article, ",
+        "Could you explain: ",
+        "My teacher asked: ",
+        "Help! ",
+    ];
+    let mut lines = Vec::with_capacity(1_000);
+    'frames: for frame in FRAMES {
+        for (q, gold) in &known {
+            if lines.len() == 1_000 {
+                break 'frames;
+            }
+            let line = serde_json::json!({"q": format!("{frame}{q}"), "answer": gold});
+            lines.push(line.to_string());
+        }
+    }
+    std::fs::write(paths.corpus.join("faq.questions.jsonl"), lines.join("\n")).expect("write");
+    let started = Instant::now();
+    let report = passagebot::engine::index::update(
+        &paths.corpus,
+        &paths.index,
+        &tuning,
+        Mode::Full,
+        &|_| {},
+    )
+    .expect("build");
+    eprintln!(
+        "article + phrasings: {} phrasings attached of {} lines, full build {:?}",
+        report.manifest.phrasings.attached,
+        lines.len(),
+        started.elapsed()
+    );
+    let engine = Engine::open(&paths.index, tuning).expect("phrasings engine");
+    let readers: Vec<String> = fixture_questions("reader-questions.jsonl")
+        .into_iter()
+        .map(|(q, _)| q)
+        .collect();
+    bench_queries(c, "query/article + 1,000 phrasings", &engine, &readers);
+}
+
 fn benches(c: &mut Criterion) {
-    if std::env::var("PASSAGEBOT_BENCH_ONLY").is_ok_and(|v| v == "typo") {
+    let only = std::env::var("PASSAGEBOT_BENCH_ONLY").unwrap_or_default();
+    if only == "typo" {
         return;
     }
     let root = tempfile::tempdir().expect("tempdir");
+    if only == "phrasings" {
+        let tuning = std::env::var("PASSAGEBOT_TUNING")
+            .unwrap_or_default()
+            .parse()
+            .expect("PASSAGEBOT_TUNING");
+        return phrasings(c, root.path(), tuning);
+    }
     // With the sentence encoder, a build encodes every passage (tens a
     // second): the 13,520-passage corpus is built only on request.
     // A bench is a program of its own: it reads the knobs as the command line does.
@@ -345,12 +429,13 @@ fn benches(c: &mut Criterion) {
 
     let article = article_paths(root.path());
     let engine = Engine::open_or_build(&article, tuning).expect("article engine");
-    if std::env::var("PASSAGEBOT_BENCH_ONLY").is_ok_and(|v| v == "turns") {
+    if only == "turns" {
         turns(&engine);
         return;
     }
 
     bench_queries(c, "query/article (warm)", &engine, &article_questions());
+    phrasings(c, root.path(), tuning);
 
     let mut group = c.benchmark_group("build");
     group.sample_size(10);
@@ -526,7 +611,7 @@ fn typo_corpus(dir: &Path, passages: usize) -> (usize, Vec<String>) {
 
 /// Typo correction at growing vocabularies (see the file's comment).
 fn typo(c: &mut Criterion) {
-    if std::env::var("PASSAGEBOT_BENCH_ONLY").is_ok_and(|v| v == "turns") {
+    if std::env::var("PASSAGEBOT_BENCH_ONLY").is_ok_and(|v| v == "turns" || v == "phrasings") {
         return;
     }
     let sizes: Vec<usize> = std::env::var("PASSAGEBOT_BENCH_TYPO")

@@ -23,6 +23,16 @@ model is a logistic regression on the signals that `src/engine/confidence.rs` co
 (`Signals`); this script prints its weights (paste them into `WEIGHTS`), the
 reliability table (for each band of the predicted probability, the share that was
 right), and what each cut would give. Python 3 standard library only.
+
+With --phrasings, it fits the two signals of known phrasings instead (`ASKED_WEIGHTS`,
+issue #22), with `WEIGHTS` held as they are in src/engine/confidence.rs, so an index
+without phrasing files answers exactly as before. The labelled set holds phrasings the
+way operators will have them: the cross-validation folds of scripts/phrasings_cv.py
+(the article with a faq.questions.jsonl of the public sets and four fifths of the
+reader set), each asked its held-out fifth (answerable and off-topic) and every
+off-topic question of the public sets.
+
+    scripts/calibrate.py --phrasings --kit KIT -- ./target/release/passagebot
 """
 import argparse, json, math, os, re, subprocess, sys, tempfile
 
@@ -41,7 +51,9 @@ def norm(s):
 
 
 def ask(cmd, corpus, index, questions):
-    env = dict(os.environ, PASSAGEBOT_TUNING="decisive=0")
+    # Other knobs given for an experiment are kept; the cascade is always off.
+    knobs = os.environ.get("PASSAGEBOT_TUNING", "")
+    env = dict(os.environ, PASSAGEBOT_TUNING=(knobs + "," if knobs else "") + "decisive=0")
     b = subprocess.run(cmd + ["--corpus", corpus, "--index", index, "index"], capture_output=True, text=True, env=env)
     if b.returncode != 0:
         sys.exit(f"index failed for {corpus}: {b.stderr[-400:]}")
@@ -71,6 +83,81 @@ def signals(r):
             (scores[0] - second) / scores[0] if scores[0] > 0 else 0.0,
             sims[0] - max(sims[1:] + [0.0]), sents[0] - max(sents[1:] + [0.0]),
             unknown, best["words"] / best_words if best_words > 0 else 0.0]
+
+
+def asked(r):
+    """The known phrasings' signals, as src/engine/search.rs `signals` computes them."""
+    ps = r["passages"]
+    if not ps:
+        return [0.0, 0.0]
+    return [ps[0].get("asked_strength", 0.0), ps[0].get("asked_share", 0.0)]
+
+
+def old_weights():
+    src = open(os.path.join(ROOT, "src", "engine", "confidence.rs")).read()
+    body = re.search(r"const WEIGHTS: \[f32; 9\] = \[([^\]]*)\]", src).group(1)
+    return [float(x) for x in body.replace("\n", " ").split(",") if x.strip()]
+
+
+def collect_phrasings(cmd, folds, kit):
+    sys.path.insert(0, HERE)
+    import phrasings_cv
+    rows = []  # (old signals, asked signals, right, answerable)
+    work = tempfile.mkdtemp(prefix="passagebot-calibrate-phrasings-")
+    offtopic = [q for path in phrasings_cv.public(kit) for q in phrasings_cv.load(path) if "gold" not in q]
+    for k in range(folds):
+        corpus, index, _, _, held = phrasings_cv.make_corpus(kit, work, k, folds)
+        asked_qs = held + offtopic
+        for q, r in zip(asked_qs, ask(cmd, corpus, index, [q["q"] for q in asked_qs])):
+            x = signals(r)
+            if x is None:
+                continue
+            top = r["passages"][0]["text"] if r["passages"] else ""
+            right = "gold" in q and any(norm(g) in norm(top) for g in q["gold"])
+            rows.append((x, asked(r), right, "gold" in q))
+        print(f"  fold {k + 1}", file=sys.stderr)
+    return rows
+
+
+def fit_asked(rows, old, l2=1e-2, iterations=40):
+    """Logistic regression of the two phrasing signals on top of the fixed model."""
+    theta = [0.0, 0.0]
+    n = len(rows)
+    base = [sum(a * b for a, b in zip(old, x + [1.0])) for x, _, _, _ in rows]
+    for _ in range(iterations):
+        grad, hess = [0.0, 0.0], [[0.0, 0.0], [0.0, 0.0]]
+        for z0, (_, a, y, _) in zip(base, rows):
+            p = sigmoid(z0 + theta[0] * a[0] + theta[1] * a[1])
+            for i in range(2):
+                grad[i] += (p - y) * a[i] / n
+                for j in range(2):
+                    hess[i][j] += p * (1 - p) * a[i] * a[j] / n
+        for i in range(2):
+            grad[i] += l2 * theta[i]
+            hess[i][i] += l2
+        step = solve(hess, grad)
+        theta = [t - s for t, s in zip(theta, step)]
+    probs = [sigmoid(z0 + theta[0] * a[0] + theta[1] * a[1]) for z0, (_, a, _, _) in zip(base, rows)]
+    return theta, probs
+
+
+def phrasings_main(cmd, folds, kit):
+    rows = collect_phrasings(cmd, folds, kit)
+    old = old_weights()
+    theta, probs = fit_asked(rows, old)
+    print(f"{len(rows)} labelled questions with meaning signals, {sum(1 for r in rows if r[1][0] > 0)} close to a known phrasing")
+    print("ASKED_WEIGHTS = [" + ", ".join(f"{t:.3f}" for t in theta) + "]  # asked, asked_share")
+    print("\n| probability | questions | right |\n|---|---|---|")
+    for lo in [i / 10 for i in range(10)]:
+        band = [y for p, (_, _, y, _) in zip(probs, rows) if lo <= p < lo + 0.1 or (lo == 0.9 and p == 1.0)]
+        if band:
+            print(f"| {lo:.1f}–{lo + 0.1:.1f} | {len(band)} | {sum(band) / len(band):.2f} |")
+    print("\n| answered from | answerable right & confident | off-topic not confident |\n|---|---|---|")
+    for cut in [0.35, 0.4, 0.45, 0.5, 0.55, 0.6]:
+        pos = [(p, y) for p, (_, _, y, ans) in zip(probs, rows) if ans]
+        neg = [p for p, (_, _, _, ans) in zip(probs, rows) if not ans]
+        print(f"| {cut:.2f} | {sum(1 for p, y in pos if y and p >= cut) / max(len(pos), 1):.3f} | "
+              f"{sum(1 for p in neg if p < cut) / max(len(neg), 1):.3f} |")
 
 
 def collect(cmd, squad, per):
@@ -158,11 +245,18 @@ def main():
     ap.add_argument("--squad", help="folder with SQuAD's articles.jsonl and questions.jsonl")
     ap.add_argument("--per", type=int, default=40, help="own and foreign questions per SQuAD article")
     ap.add_argument("--save", help="also write every labelled answer (JSON lines) to this file")
+    ap.add_argument("--phrasings", action="store_true", help="fit the known phrasings' signals (issue #22)")
+    ap.add_argument("--folds", type=int, default=5, help="with --phrasings: cross-validation folds")
+    ap.add_argument("--kit", help="with --phrasings: the evaluation kit's folder (eval/, tools/)")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="-- BIN")
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
     if not cmd:
         sys.exit("calibrate.py: give the binary after --, e.g. -- ./target/release/passagebot")
+    if a.phrasings:
+        if not a.kit:
+            sys.exit("calibrate.py --phrasings: give the evaluation kit's folder with --kit")
+        return phrasings_main(cmd, a.folds, a.kit)
     asked = collect(cmd, a.squad, a.per)
     if a.save:
         with open(a.save, "w") as f:

@@ -118,6 +118,28 @@ pub fn summary(report: &BuildReport, mode: Mode, paths: &Paths) -> String {
             paths.index.display(),
         ));
     }
+    let p = &m.phrasings;
+    if p.files > 0 && mode != Mode::Check {
+        out.push_str(&format!(
+            "Attached {} from {}{}.\n",
+            plural(p.attached, "phrasing", "phrasings"),
+            plural(p.files, "phrasing file", "phrasing files"),
+            if c.phrasings_changed {
+                " (changed)"
+            } else {
+                ""
+            }
+        ));
+        if !p.warnings.is_empty() {
+            out.push_str(&format!(
+                "{} about phrasings:\n",
+                plural(p.warnings.len(), "warning", "warnings")
+            ));
+            for w in &p.warnings {
+                out.push_str(&format!("  {w}\n"));
+            }
+        }
+    }
     if m.skipped.is_empty() {
         out.push_str("Skipped no files.\n");
     } else {

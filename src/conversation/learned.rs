@@ -27,7 +27,7 @@ use crate::engine::corpus::{self, BlockKind};
 use crate::store::{Store, StoreError, SuggestedPassage, Suggestion, SuggestionStatus, now};
 
 /// The file accepted suggestions go to, in the corpus folder.
-pub const FILE_NAME: &str = "learned.questions.jsonl";
+pub const FILE_NAME: &str = crate::engine::phrasings::LEARNED_FILE;
 /// Words of a passage's beginning tried as its phrase (after its answering sentence).
 pub const LEAD_WORDS: usize = 12;
 /// A longer beginning, when the first words occur elsewhere too.

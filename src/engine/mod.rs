@@ -11,7 +11,8 @@
 //!   [`recall`]: the passages closest in meaning, from quantised vectors;
 //!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
 //!   that does; [`ambiguity`]: when the best two tie and the reader is asked which;
-//!   [`typo`]: correcting words the corpus never uses; [`subject`]: what a question and
+//!   [`asked`]: questions people asked before (phrasing files, read by
+//!   [`phrasings`]); [`typo`]: correcting words the corpus never uses; [`subject`]: what a question and
 //!   each sentence are about; [`summary`]: a document's argument in its own sentences;
 //! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`eval`]: scoring on question files.
@@ -19,12 +20,14 @@
 pub mod ambiguity;
 pub mod analysis;
 pub mod answer_span;
+pub mod asked;
 pub mod confidence;
 pub mod corpus;
 pub mod eval;
 pub mod index;
 pub mod intent;
 pub mod live;
+pub mod phrasings;
 pub mod recall;
 pub mod rerank;
 pub mod search;

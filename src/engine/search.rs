@@ -18,6 +18,7 @@ use tantivy::{DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, 
 use crate::config::{MAX_QUESTION_CHARS, Paths};
 use crate::engine::analysis::{self, Token};
 use crate::engine::answer_span;
+use crate::engine::asked::{Asked, Evidence};
 use crate::engine::confidence::{self, Confidence, TermWeight};
 use crate::engine::index::schema::Fields;
 use crate::engine::index::{self, IndexFolder, Manifest};
@@ -50,6 +51,10 @@ const BYLINE_FACTOR: f32 = 0.5;
 /// stands for (`TermWeight::corrected_from`); `:why` shows it.
 const MENTIONED_AUTHOR: &str = "the author";
 
+/// A passage with this share of the vote of the question's nearest known
+/// phrasings is a candidate, however far they are ([`crate::engine::asked`]).
+const SHARE_CANDIDATE: f32 = 0.2;
+
 /// The shortest part a compound word is split into ([`Engine::compound_parts`]).
 const MIN_PART: usize = 4;
 
@@ -78,8 +83,13 @@ pub struct Hit {
     /// Byte range in `text` of the sentence that best answers the question.
     pub answer_sentence: Option<(usize, usize)>,
     /// The known phrasing (a question people asked before, from a
-    /// `*.questions.jsonl` file) that counted for this passage, if one did.
+    /// `*.questions.jsonl` file) that counted for this passage, if one did:
+    /// `asked`'s question when its evidence is above nothing.
     pub asked_before: Option<String>,
+    /// The known phrasing closest to the question among those pointing at this
+    /// passage, when one is close ([`crate::engine::asked`]): "close to a
+    /// question people asked before".
+    pub asked: Option<Evidence>,
     start: u64,
     end: u64,
     address: DocAddress,
@@ -105,6 +115,7 @@ impl Hit {
             coverage: 0.0,
             answer_sentence: None,
             asked_before: None,
+            asked: None,
             start: at,
             end: at + 1,
             address: DocAddress::new(u32::MAX, u32::try_from(at).unwrap_or(u32::MAX)),
@@ -170,6 +181,7 @@ pub fn test_hit(text: &str, paragraph: u32, score: f32, similarity: Option<f32>)
         coverage: 0.5,
         answer_sentence: None,
         asked_before: None,
+        asked: None,
         start: u64::from(paragraph) * 1000,
         end: u64::from(paragraph) * 1000 + text.len() as u64,
         address: DocAddress::new(0, paragraph),
@@ -202,6 +214,18 @@ pub struct Answer {
     pub summarized: Option<String>,
 }
 
+impl Answer {
+    /// The known phrasing that counted for this answer: its best passage's
+    /// closest one, when the answer is confident and that phrasing is close
+    /// enough to be evidence (the wall's "asked before", the report's count).
+    pub fn asked_before(&self) -> Option<&Evidence> {
+        self.passages
+            .first()
+            .and_then(|h| h.asked.as_ref())
+            .filter(|e| self.confident && e.strength() > 0.0)
+    }
+}
+
 /// A summary of what the index holds, for `/about` and the CLI.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexSummary {
@@ -232,6 +256,8 @@ pub struct Engine {
     location: PathBuf,
     /// Recall by meaning, at any size (issue #15).
     dense: Recall<DocAddress>,
+    /// Questions people asked before, from the corpus's phrasing files (issue #22).
+    asked: Asked,
     /// The ranking knobs this engine was opened with.
     tuning: Tuning,
 }
@@ -275,6 +301,11 @@ impl Engine {
             .try_into()?;
         let vocabulary = Vocabulary::read(&reader.searcher(), fields.text)?;
         let dense = Recall::read(&reader.searcher(), &fields, &tuning)?;
+        let asked = if tuning.semantic_enabled() {
+            Asked::read(&location, &reader.searcher(), &fields)?
+        } else {
+            Asked::default()
+        };
         let summary = IndexSummary {
             documents: manifest
                 .documents
@@ -300,8 +331,15 @@ impl Engine {
             summary,
             location,
             dense,
+            asked,
             tuning,
         })
+    }
+
+    /// How many known phrasings this index answers with (from the corpus's
+    /// `*.questions.jsonl` files; see [`crate::engine::phrasings`]).
+    pub fn phrasings(&self) -> usize {
+        self.asked.len()
     }
 
     /// The ranking knobs this engine was opened with (a rebuild keeps them).
@@ -485,7 +523,17 @@ impl Engine {
             } else {
                 self.tuning.recall_floor
             };
-            for (similarity, address) in nearest {
+            // The passages of known phrasings close to the question join too:
+            // people asked this before, in these words or others.
+            let evidence = self.asked.close(q, self.tuning.asked_floor);
+            let known = evidence
+                .iter()
+                .filter(|(_, e)| e.strength() > 0.0 || e.share >= SHARE_CANDIDATE)
+                .filter(|(_, e)| e.similarity >= self.tuning.recall_floor)
+                .map(|(address, _)| (f32::MAX, *address));
+            let mut known: Vec<(f32, DocAddress)> = known.collect();
+            known.sort_by_key(|(_, a)| (a.segment_ord, a.doc_id));
+            for (similarity, address) in nearest.into_iter().chain(known) {
                 if similarity >= floor && !candidates.iter().any(|(h, _)| h.address == address) {
                     candidates.push(self.candidate(
                         &searcher,
@@ -497,6 +545,7 @@ impl Engine {
                 }
             }
             add_meaning(&self.tuning, q, &mut candidates);
+            add_asked(&self.tuning, &evidence, &mut candidates);
         }
         // Where a sibling's passage was dropped for a question about the subject
         // (`by_subject`), and the subject's terms: a neighbour that says it of the
@@ -920,6 +969,7 @@ impl Engine {
             coverage: 0.0,
             answer_sentence: None,
             asked_before: None,
+            asked: None,
             start: num(f.start),
             end: num(f.end),
             address,
@@ -1002,6 +1052,23 @@ fn add_meaning(tuning: &Tuning, question: &[f32], candidates: &mut [(Hit, Vec<To
     }
 }
 
+/// Known phrasings close to the question raise their passages by
+/// [`Tuning::asked`] times their evidence ([`Evidence::strength`]), and the
+/// passages remember them for the confidence and `:why`.
+fn add_asked(
+    tuning: &Tuning,
+    evidence: &std::collections::HashMap<DocAddress, Evidence>,
+    candidates: &mut [(Hit, Vec<Token>)],
+) {
+    for (hit, _) in candidates.iter_mut() {
+        if let Some(e) = evidence.get(&hit.address) {
+            hit.score += tuning.asked * e.strength() + tuning.asked_share * e.share;
+            hit.asked = Some(e.clone());
+            hit.asked_before = Some(e.question.clone()).filter(|_| e.strength() > 0.0);
+        }
+    }
+}
+
 /// What the calibrated confidence model reads of the ranked passages, when
 /// the best one was compared by meaning.
 fn signals(
@@ -1015,6 +1082,9 @@ fn signals(
     let others = || hits.iter().skip(1).map(|(h, _)| h);
     let best_other = |f: fn(&Hit) -> Option<f32>| others().filter_map(f).fold(0.0f32, f32::max);
     let best_words = hits.iter().map(|(h, _)| h.words).fold(0.0f32, f32::max);
+    let strength = |h: &Hit| h.asked.as_ref().map_or(0.0, Evidence::strength);
+    let asked = strength(best);
+    let asked_share = best.asked.as_ref().map_or(0.0, |e| e.share);
     // A passage with no runner-up leads by all of its score.
     let margin = match scores {
         [first, rest @ ..] if *first > 0.0 => {
@@ -1035,6 +1105,8 @@ fn signals(
         } else {
             0.0
         },
+        asked,
+        asked_share,
     })
 }
 

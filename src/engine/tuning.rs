@@ -48,6 +48,17 @@ pub struct Tuning {
     /// encoding each sentence again (`late_chunking=1`; the index is rebuilt
     /// when it changes).
     pub late_chunking: bool,
+    /// Weight of the evidence of known phrasings close to the question
+    /// ([`crate::engine::asked`]) on the same scale as `semantic`.
+    pub asked: f32,
+    /// A known phrasing less similar (cosine) than this to a question says
+    /// nothing about it: two questions on one article's subject ("What does
+    /// sales do?", "What does marketing do?") come about this close without
+    /// asking the same.
+    pub asked_floor: f32,
+    /// Weight of a passage's share of the vote of the question's nearest
+    /// known phrasings.
+    pub asked_share: f32,
     /// The question is not encoded when the best word match is a confident
     /// answer by words and the runner-up scores below this share of it
     /// (0 encodes every question).
@@ -72,6 +83,9 @@ impl Default for Tuning {
             dense_recall: 10,
             recall_floor: 0.3,
             late_chunking: false,
+            asked: 0.5,
+            asked_floor: 0.45,
+            asked_share: 0.5,
             decisive: 0.5,
         }
     }
@@ -86,7 +100,7 @@ impl Tuning {
 
 /// The knobs' names, for error messages.
 const KNOBS: &str = "context, heading, title, proximity, half_distance, candidates, \
-semantic, sentence, lexical, lexical_worded, worded_from, coverage, dense_recall, recall_floor, late_chunking, decisive";
+semantic, sentence, lexical, lexical_worded, worded_from, coverage, dense_recall, recall_floor, late_chunking, asked, asked_floor, asked_share, decisive";
 
 /// Defaults with `key=value,key=value` overrides applied (an empty string is the
 /// defaults). Out-of-range values are clamped to the knob's range.
@@ -121,6 +135,9 @@ impl FromStr for Tuning {
                 "dense_recall" => t.dense_recall = v.clamp(0.0, 10_000.0) as usize,
                 "recall_floor" => t.recall_floor = v.clamp(-1.0, 1.0),
                 "late_chunking" => t.late_chunking = v > 0.0,
+                "asked" => t.asked = v.max(0.0),
+                "asked_floor" => t.asked_floor = v.clamp(-1.0, 0.99),
+                "asked_share" => t.asked_share = v.max(0.0),
                 "decisive" => t.decisive = v.clamp(0.0, 1.0),
                 other => return Err(format!("unknown knob {other:?} (knobs: {KNOBS})")),
             }

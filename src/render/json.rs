@@ -31,6 +31,10 @@ struct Line<'a> {
     /// For a question about a whole document: its title (the passages are its summary).
     #[serde(skip_serializing_if = "Option::is_none")]
     summarized: Option<&'a str>,
+    /// When a known phrasing counted for a confident answer
+    /// ([`Answer::asked_before`]): that question people asked before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked_before: Option<&'a str>,
 }
 
 /// What the hand-over rule ([`crate::conversation::handoff`]) decided for the question.
@@ -66,6 +70,21 @@ struct PassageOut<'a> {
     /// Byte range in `text` of the sentence that best answers the question.
     #[serde(skip_serializing_if = "Option::is_none")]
     answer_sentence: Option<(usize, usize)>,
+    /// The closest known phrasing pointing at this passage ("a question people
+    /// asked before"), when one is close to the question; its similarity, and
+    /// how many of the passage's phrasings are close.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked_before: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked_similarity: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked_close: Option<usize>,
+    /// Its evidence ([`crate::engine::asked::Evidence::strength`]) and its
+    /// share of the nearest phrasings' vote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked_strength: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    asked_share: Option<f32>,
 }
 
 /// A line of `chat --json` (and `ask --json`): the `ask --json` fields, with `question`
@@ -133,6 +152,11 @@ fn of<'a>(answer: &'a Answer, decision: &Decision) -> Line<'a> {
                 words: round3(h.words),
                 coverage: round3(h.coverage),
                 answer_sentence: h.answer_sentence,
+                asked_before: h.asked.as_ref().map(|e| e.question.as_str()),
+                asked_similarity: h.asked.as_ref().map(|e| round3(e.similarity)),
+                asked_close: h.asked.as_ref().map(|e| e.close),
+                asked_strength: h.asked.as_ref().map(|e| round3(e.strength())),
+                asked_share: h.asked.as_ref().map(|e| round3(e.share)),
             })
             .collect(),
         confidence: &answer.confidence,
@@ -148,6 +172,7 @@ fn of<'a>(answer: &'a Answer, decision: &Decision) -> Line<'a> {
             because: decision.because(),
         },
         summarized: answer.summarized.as_deref(),
+        asked_before: answer.asked_before().map(|e| e.question.as_str()),
     }
 }
 

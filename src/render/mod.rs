@@ -73,6 +73,17 @@ pub fn explain(answer: &Answer) -> String {
             percent(sim)
         ));
     }
+    if let Some(e) = best.asked.as_ref().filter(|e| e.strength() > 0.0) {
+        let others = match e.close {
+            0 | 1 => String::new(),
+            n => format!(" (and {} more of its known questions)", n - 1),
+        };
+        out.push_str(&format!(
+            "It is close to a question people asked before: “{}” ({:.0}% similar){others}.\n",
+            e.question,
+            percent(e.similarity)
+        ));
+    }
     if let Some(p) = c.probability {
         out.push_str(&format!(
             "All signals together: answers like this one were right about {:.0}% of the time in testing; I answer from {:.0}%.\n",

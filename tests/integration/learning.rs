@@ -148,10 +148,54 @@ async fn an_operators_answer_and_tapped_passage_become_a_learned_phrasing_once_a
         "a suggestion changes nothing by itself"
     );
 
+    // Another reader's words for the same question: not covered yet.
+    let reader = 302;
+    let paraphrase = "Why do customers hate phoning a help desk?";
+    fake.push_update(tg::private_text(reader, paraphrase));
+    let before = fake.wait_for_messages(reader, 1).await;
+    assert!(
+        before[0].plain().contains("I couldn't find an answer"),
+        "{}",
+        before[0].plain()
+    );
+
     fake.push_update(tg::private_text(OP, "/suggestions"));
     let listed = listed(&fake, question, "an operator's answer to a ticket").await;
     let line = accept(&fake, &listed, &corpus, question).await;
     assert_eq!(line.source, None, "the phrase is unique in the corpus");
+
+    // Learned with no restart: the bot follows its corpus folder, rebuilds, and the
+    // same question in other words is answered confidently with that passage.
+    let deadline = std::time::Instant::now() + tg::WAIT;
+    let mut asked = 1;
+    loop {
+        fake.push_update(tg::private_text(reader, paraphrase));
+        asked += 1;
+        let sent = fake.wait_for_messages(reader, asked).await;
+        let reply = sent[asked - 1].plain();
+        if !reply.contains("I couldn't find an answer") {
+            let fold = |t: &str| {
+                t.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase()
+            };
+            assert!(fold(&reply).contains(&fold(&line.answer)), "{reply}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the learned phrasing was not picked up: {reply}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    fake.push_update(tg::private_text(reader, "/why"));
+    let why = fake.wait_for_messages(reader, asked + 1).await;
+    assert!(
+        why[asked].plain().contains("asked before"),
+        "{}",
+        why[asked].plain()
+    );
 
     // Decided once: a second ✅ says so and writes nothing more.
     operator_presses(&fake, &listed, "✅ Accept");

@@ -21,6 +21,7 @@ mod index_folder;
 mod learning;
 mod live;
 mod newcomer;
+mod phrasings;
 mod quality;
 mod reliability;
 mod report;

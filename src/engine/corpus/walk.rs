@@ -182,8 +182,12 @@ pub struct Found {
 /// The files of a corpus folder and the entries refused with a reason.
 #[derive(Debug, Clone, Default)]
 pub struct Walk {
-    /// Sorted by path.
+    /// Documents, sorted by path.
     pub files: Vec<Found>,
+    /// Phrasing files (`*.questions.jsonl`, [`is_phrasing_file`]): known
+    /// questions for the documents' passages, never documents themselves.
+    /// Sorted by path.
+    pub phrasings: Vec<Found>,
     /// Sorted by source.
     pub refused: Vec<Skipped>,
 }
@@ -266,8 +270,20 @@ pub fn walk(dir: &Path, index: Option<&Path>) -> Result<Walk> {
     }
     let mut out = walker.out;
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.phrasings.sort_by(|a, b| a.path.cmp(&b.path));
     out.refused.sort_by(|a, b| a.source.cmp(&b.source));
     Ok(out)
+}
+
+/// The ending that makes a corpus file a phrasing file, not a document.
+pub const PHRASING_SUFFIX: &str = ".questions.jsonl";
+
+/// Whether the file at `path` holds known phrasings (its name ends in
+/// [`PHRASING_SUFFIX`], any case) rather than a document.
+pub fn is_phrasing_file(path: &Path) -> bool {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|n| n.len() > PHRASING_SUFFIX.len() && n.ends_with(PHRASING_SUFFIX))
 }
 
 /// A walk under way.
@@ -293,10 +309,17 @@ impl Walker<'_> {
                         .push((entry.listed.to_path_buf(), real.to_path_buf()));
                 }
             }
-            Step::Take => self.out.files.push(Found {
-                path: entry.listed.to_path_buf(),
-                id: entry.id,
-            }),
+            Step::Take => {
+                let found = Found {
+                    path: entry.listed.to_path_buf(),
+                    id: entry.id,
+                };
+                if is_phrasing_file(entry.listed) {
+                    self.out.phrasings.push(found);
+                } else {
+                    self.out.files.push(found);
+                }
+            }
             Step::Pass => {}
             Step::Refuse(reason) => self.out.refused.push(Skipped {
                 source: display_source(self.dir, entry.listed),

@@ -26,6 +26,7 @@ use tempfile::TempDir;
 
 use super::folder::{BuildLock, IndexFolder, Opened, dir_size};
 use super::manifest::{self, DocEntry, Manifest, SkippedEntry};
+use super::phrasings;
 use super::schema::{Fields, register_analyzer, schema};
 use crate::engine::corpus::load::{display_source, document_files, load_found};
 use crate::engine::corpus::walk::{Found, Walk};
@@ -74,11 +75,17 @@ pub struct Changes {
     pub vectors_kept: usize,
     /// Whether everything was (or would be) rebuilt from scratch, and why.
     pub full_rebuild: Option<String>,
+    /// Whether a phrasing file was added, edited or removed (its phrasings
+    /// were attached again).
+    pub phrasings_changed: bool,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+        self.added.is_empty()
+            && self.changed.is_empty()
+            && self.removed.is_empty()
+            && !self.phrasings_changed
     }
 }
 
@@ -156,6 +163,11 @@ pub fn update(
         Some(lock) => Some(stage(lock, previous.as_ref().ok())?),
         None => None,
     };
+    let previous_location = previous.as_ref().ok().map(|o| o.location.clone());
+    let previous_phrasings = previous
+        .as_ref()
+        .ok()
+        .map(|o| o.manifest.phrasings.fingerprint.clone());
     let mut build = Build::plan(corpus_dir, &walked, previous);
 
     progress(BuildEvent::Planned {
@@ -166,7 +178,10 @@ pub fn update(
         progress(BuildEvent::Done(done + 1));
     }
     build.remove_gone(writer.as_mut());
-    let (manifest, changes) = build.manifest(corpus_dir, fingerprint, tuning)?;
+    let (mut manifest, mut changes) = build.manifest(corpus_dir, fingerprint, tuning)?;
+    let phrasing_fingerprint = manifest::phrasing_fingerprint(corpus_dir, &walked);
+    changes.phrasings_changed = previous_phrasings.is_some_and(|p| p != phrasing_fingerprint);
+    manifest.phrasings.fingerprint = phrasing_fingerprint;
     let (Some(lock), Some(writer)) = (lock, writer) else {
         return Ok(BuildReport {
             manifest,
@@ -178,7 +193,12 @@ pub fn update(
     };
     log_encoding_rate(started);
     progress(BuildEvent::Committing);
-    let (location, size_bytes) = commit(&lock, writer, &manifest)?;
+    let phrasings = Phrasings {
+        read: crate::engine::phrasings::read_files(corpus_dir, &walked.phrasings),
+        files: walked.phrasings.len(),
+        previous: previous_location,
+    };
+    let (location, size_bytes) = commit(&lock, writer, &mut manifest, phrasings, tuning)?;
     Ok(BuildReport {
         manifest,
         changes,
@@ -217,14 +237,45 @@ fn stage(lock: &BuildLock, previous: Option<&Opened>) -> Result<Staged> {
     })
 }
 
-/// Writes the staged generation to disk with its manifest, and switches it
-/// in; gives its location and size.
-fn commit(lock: &BuildLock, staged: Staged, manifest: &Manifest) -> Result<(PathBuf, u64)> {
+/// The phrasing files of a build, read, and the generation it replaces.
+struct Phrasings {
+    read: crate::engine::phrasings::PhrasingFiles,
+    files: usize,
+    previous: Option<PathBuf>,
+}
+
+/// Writes the staged generation to disk, attaches the phrasings to its
+/// passages ([`phrasings::attach`], recorded in the manifest), writes the
+/// manifest and switches the generation in; gives its location and size.
+fn commit(
+    lock: &BuildLock,
+    staged: Staged,
+    manifest: &mut Manifest,
+    found: Phrasings,
+    tuning: &Tuning,
+) -> Result<(PathBuf, u64)> {
     let Staged {
-        dir, mut writer, ..
+        dir,
+        mut writer,
+        fields,
     } = staged;
     writer.commit()?;
     writer.wait_merging_threads()?;
+    let index = Index::open_in_dir(dir.path())?;
+    register_analyzer(&index);
+    let fingerprint = std::mem::take(&mut manifest.phrasings.fingerprint);
+    manifest.phrasings = phrasings::Attached {
+        fingerprint,
+        ..phrasings::attach(
+            dir.path(),
+            &index,
+            &fields,
+            found.read,
+            found.files,
+            found.previous.as_deref(),
+            tuning,
+        )?
+    };
     manifest
         .write(dir.path())
         .map_err(|source| Error::IndexWrite {
@@ -493,6 +544,7 @@ impl Build {
             passages: self.documents.iter().map(|d| d.passages).sum(),
             documents: self.documents,
             skipped: self.skipped,
+            phrasings: phrasings::Attached::default(),
         };
         Ok((manifest, self.changes))
     }
@@ -520,6 +572,10 @@ fn link_copy(from: &Path, to: &Path) -> std::io::Result<()> {
             continue;
         }
         let target = to.join(&name);
+        if name_str == phrasings::META_FILE || name_str == phrasings::VECTORS_FILE {
+            // Written anew by every build (`phrasings::attach`).
+            continue;
+        }
         let mutable = name_str == "meta.json"
             || name_str == ".managed.json"
             || name_str == manifest::FILE_NAME;

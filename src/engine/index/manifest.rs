@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use crate::engine::analysis::ANALYZER_VERSION;
 use crate::engine::corpus::chunk::{MAX_CHARS, TARGET_CHARS};
 use crate::engine::corpus::load::{document_files, hex};
-use crate::engine::corpus::walk::Walk;
+use crate::engine::corpus::walk::{Found, Walk};
+use crate::engine::index::phrasings::Attached;
 use crate::engine::summary;
 use crate::engine::tuning::Tuning;
 use crate::error::Result;
@@ -58,6 +59,10 @@ pub struct Manifest {
     pub passages: usize,
     pub documents: Vec<DocEntry>,
     pub skipped: Vec<SkippedEntry>,
+    /// The phrasing files' phrasings attached to passages, and the warnings
+    /// ([`crate::engine::index::phrasings`]).
+    #[serde(default)]
+    pub phrasings: Attached,
 }
 
 impl Manifest {
@@ -126,7 +131,35 @@ pub fn fingerprint(corpus: &Path, index: &Path) -> Result<String> {
 /// [`fingerprint`] over a walk already made of `corpus`.
 pub fn fingerprint_of(corpus: &Path, walked: &Walk) -> String {
     let mut hasher = Sha256::new();
-    for file in &walked.files {
+    stamps(&mut hasher, corpus, &walked.files);
+    if !walked.phrasings.is_empty() {
+        // Phrasing files count too: editing one rebuilds (incrementally). Marked
+        // apart, so a corpus without any keeps the fingerprint it had.
+        hasher.update(b"phrasings\0");
+        stamps(&mut hasher, corpus, &walked.phrasings);
+    }
+    for refused in &walked.refused {
+        hasher.update(b"refused\0");
+        hasher.update(refused.source.as_bytes());
+        hasher.update([0]);
+    }
+    hex(&hasher.finalize())
+}
+
+/// A fingerprint of the phrasing files alone (empty without any), so a build
+/// can tell whether they changed.
+pub fn phrasing_fingerprint(corpus: &Path, walked: &Walk) -> String {
+    if walked.phrasings.is_empty() {
+        return String::new();
+    }
+    let mut hasher = Sha256::new();
+    stamps(&mut hasher, corpus, &walked.phrasings);
+    hex(&hasher.finalize())
+}
+
+/// Each file's path under `corpus`, size and modification time.
+fn stamps(hasher: &mut Sha256, corpus: &Path, files: &[Found]) {
+    for file in files {
         let rel = file.path.strip_prefix(corpus).unwrap_or(&file.path);
         hasher.update(rel.to_string_lossy().as_bytes());
         hasher.update([0]);
@@ -136,12 +169,6 @@ pub fn fingerprint_of(corpus: &Path, walked: &Walk) -> String {
             hasher.update(mtime.to_le_bytes());
         }
     }
-    for refused in &walked.refused {
-        hasher.update(b"refused\0");
-        hasher.update(refused.source.as_bytes());
-        hasher.update([0]);
-    }
-    hex(&hasher.finalize())
 }
 
 #[cfg(test)]

@@ -14,11 +14,13 @@
 //!   repair of a damaged one; [`readonly`]: the tantivy directory it opens
 //!   with, which never writes;
 //! - [`build`]: the work of one build, in named steps;
-//! - [`schema`]: fields and analysis; [`manifest`]: what a build was made from.
+//! - [`schema`]: fields and analysis; [`manifest`]: what a build was made from;
+//!   [`phrasings`]: known questions attached to passages, stored beside them.
 
 pub mod build;
 pub mod folder;
 pub mod manifest;
+pub mod phrasings;
 pub mod readonly;
 pub mod schema;
 
