@@ -29,10 +29,7 @@ const NOT_YOUR_FEEDBACK: &str = "Only the person who asked can rate this answer.
 /// A pop-up for callback data the bot did not make.
 pub(super) const UNKNOWN_BUTTON: &str = "This button doesn't work any more. Please ask again.";
 
-/// A reply of one escaped line of plain text.
-pub(super) fn say(text: &str) -> Effect {
-    Effect::Reply(Message::html(telegram::escape(text)))
-}
+pub(super) use super::effect::say;
 
 pub(super) fn unknown_command(out: &mut Vec<Effect>) {
     out.push(say(UNKNOWN_COMMAND));

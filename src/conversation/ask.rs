@@ -69,18 +69,7 @@ fn judge(answer: Answer) -> Asked {
 
 /// An answer with nothing in it: not confident, no passages.
 pub(super) fn nothing(question: &str) -> Answer {
-    Answer {
-        question: question.to_owned(),
-        confident: false,
-        passages: Vec::new(),
-        confidence: crate::engine::confidence::Confidence::NONE,
-        terms: Vec::new(),
-        truncated: false,
-        more: false,
-        author: None,
-        titled: None,
-        summarized: None,
-    }
+    Answer::empty(question)
 }
 
 fn covered(answer: &Answer) -> bool {

@@ -4,6 +4,12 @@
 //! (which messages arrived) as new [`super::Event`]s.
 
 use super::event::{Button, Purpose, Resume};
+use crate::render::telegram;
+
+/// A reply of one escaped line of plain text.
+pub(super) fn say(text: &str) -> Effect {
+    Effect::Reply(Message::html(telegram::escape(text)))
+}
 
 /// A message: one or more HTML parts (each within Telegram's limit), the buttons on
 /// the last part.

@@ -3,10 +3,10 @@
 //! canned library instead of a real index.
 
 use crate::config::Paths;
+use crate::engine::digest::{self, Focus};
 use crate::engine::index::Changes;
 use crate::engine::live::{self, EngineHandle};
 use crate::engine::search::{Answer, Engine, IndexSummary};
-use crate::engine::summary::{self, Focus};
 
 /// The documents the conversation answers from.
 pub trait Library: Send + Sync {
@@ -36,8 +36,8 @@ pub trait Library: Send + Sync {
     fn summarize(&self, question: &str, source: &str, focus: Focus, top: usize) -> Answer {
         let summary = self.summary();
         match summary.documents.iter().find(|d| d.source == source) {
-            Some(doc) => summary::answer(question, doc, focus, top),
-            None => crate::conversation::ask::nothing(question),
+            Some(doc) => digest::answer(question, doc, focus, top),
+            None => Answer::empty(question),
         }
     }
 }

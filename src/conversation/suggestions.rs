@@ -7,7 +7,7 @@
 //! pairs with `/suggestions` (✅ / ❌ each) or `passagebot learn`, and only an
 //! accepted pair reaches the corpus ([`super::learned`]).
 
-use super::answers::say;
+use super::effect::say;
 use super::effect::{Effect, Message};
 use super::event::Button;
 use super::learned;

@@ -13,7 +13,8 @@
 //!   that does; [`ambiguity`]: when the best two tie and the reader is asked which;
 //!   [`asked`]: questions people asked before (phrasing files, read by
 //!   [`phrasings`]); [`typo`]: correcting words the corpus never uses; [`subject`]: what a question and
-//!   each sentence are about; [`summary`]: a document's argument in its own sentences;
+//!   each sentence are about; [`summary`]: a document's argument in its own sentences, and [`digest`]: the
+//!   answer made of it;
 //! - [`live`]: the swappable engine a long-running bot holds;
 //! - [`eval`]: scoring on question files.
 
@@ -23,6 +24,7 @@ pub mod answer_span;
 pub mod asked;
 pub mod confidence;
 pub mod corpus;
+pub mod digest;
 pub mod eval;
 pub mod index;
 pub mod intent;

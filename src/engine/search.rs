@@ -215,6 +215,22 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// An answer with nothing in it: not confident, no passages.
+    pub fn empty(question: &str) -> Answer {
+        Answer {
+            question: question.to_owned(),
+            confident: false,
+            passages: Vec::new(),
+            confidence: Confidence::NONE,
+            terms: Vec::new(),
+            truncated: false,
+            more: false,
+            author: None,
+            titled: None,
+            summarized: None,
+        }
+    }
+
     /// The known phrasing that counted for this answer: its best passage's
     /// closest one, when the answer is confident and that phrasing is close
     /// enough to be evidence (the wall's "asked before", the report's count).
@@ -278,9 +294,15 @@ impl Engine {
         tuning: Tuning,
         notify: &dyn Fn(&str),
     ) -> Result<Engine> {
-        IndexFolder::new(&paths.index).open_or_build(&paths.corpus, &tuning, notify, |opened| {
-            Engine::from_index(opened, tuning)
-        })
+        let build =
+            |mode| index::update(&paths.corpus, &paths.index, &tuning, mode, &|_| {}).map(|_| ());
+        IndexFolder::new(&paths.index).open_or_build(
+            &paths.corpus,
+            &tuning,
+            notify,
+            &build,
+            |opened| Engine::from_index(opened, tuning),
+        )
     }
 
     /// [`Engine::open_or_build_with`], reporting through the log.

@@ -10,14 +10,12 @@
 //! names the author, or reads "By …", is left out.
 //!
 //! Nothing is generated: every line is a sentence of the document, quoted, so an
-//! answer made of them is cited like any other.
+//! answer made of them ([`crate::engine::digest`]) is cited like any other.
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::confidence::Confidence;
 use crate::engine::corpus::chunk::Passage;
 use crate::engine::corpus::sentence;
-use crate::engine::search::{Answer, DocSummary, Hit};
 use crate::engine::semantic::{PassageVectors, cosine};
 
 /// At most this many central sentences are kept beside the opening and conclusion.
@@ -53,72 +51,6 @@ pub struct Line {
     pub order: u32,
     /// Rank by centrality, 0 the most central (opening and conclusion included).
     pub rank: u32,
-}
-
-/// What a question about a whole document asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    /// What it is about, its gist, main point, takeaways: the whole argument.
-    Whole,
-    /// How it ends: its conclusion and the central sentences of its second half.
-    Conclusion,
-}
-
-/// The answer to a question about `doc` as a whole: at most `top` of its summary's
-/// sentences, each its own passage, in document order. Confident when the document
-/// has a summary (a document of only short lines has none).
-pub fn answer(question: &str, doc: &DocSummary, focus: Focus, top: usize) -> Answer {
-    let lines = &doc.summary;
-    let mut chosen: Vec<&Line> = match focus {
-        Focus::Whole => {
-            // The opening claim and the conclusion first, then the most central.
-            let mut by_priority: Vec<&Line> = lines.iter().collect();
-            by_priority.sort_by_key(|l| match l.role {
-                Role::Opening => (0, l.rank),
-                Role::Conclusion => (1, l.rank),
-                Role::Central => (2, l.rank),
-            });
-            by_priority
-        }
-        Focus::Conclusion => {
-            let middle = lines.iter().map(|l| l.order).max().unwrap_or(0) / 2;
-            let mut late: Vec<&Line> = lines
-                .iter()
-                .filter(|l| {
-                    l.role == Role::Conclusion || l.role == Role::Central && l.order > middle
-                })
-                .collect();
-            late.sort_by_key(|l| (l.role != Role::Conclusion, l.rank));
-            late
-        }
-    };
-    chosen.truncate(top.max(1));
-    chosen.sort_by_key(|l| l.order);
-    let passages: Vec<Hit> = chosen
-        .iter()
-        .map(|l| {
-            // Scores fall with centrality, so "best first" still means something
-            // to a reader of the JSON, while the order is the document's.
-            let score = 1.0 / (1.0 + l.rank as f32);
-            Hit::quoted(&l.text, doc, l.paragraph, u64::from(l.order), score)
-        })
-        .collect();
-    let confident = !passages.is_empty();
-    Answer {
-        question: question.to_owned(),
-        confident,
-        passages,
-        confidence: Confidence {
-            confident,
-            ..Confidence::NONE
-        },
-        terms: Vec::new(),
-        truncated: false,
-        more: false,
-        author: None,
-        titled: None,
-        summarized: Some(doc.title.clone()),
-    }
 }
 
 /// One body sentence met while the document's passages were written.

@@ -99,14 +99,15 @@ fn quote_block(quote_html: &str, citation_html: &str) -> String {
     format!("<blockquote>{quote_html}</blockquote>\n{citation_html}")
 }
 
+/// A follow-up's reading is shown up to this many characters, as the terminal's
+/// `Q:` line is.
+const READ_AS_CHARS: usize = 300;
+
 /// How a follow-up was read in context, above its answer.
 pub fn read_as(question: &str) -> String {
     format!(
         "<i>Reading this as: {}</i>",
-        escape(&shorten(
-            question,
-            crate::render::terminal::QUESTION_ECHO_CHARS
-        ))
+        escape(&shorten(question, READ_AS_CHARS))
     )
 }
 

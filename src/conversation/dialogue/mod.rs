@@ -27,9 +27,9 @@ use super::ask::{self, Asked, Log};
 use super::handoff::{Decision, Reason};
 use super::library::Library;
 use crate::engine::ambiguity;
+use crate::engine::digest::Focus;
 use crate::engine::intent;
 use crate::engine::search::{Answer, DocSummary, IndexSummary};
-use crate::engine::summary::Focus;
 
 /// The context of a conversation lasts this long after its last message.
 pub const CONTEXT_SECONDS: i64 = 10 * 60;

@@ -8,7 +8,7 @@
 //! word for the text itself, or a word of a document's title. "What is the main point
 //! about pricing?" names a topic, so it is searched as usual.
 
-use crate::engine::summary::Focus;
+use crate::engine::digest::Focus;
 
 /// Words that ask for the whole argument.
 const WHOLE: &[&str] = &[

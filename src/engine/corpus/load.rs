@@ -19,15 +19,9 @@ use super::limits::{
     too_big, too_many_passages, too_slow,
 };
 use super::walk::{FileId, Found, Kind, Walk, walk};
+pub use super::walk::{Skipped, display_source};
 use super::{BlockKind, Document, Parsed, chunk, formats, frontmatter};
 use crate::error::{Error, Result};
-
-/// A file left out of the corpus, and why, in words a person can act on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
-    pub source: String,
-    pub reason: String,
-}
 
 /// The documents of a corpus folder and the files that were skipped.
 #[derive(Debug, Clone)]
@@ -42,22 +36,6 @@ pub struct LoadReport {
 /// documents, nor make every build look like a change).
 pub fn document_files(corpus: &Path, index: &Path) -> Result<Walk> {
     walk(corpus, Some(index))
-}
-
-/// How a file is named to people: the corpus folder's own name, then the
-/// path inside it ("corpus/guide.md"), however the folder was given. A
-/// relative and an absolute `--corpus` name the same file alike, so
-/// switching between them rebuilds nothing, and no reply shows where on the
-/// server the documents live. A folder given as "." names files by their
-/// path inside it alone.
-pub fn display_source(dir: &Path, file: &Path) -> String {
-    let rel = file.strip_prefix(dir).unwrap_or(file).to_string_lossy();
-    let given = dir.to_string_lossy();
-    let given = given.trim_end_matches('/');
-    match Path::new(given).file_name() {
-        Some(name) if !given.is_empty() => format!("{}/{rel}", name.to_string_lossy()),
-        _ => rel.into_owned(),
-    }
 }
 
 /// Loads every readable document of `dir` (walked by the rule of

@@ -23,8 +23,30 @@ use std::fs;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Component, Path, PathBuf};
 
-use super::load::{Skipped, display_source};
 use crate::error::{Error, Result};
+
+/// A file left out of the corpus, and why, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub source: String,
+    pub reason: String,
+}
+
+/// How a file is named to people: the corpus folder's own name, then the
+/// path inside it ("corpus/guide.md"), however the folder was given. A
+/// relative and an absolute `--corpus` name the same file alike, so
+/// switching between them rebuilds nothing, and no reply shows where on the
+/// server the documents live. A folder given as "." names files by their
+/// path inside it alone.
+pub fn display_source(dir: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(dir).unwrap_or(file).to_string_lossy();
+    let given = dir.to_string_lossy();
+    let given = given.trim_end_matches('/');
+    match Path::new(given).file_name() {
+        Some(name) if !given.is_empty() => format!("{}/{rel}", name.to_string_lossy()),
+        _ => rel.into_owned(),
+    }
+}
 
 /// A file's identity on its machine: device and inode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

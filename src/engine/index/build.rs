@@ -24,7 +24,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Index, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use tempfile::TempDir;
 
-use super::folder::{BuildLock, IndexFolder, Opened, dir_size};
+use super::folder::{BuildLock, IndexFolder, Mode, Opened, dir_size};
 use super::manifest::{self, DocEntry, Manifest, SkippedEntry};
 use super::phrasings;
 use super::schema::{Fields, register_analyzer, schema};
@@ -35,18 +35,6 @@ use crate::engine::semantic::{self, PassageVectors};
 use crate::engine::summary::Summarizer;
 use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
-
-/// How to build.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Reuse the live index and apply only what changed (a full build when
-    /// there is no usable index).
-    Incremental,
-    /// Rebuild everything from scratch.
-    Full,
-    /// Work out what an incremental build would do; write nothing.
-    Check,
-}
 
 /// What a build reports while it runs (for a progress bar).
 #[derive(Debug, Clone, Copy)]

@@ -19,7 +19,6 @@ use fs4::fs_std::FileExt;
 use tantivy::Index;
 use tempfile::TempDir;
 
-use super::build::{self, Mode};
 use super::manifest::{self, Manifest};
 use super::readonly::ReadOnly;
 use super::schema::{Fields, register_analyzer};
@@ -190,12 +189,14 @@ impl IndexFolder {
     ///
     /// When a rebuild fails but the previous index is still usable (say the
     /// folder became read-only after the corpus changed), that index serves
-    /// and `notify` says so.
+    /// and `notify` says so. `build` runs a build of the given mode (the
+    /// build's steps live in `build.rs`, which uses this folder's lock).
     pub fn open_or_build<T>(
         &self,
         corpus: &Path,
         tuning: &Tuning,
         notify: &dyn Fn(&str),
+        build: &dyn Fn(Mode) -> Result<()>,
         serve: impl Fn(Opened) -> Result<T>,
     ) -> Result<T> {
         let freshness = self.freshness(corpus, tuning)?;
@@ -222,7 +223,7 @@ impl IndexFolder {
             ));
             Mode::Incremental
         };
-        match build::update(corpus, &self.dir, tuning, mode, &|_| {}) {
+        match build(mode) {
             Ok(_) => self.open(tuning).and_then(serve),
             Err(build_err) if freshness == Freshness::Stale => {
                 match self.open(tuning).and_then(serve) {
@@ -238,6 +239,18 @@ impl IndexFolder {
             Err(e) => Err(e),
         }
     }
+}
+
+/// How to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Reuse the live index and apply only what changed (a full build when
+    /// there is no usable index).
+    Incremental,
+    /// Rebuild everything from scratch.
+    Full,
+    /// Work out what an incremental build would do; write nothing.
+    Check,
 }
 
 /// The build lock of an index folder, held until dropped; what only a build

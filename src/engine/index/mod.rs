@@ -24,8 +24,8 @@ pub mod phrasings;
 pub mod readonly;
 pub mod schema;
 
-pub use build::{BuildEvent, BuildReport, Changes, Mode, build, update};
-pub use folder::{Freshness, IndexFolder, Opened};
+pub use build::{BuildEvent, BuildReport, Changes, build, update};
+pub use folder::{Freshness, IndexFolder, Mode, Opened};
 pub use manifest::Manifest;
 
 /// File in the index folder naming the live generation.
