@@ -478,6 +478,14 @@ fn fragment(rest: &[String]) -> Option<String> {
     let fits = match w.as_slice() {
         [one] => WH.contains(one),
         ["which", more @ ..] => (1..=2).contains(&more.len()),
+        // "what program?", "what year?" — not "what happened?" or "what else?".
+        ["what", noun] => {
+            !noun.ends_with("ed")
+                && !matches!(
+                    *noun,
+                    "happens" | "now" | "then" | "next" | "else" | "if" | "about" | "for"
+                )
+        }
         ["how", "many" | "much" | "long" | "often", more @ ..] => more.len() <= 1,
         ["since" | "until", "when"] | ["what", "for"] | ["who", "else"] => true,
         _ => false,
@@ -710,6 +718,14 @@ mod tests {
         let p = prev("Where does the author teach?");
         assert_eq!(resolve("tell me more", p, &no_meaning), Resolution::More);
         assert_eq!(resolve("and?", p, &no_meaning), Resolution::More);
+        assert_eq!(
+            resolve("what program?", p, &no_meaning),
+            Resolution::Read("Where does the author teach — what program?".into())
+        );
+        assert_eq!(
+            resolve("what happened?", p, &no_meaning),
+            Resolution::Standalone
+        );
         assert_eq!(
             resolve("which program?", p, &no_meaning),
             Resolution::Read("Where does the author teach — which program?".into())

@@ -432,6 +432,15 @@ const FILLERS: &[&str] = &[
     "again",
     "too",
     "now",
+    "bunch",
+    "ton",
+    "tons",
+    "heaps",
+    "loads",
+    "dude",
+    "man",
+    "pal",
+    "folks",
 ];
 
 /// Short forms people type, as the phrases spell them.
@@ -639,6 +648,7 @@ mod tests {
             ("thx!!", Kind::Thanks),
             ("thnaks", Kind::Thanks),
             ("much appreciated", Kind::Thanks),
+            ("Thanks a bunch", Kind::Thanks),
             ("great, thanks!", Kind::Thanks),
             ("ok, bye", Kind::Goodbye),
             ("goodbey", Kind::Goodbye),

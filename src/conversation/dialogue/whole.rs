@@ -48,6 +48,33 @@ const WHOLE: &[&str] = &[
     "trying",
 ];
 
+/// Verbs that ask what a text says as a whole when the text is their subject:
+/// "What does this piece argue?", "what is the author saying?".
+const SAYING: &[&str] = &[
+    "argue",
+    "argues",
+    "arguing",
+    "claim",
+    "claims",
+    "suggest",
+    "suggests",
+    "propose",
+    "proposes",
+    "recommend",
+    "recommends",
+    "mean",
+    "means",
+    "contend",
+    "contends",
+    "state",
+    "states",
+    "say",
+    "says",
+    "saying",
+    "tell",
+    "tells",
+];
+
 /// Words that ask how it ends.
 const CONCLUSION: &[&str] = &[
     "conclusion",
@@ -215,11 +242,16 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
     // "What is it about?", "what's this article about", "tell me about the text":
     // "about" asks for the whole only when nothing else names a topic.
     let about = words.contains(&"about");
-    if !(has(WHOLE) || conclusion || about) {
+    let saying = has(SAYING);
+    if !(has(WHOLE) || conclusion || about || saying) {
         return None;
     }
     let topical = words.iter().any(|w| {
-        !WHOLE.contains(w) && !CONCLUSION.contains(w) && !FRAME.contains(w) && !title_words(w)
+        !WHOLE.contains(w)
+            && !CONCLUSION.contains(w)
+            && !FRAME.contains(w)
+            && !SAYING.contains(w)
+            && !title_words(w)
     });
     if topical {
         return None;
@@ -244,11 +276,39 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
         .collect();
     named.dedup();
     let names_document = named.len() >= 2;
-    if !(text_word
-        || names_document
-        || has(WHOLE)
-        || has(&["conclusion", "conclude", "concludes", "verdict"]))
-    {
+    // "summary", "gist", "tl;dr" ask for a whole on their own; "point", "theme",
+    // "message" only of the text itself, or with nothing else around them ("What
+    // was the theme of Super Bowl 50?" asks about something the text names).
+    let strong = has(&[
+        "summary",
+        "summarize",
+        "summarise",
+        "summarized",
+        "summarised",
+        "summarizing",
+        "sum",
+        "recap",
+        "overview",
+        "gist",
+        "tldr",
+        "tl",
+        "dr",
+        "nutshell",
+        "takeaway",
+        "takeaways",
+        "synopsis",
+        "conclusion",
+        "conclude",
+        "concludes",
+        "verdict",
+    ]);
+    let names_something = words.iter().any(|w| title_words(w) && w.len() > 3);
+    let weak_alone = has(WHOLE) && !names_something;
+    // A document named by its title asks for the whole only with "about" or a
+    // verb of saying ("What is the pricing guide about?"): "What was the theme of
+    // Super Bowl 50?" asks about the game.
+    let named_whole = names_document && (about || saying);
+    if !(text_word || named_whole || strong || weak_alone) {
         return None;
     }
     Some(if conclusion {
@@ -263,7 +323,18 @@ mod tests {
     use super::*;
 
     fn read(q: &str) -> Option<Focus> {
-        let title = |w: &str| ["sales", "marketing", "difference", "between"].contains(&w);
+        let title = |w: &str| {
+            [
+                "sales",
+                "marketing",
+                "difference",
+                "between",
+                "super",
+                "bowl",
+                "50",
+            ]
+            .contains(&w)
+        };
         reading(q, &title)
     }
 
@@ -276,6 +347,8 @@ mod tests {
             "Summarise the article",
             "What is the main point of the article?",
             "give me the gist",
+            "What does this piece argue?",
+            "what is the author saying?",
             "tl;dr?",
             "key takeaways?",
             "What's the main argument?",
@@ -284,6 +357,7 @@ mod tests {
             "what is the article on sales and marketing about",
             "Can you give me a quick summary?",
             "overview please",
+            "what's the main point?",
         ] {
             assert_eq!(read(q), Some(Focus::Whole), "{q}");
         }
@@ -307,9 +381,14 @@ mod tests {
             "What is the point of big data?",
             "How did the war end?",
             "What is the subject of the painting?",
+            "What was the theme of sales week?",
+            "What was the theme of Super Bowl 50?",
             "Who is the author?",
             "what about it?",
             "and the end?",
+            "What does the author say about trust?",
+            "what does marketing mean?",
+            "What does he teach?",
         ] {
             assert_eq!(read(q), None, "{q}");
         }
