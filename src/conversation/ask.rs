@@ -77,7 +77,7 @@ fn covered(answer: &Answer) -> bool {
 }
 
 /// Logs a question; a failing store is logged loudly but does not cost the answer.
-fn record(log: Log<'_>, asked: &Asked) -> Option<i64> {
+pub(super) fn record(log: Log<'_>, asked: &Asked) -> Option<i64> {
     // Only passages presented as an answer are logged as shown.
     let shown: Vec<ShownPassage> = if asked.covered() {
         asked.answer.passages.iter().map(shown).collect()

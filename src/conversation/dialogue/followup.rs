@@ -483,11 +483,11 @@ fn fragment(rest: &[String]) -> Option<String> {
             !noun.ends_with("ed")
                 && !matches!(
                     *noun,
-                    "happens" | "now" | "then" | "next" | "else" | "if" | "about" | "for"
+                    "happens" | "now" | "then" | "next" | "else" | "if" | "about"
                 )
         }
         ["how", "many" | "much" | "long" | "often", more @ ..] => more.len() <= 1,
-        ["since" | "until", "when"] | ["what", "for"] | ["who", "else"] => true,
+        ["since" | "until", "when"] | ["who", "else"] => true,
         _ => false,
     };
     fits.then(|| w.join(" "))

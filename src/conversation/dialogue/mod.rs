@@ -217,20 +217,25 @@ impl Dialogue {
                 Ok(turn)
             }
             followup::Resolution::Standalone => {
-                let mut turn = self.question(library, &text, top, log)?;
+                // Searched before it is logged: small talk found by meaning is not
+                // a question, and leaves the conversation's context as it was.
+                let before = self.context.clone();
+                let mut turn = self.question(library, &text, top, None)?;
                 if greeted {
                     turn.read_as = Some(text.clone());
                 }
                 if turn.kind == ReplyKind::NotCovered
                     && let Some(kind) = small_talk_by_meaning(library, &text)
                 {
-                    self.context = None;
+                    self.context = before;
+                    self.pending = None;
                     return Ok(Turn::said(
                         ReplyKind::SmallTalk,
                         &text,
                         small_talk_reply(kind, &summary, examples(&summary)),
                     ));
                 }
+                turn.asked.log_id = log.and_then(|log| ask::record(log, &turn.asked));
                 Ok(turn)
             }
         }
