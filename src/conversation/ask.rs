@@ -67,11 +67,6 @@ fn judge(answer: Answer) -> Asked {
     }
 }
 
-/// An answer with nothing in it: not confident, no passages.
-pub(super) fn nothing(question: &str) -> Answer {
-    Answer::empty(question)
-}
-
 fn covered(answer: &Answer) -> bool {
     answer.confident && !answer.passages.is_empty()
 }

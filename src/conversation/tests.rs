@@ -18,7 +18,7 @@ struct Nothing;
 
 impl Library for Nothing {
     fn search(&self, question: &str, _skip: usize, _top: usize) -> crate::Result<Answer> {
-        Ok(ask::nothing(question))
+        Ok(Answer::empty(question))
     }
     fn summary(&self) -> IndexSummary {
         IndexSummary {
@@ -748,7 +748,7 @@ struct Tie;
 impl Library for Tie {
     fn search(&self, question: &str, skip: usize, _top: usize) -> crate::Result<Answer> {
         use crate::engine::search::test_hit;
-        let mut answer = ask::nothing(question);
+        let mut answer = Answer::empty(question);
         answer.confident = true;
         answer.passages = vec![
             test_hit(
@@ -826,7 +826,7 @@ const PASSAGE: &str = "Marketing relies on research and analytics.";
 
 impl Library for Scripted {
     fn search(&self, question: &str, skip: usize, _top: usize) -> crate::Result<Answer> {
-        let mut answer = ask::nothing(question);
+        let mut answer = Answer::empty(question);
         if question.contains("capital") || skip > 0 {
             return Ok(answer);
         }

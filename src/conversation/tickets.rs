@@ -10,12 +10,13 @@
 //! store, so all of this survives a restart.
 
 use super::answers::{requested, say};
-use super::ask::{self, Asked};
+use super::ask::Asked;
 use super::effect::{Effect, Message};
 use super::event::{Person, PostedChat, Purpose};
 use super::handoff;
 use super::{Core, OPERATORS_ONLY};
 use crate::engine::index::Changes;
+use crate::engine::search::Answer;
 use crate::render::telegram;
 use crate::store::{NewTicket, Ticket, now};
 
@@ -305,7 +306,7 @@ impl Core {
             }
             None => (
                 "(asked for a person before asking a question)".to_owned(),
-                ask::nothing(""),
+                Answer::empty(""),
             ),
         };
         // The rule runs on the question as the ticket shows it (the placeholder when

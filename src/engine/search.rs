@@ -151,16 +151,9 @@ pub fn test_hit_with_vector(text: &str, paragraph: u32, score: f32, passage: Vec
 #[cfg(test)]
 pub fn test_answer(confident: bool, passages: Vec<Hit>) -> Answer {
     Answer {
-        question: "q".into(),
         confident,
         passages,
-        confidence: Confidence::NONE,
-        terms: Vec::new(),
-        truncated: false,
-        more: false,
-        author: None,
-        titled: None,
-        summarized: None,
+        ..Answer::empty("q")
     }
 }
 

@@ -3,8 +3,6 @@
 //! the piped terminal chat, Telegram (a private chat and a group, against the fake Bot
 //! API server) and the wall.
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -13,7 +11,7 @@ use crate::support::browser::free_port;
 use crate::support::fake_telegram::{self as tg, FakeTelegram};
 use crate::support::harness::{self, RunningBot};
 use crate::support::scratch::Scratch;
-use crate::wall::{Events, Running, wait_for_wall};
+use crate::wall::{Events, chat_with_wall, wait_for_wall};
 
 fn json_lines(out: &[u8]) -> Vec<Value> {
     String::from_utf8_lossy(out)
@@ -251,22 +249,11 @@ async fn in_a_group_each_person_has_a_context_of_their_own() {
 async fn the_wall_shows_small_talk_as_answered_and_a_follow_up_as_read() {
     let s = Scratch::with_article_index();
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_passagebot"))
-        .current_dir(s.dir.path())
-        .args(["chat", "--wall", &port.to_string()])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start passagebot chat --wall");
-    let mut chat = Running(child);
-    chat.0
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(b"hi\nWhat kind of approach does sales use?\nand marketing?\n")
-        .expect("typed in");
+    let mut chat = chat_with_wall(
+        &s,
+        port,
+        b"hi\nWhat kind of approach does sales use?\nand marketing?\n",
+    );
     wait_for_wall(port, &mut chat).await;
     let url = format!("http://127.0.0.1:{port}/events");
     let deadline = Instant::now() + tg::WAIT;

@@ -48,6 +48,28 @@ impl Drop for Running {
     }
 }
 
+/// `passagebot chat --wall PORT` in `s`'s folder, `input` typed into it (the wall
+/// stays up after the input ends).
+pub(crate) fn chat_with_wall(s: &Scratch, port: u16, input: &[u8]) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_passagebot"))
+        .current_dir(s.dir.path())
+        .args(["chat", "--wall", &port.to_string()])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start passagebot chat --wall");
+    let mut chat = Running(child);
+    chat.0
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("the input is typed in");
+    chat
+}
+
 /// Waits until the wall at `port` serves its page (or the process died).
 pub(crate) async fn wait_for_wall(port: u16, process: &mut Running) {
     let url = format!("http://127.0.0.1:{port}/");
@@ -367,22 +389,7 @@ fn a_wall_open_to_the_network_without_a_token_refuses_to_start() {
 async fn chat_with_a_wall_runs_the_classroom_demo_without_telegram() {
     let s = Scratch::with_article_index();
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_passagebot"))
-        .current_dir(s.dir.path())
-        .args(["chat", "--wall", &port.to_string()])
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start passagebot chat --wall");
-    let mut chat = Running(child);
-    chat.0
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(DEMO.as_bytes())
-        .expect("the demo is typed in");
+    let mut chat = chat_with_wall(&s, port, DEMO.as_bytes());
     wait_for_wall(port, &mut chat).await;
     let url = format!("http://127.0.0.1:{port}/events");
     let deadline = Instant::now() + tg::WAIT;

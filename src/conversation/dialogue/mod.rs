@@ -82,27 +82,24 @@ impl Turn {
         }
     }
 
-    /// A reply in words, with nothing searched.
-    fn said(kind: ReplyKind, question: &str, reply: String) -> Turn {
+    /// A reply in words, with nothing searched and no hand-over (small talk is
+    /// never handed over).
+    fn said(kind: ReplyKind, question: &str, reply: Option<String>) -> Turn {
+        let asked = Asked {
+            answer: Answer::empty(question),
+            decision: Decision::default(),
+            log_id: None,
+        };
         Turn {
-            reply: Some(reply),
-            ..Turn::new(
-                kind,
-                ask::judged(ask::nothing(question), None).without_decision(),
-            )
+            reply,
+            ..Turn::new(kind, asked)
         }
     }
 }
 
 /// A turn that answers nothing: a blank line, or (with `reply`) a failure said in words.
 pub fn unanswered(question: &str, reply: Option<String>) -> Turn {
-    Turn {
-        reply,
-        ..Turn::new(
-            ReplyKind::NotCovered,
-            ask::judged(ask::nothing(question), None).without_decision(),
-        )
-    }
+    Turn::said(ReplyKind::NotCovered, question, reply)
 }
 
 /// The last question of a conversation, as follow-ups need it.
@@ -184,16 +181,13 @@ impl Dialogue {
         let summary = library.summary();
         let (text, greeted) = match smalltalk::by_words(text) {
             smalltalk::Reading::Whole(kind) => {
-                return Ok(Turn::said(
-                    ReplyKind::SmallTalk,
-                    text,
-                    small_talk_reply(kind, &summary, examples(&summary)),
-                ));
+                return Ok(small_talk(kind, text, &summary));
             }
             smalltalk::Reading::Before(question) => (question, true),
             smalltalk::Reading::No => (text.to_owned(), false),
         };
-        let title_word = |w: &str| title_words(&summary).iter().any(|t| t == w);
+        let titles = title_words(&summary);
+        let title_word = |w: &str| titles.iter().any(|t| t == w);
         if let Some(focus) = whole::reading(&text, &title_word) {
             let mut turn = self.whole(library, &summary, &text, focus, top, log)?;
             if greeted {
@@ -208,11 +202,11 @@ impl Dialogue {
         let similar = |topic: &str, others: &[&str]| similar(library, topic, others);
         match followup::resolve(&text, previous, &similar) {
             followup::Resolution::AskBack(reply) => {
-                Ok(Turn::said(ReplyKind::NotCovered, &text, reply))
+                Ok(Turn::said(ReplyKind::NotCovered, &text, Some(reply)))
             }
             followup::Resolution::More => self.more(library, top, log),
             followup::Resolution::Read(question) => {
-                let mut turn = self.question(library, &question, top, log)?;
+                let mut turn = self.question(library, &summary, &question, top, log)?;
                 turn.read_as = Some(question);
                 Ok(turn)
             }
@@ -220,7 +214,7 @@ impl Dialogue {
                 // Searched before it is logged: small talk found by meaning is not
                 // a question, and leaves the conversation's context as it was.
                 let before = self.context.clone();
-                let mut turn = self.question(library, &text, top, None)?;
+                let mut turn = self.question(library, &summary, &text, top, None)?;
                 if greeted {
                     turn.read_as = Some(text.clone());
                 }
@@ -229,11 +223,7 @@ impl Dialogue {
                 {
                     self.context = before;
                     self.pending = None;
-                    return Ok(Turn::said(
-                        ReplyKind::SmallTalk,
-                        &text,
-                        small_talk_reply(kind, &summary, examples(&summary)),
-                    ));
+                    return Ok(small_talk(kind, &text, &summary));
                 }
                 turn.asked.log_id = log.and_then(|log| ask::record(log, &turn.asked));
                 Ok(turn)
@@ -315,7 +305,7 @@ impl Dialogue {
                 return Ok(Turn::said(
                     ReplyKind::NotCovered,
                     text,
-                    "There are no documents to summarise yet.".into(),
+                    Some("There are no documents to summarise yet.".into()),
                 ));
             }
             (None, None, many) => {
@@ -331,7 +321,7 @@ impl Dialogue {
                 let mut turn = Turn::said(
                     ReplyKind::Summary,
                     text,
-                    format!("Which document do you mean?\n{}", list.join("\n")),
+                    Some(format!("Which document do you mean?\n{}", list.join("\n"))),
                 );
                 turn.options = sources.iter().map(|(_, t)| t.clone()).collect();
                 self.pending = Some(Pending::Documents {
@@ -374,7 +364,7 @@ impl Dialogue {
             return Ok(Turn::said(
                 ReplyKind::NotCovered,
                 "",
-                "Tell you more about what? Ask me a question first.".into(),
+                Some("Tell you more about what? Ask me a question first.".into()),
             ));
         };
         let mut answer = library.search(&context.question, context.shown, top)?;
@@ -400,6 +390,7 @@ impl Dialogue {
     fn question(
         &mut self,
         library: &dyn Library,
+        summary: &IndexSummary,
         question: &str,
         top: usize,
         log: Option<Log<'_>>,
@@ -414,7 +405,7 @@ impl Dialogue {
             // Germany?" after "What is the capital of France?" reads against it.
             ReplyKind::Answer | ReplyKind::NotCovered => Some(Context {
                 question: question.to_owned(),
-                author: author_of(library, &asked.answer, question),
+                author: author_of(summary, &asked.answer, question),
                 source: asked.answer.passages.first().map(|h| h.source.clone()),
                 shown: asked.answer.passages.len(),
             }),
@@ -422,14 +413,6 @@ impl Dialogue {
             _ => None,
         };
         Ok(Turn::new(kind, asked))
-    }
-}
-
-impl Asked {
-    /// The same, with no hand-over decision: small talk is never handed over.
-    fn without_decision(mut self) -> Asked {
-        self.decision = Decision::default();
-        self
     }
 }
 
@@ -453,17 +436,16 @@ pub fn kind_of(asked: &Asked) -> ReplyKind {
 
 /// The author a follow-up's "he" stands for: when the question asked who wrote a
 /// document or spoke of its author.
-fn author_of(library: &dyn Library, answer: &Answer, question: &str) -> Option<String> {
+fn author_of(summary: &IndexSummary, answer: &Answer, question: &str) -> Option<String> {
     if let Some(author) = &answer.author {
         return Some(author.clone());
     }
     let source = answer.passages.first().map(|h| h.source.as_str())?;
-    let author = library
-        .summary()
+    let author = summary
         .documents
-        .into_iter()
+        .iter()
         .find(|d| d.source == source)
-        .and_then(|d| d.author)?;
+        .and_then(|d| d.author.clone())?;
     // "Where does the author teach?", and "Where does Joe Candido teach?" (a "he"
     // read as the author's name a turn before).
     let named = question.to_lowercase().contains(&author.to_lowercase());
@@ -553,6 +535,15 @@ fn small_talk_by_meaning(library: &dyn Library, text: &str) -> Option<smalltalk:
         })
         .ok()?;
     smalltalk::by_meaning(&vector, prototypes).map(|(kind, _)| kind)
+}
+
+/// Small talk's turn: the friendly reply, nothing searched.
+fn small_talk(kind: smalltalk::Kind, text: &str, summary: &IndexSummary) -> Turn {
+    Turn::said(
+        ReplyKind::SmallTalk,
+        text,
+        Some(small_talk_reply(kind, summary, examples(summary))),
+    )
 }
 
 /// Example questions for small talk's replies.

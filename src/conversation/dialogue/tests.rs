@@ -67,7 +67,7 @@ impl Library for Canned {
             .expect("lock")
             .push(question.to_owned());
         if question.contains("capital") {
-            return Ok(ask::nothing(question));
+            return Ok(Answer::empty(question));
         }
         let mut passages = vec![test_hit(&format!("About: {question}"), 3, 2.0, Some(0.6))];
         if question.contains("tie") {

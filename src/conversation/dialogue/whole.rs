@@ -10,8 +10,8 @@
 
 use crate::engine::digest::Focus;
 
-/// Words that ask for the whole argument.
-const WHOLE: &[&str] = &[
+/// Words that ask for the whole argument on their own: "summary", "gist", "tl;dr".
+const ON_THEIR_OWN: &[&str] = &[
     "summary",
     "summarize",
     "summarise",
@@ -26,14 +26,20 @@ const WHOLE: &[&str] = &[
     "tl",
     "dr",
     "nutshell",
+    "takeaway",
+    "takeaways",
+    "synopsis",
+];
+
+/// Words that ask for the whole argument of the text itself ("the point of this
+/// article"), or with no other word; "the theme of Super Bowl 50" is about the game.
+const OF_THE_TEXT: &[&str] = &[
     "outline",
     "point",
     "points",
     "argument",
     "arguments",
     "thesis",
-    "takeaway",
-    "takeaways",
     "idea",
     "ideas",
     "message",
@@ -42,11 +48,13 @@ const WHOLE: &[&str] = &[
     "theme",
     "themes",
     "essence",
-    "synopsis",
     "abstract",
     "highlights",
     "trying",
 ];
+
+/// Words that ask for the conclusion even without a word for the text.
+const CONCLUSION_ON_ITS_OWN: &[&str] = &["conclusion", "conclude", "concludes", "verdict"];
 
 /// Verbs that ask what a text says as a whole when the text is their subject:
 /// "What does this piece argue?", "what is the author saying?".
@@ -238,16 +246,18 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
         return None;
     }
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let whole = |w: &str| ON_THEIR_OWN.contains(&w) || OF_THE_TEXT.contains(&w);
+    let asks_whole = words.iter().any(|w| whole(w));
     let conclusion = has(CONCLUSION);
     // "What is it about?", "what's this article about", "tell me about the text":
     // "about" asks for the whole only when nothing else names a topic.
     let about = words.contains(&"about");
     let saying = has(SAYING);
-    if !(has(WHOLE) || conclusion || about || saying) {
+    if !(asks_whole || conclusion || about || saying) {
         return None;
     }
     let topical = words.iter().any(|w| {
-        !WHOLE.contains(w)
+        !whole(w)
             && !CONCLUSION.contains(w)
             && !FRAME.contains(w)
             && !SAYING.contains(w)
@@ -260,7 +270,7 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
     let what_about = words
         .windows(2)
         .any(|w| matches!(w, ["what" | "how", "about"]));
-    if what_about && !has(WHOLE) {
+    if what_about && !asks_whole {
         return None;
     }
     // "what about it?", "and the end?": a follow-up, not a request for the whole,
@@ -276,34 +286,9 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
         .collect();
     named.dedup();
     let names_document = named.len() >= 2;
-    // "summary", "gist", "tl;dr" ask for a whole on their own; "point", "theme",
-    // "message" only of the text itself, or with nothing else around them ("What
-    // was the theme of Super Bowl 50?" asks about something the text names).
-    let strong = has(&[
-        "summary",
-        "summarize",
-        "summarise",
-        "summarized",
-        "summarised",
-        "summarizing",
-        "sum",
-        "recap",
-        "overview",
-        "gist",
-        "tldr",
-        "tl",
-        "dr",
-        "nutshell",
-        "takeaway",
-        "takeaways",
-        "synopsis",
-        "conclusion",
-        "conclude",
-        "concludes",
-        "verdict",
-    ]);
+    let strong = has(ON_THEIR_OWN) || has(CONCLUSION_ON_ITS_OWN);
     let names_something = words.iter().any(|w| title_words(w) && w.len() > 3);
-    let weak_alone = has(WHOLE) && !names_something;
+    let weak_alone = asks_whole && !names_something;
     // A document named by its title asks for the whole only with "about" or a
     // verb of saying ("What is the pricing guide about?"): "What was the theme of
     // Super Bowl 50?" asks about the game.
