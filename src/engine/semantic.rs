@@ -40,6 +40,8 @@ use crate::error::{Error, Result};
 mod bert;
 mod bf16;
 mod gelu;
+mod mpnet;
+pub mod paraphrase;
 mod workers;
 use bert::Bert;
 
@@ -111,12 +113,13 @@ pub fn tokens_encoded() -> (u64, u64) {
     )
 }
 
-/// Hands the resident pages of the embedded weights (`bytes`, a part of
-/// [`WEIGHTS`]) back to the kernel once they have been read. The f16 weights
-/// are needed only to build the f32 model; left resident they would add
-/// 45 MB to every process that encodes.
-fn release_pages(bytes: &[u8]) {
-    let inside = WEIGHTS.as_ptr_range();
+/// Hands the resident pages of embedded weights (`bytes`, a part of the
+/// static `of`) back to the kernel once they have been read. The stored
+/// weights are needed only to build the f32 model; left resident they would
+/// add their size (45 MB here, 105 MB for the paraphrase model) to every
+/// process that encodes.
+fn release_pages(of: &'static [u8], bytes: &[u8]) {
+    let inside = of.as_ptr_range();
     let range = bytes.as_ptr_range();
     if range.start < inside.start || range.end > inside.end {
         return;
@@ -136,7 +139,7 @@ fn release_pages(bytes: &[u8]) {
         return;
     }
     // SAFETY: [first, end) lies inside `bytes`, checked above to be part of
-    // `WEIGHTS`, a static in the executable's read-only data: the kernel maps
+    // `of`, a static in the executable's read-only data: the kernel maps
     // it privately from the binary's file and nothing ever writes it, and the
     // range holds whole pages of it only. MADV_DONTNEED drops the resident
     // pages of such a mapping; a later read faults them in again from the
@@ -230,7 +233,7 @@ impl Encoder {
         for (name, view) in file.tensors() {
             let mut t = view.load(&device)?.to_dtype(DType::F32)?;
             // Converted: its f16 bytes need not stay resident.
-            release_pages(view.data());
+            release_pages(WEIGHTS, view.data());
             if forward != Forward::Bf16 && is_linear_weight(&name) && t.rank() == 2 {
                 // A linear layer multiplies by its weight transposed: stored
                 // transposed (the same values, another layout), that product
@@ -242,7 +245,7 @@ impl Encoder {
             weights.insert(name, t);
         }
         drop(file);
-        release_pages(WEIGHTS);
+        release_pages(WEIGHTS, WEIGHTS);
         let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
         let model = match forward {
             Forward::Reference => Model::Reference(BertModel::load(vb, &config)?),
@@ -318,12 +321,7 @@ impl Encoder {
     /// normalised to unit length, as the model was trained.
     fn forward(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
         let (hidden, mask) = self.hidden(batch)?;
-        let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-        let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
-        mean.broadcast_div(&norm)?.to_vec2()
+        pool_mean(&hidden, &mask)
     }
 
     /// One padded batch through the model: every token's final state
@@ -349,6 +347,18 @@ impl Encoder {
         };
         Ok((hidden, mask))
     }
+}
+
+/// Each text's mean token state over its real tokens (`hidden`: batch ×
+/// tokens × dimensions; `mask`: batch × tokens, 1 for real tokens), scaled to
+/// unit length: how both encoders pool.
+fn pool_mean(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Vec<Vec<f32>>> {
+    let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+    let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+    let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
+    let mean = summed.broadcast_div(&counts)?;
+    let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+    mean.broadcast_div(&norm)?.to_vec2()
 }
 
 /// A passage's vectors from its own token states (`states`, one per token of

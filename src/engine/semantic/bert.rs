@@ -16,13 +16,13 @@ use candle_transformers::models::bert::Config;
 
 /// A linear layer, `x · Wᵀ + b`: f32 through candle, or bf16 through
 /// [`super::bf16`] (then only the packed bf16 weight is kept).
-enum Dense {
+pub(super) enum Dense {
     F32(Linear),
     Bf16(super::bf16::Packed),
 }
 
 impl Dense {
-    fn forward(&self, xs: &Tensor) -> Result<Tensor> {
+    pub(super) fn forward(&self, xs: &Tensor) -> Result<Tensor> {
         match self {
             Dense::F32(linear) => linear.forward(xs),
             Dense::Bf16(packed) => {
@@ -39,7 +39,7 @@ impl Dense {
 /// A linear layer from the layers named `names` under `vb` (each
 /// `….weight`, outputs × inputs, and `….bias`) as one: their outputs side by
 /// side. In bf16 when `bf16` is set and the shapes suit the kernel.
-fn dense(
+pub(super) fn dense(
     vb: &VarBuilder,
     names: &[&str],
     (inputs, outputs): (usize, usize),

@@ -1,0 +1,290 @@
+//! The paraphrase encoder: a question against the questions people asked
+//! before (known phrasings, issue #22).
+//!
+//! all-mpnet-base-v2 (12 layers, 768 dimensions, Apache-2.0; see
+//! `models/all-mpnet-base-v2/README.md`) was trained on the same billion
+//! sentence pairs as the passage encoder, most of them pairs that mean the
+//! same, with twice the layers and width. Matching a new question to a
+//! known one is where that shows: on the bundled article, with the public
+//! and fixture questions as phrasings, the nearest phrasing names the right
+//! passage for 0.833 of the public paraphrase set against 0.733 with
+//! all-MiniLM-L6-v2 (QUALITY.md, session 10). Passages keep the small
+//! encoder: there the larger one gained nothing (0.700 both).
+//!
+//! Only questions go through it, and only for an index with phrasings: a
+//! corpus without a phrasing file never loads it. Its weights are compiled
+//! in as int8 (one scale per row; 105 MB instead of 438 MB, vectors within
+//! cosine 0.998 of the f32 model's) and expanded when it loads, the linear
+//! layers to bf16 where the CPU has AVX512-BF16 and to f32 elsewhere.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use candle_core::safetensors::Load;
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use lru::LruCache;
+use once_cell::sync::Lazy;
+use tokenizers::Tokenizer;
+
+use super::mpnet::{Config, Mpnet, Words};
+use super::{Forward, batches, model_err, pool_mean, release_pages, workers};
+use crate::error::{Error, Result};
+
+/// Names the model beside the stored phrasing vectors: vectors of another
+/// model are encoded again.
+pub const MODEL_ID: &str = "all-mpnet-base-v2/int8";
+
+/// Length of an embedding.
+pub const DIM: usize = 768;
+
+/// Longer questions are cut to this many tokens (a question of 10 KB is
+/// still read; its first 128 tokens say what it asks).
+const MAX_TOKENS: usize = 128;
+
+/// Questions whose embeddings are remembered (as [`super::Encoder`]'s).
+const QUESTION_CACHE: usize = 512;
+
+/// The weights, in two files of under 100 MB each: the embeddings and the
+/// first six layers, then the last six.
+static PARTS: [&[u8]; 2] = [
+    include_bytes!("../../../models/all-mpnet-base-v2/model-1.safetensors"),
+    include_bytes!("../../../models/all-mpnet-base-v2/model-2.safetensors"),
+];
+static TOKENIZER: &[u8] = include_bytes!("../../../models/all-mpnet-base-v2/tokenizer.json");
+static CONFIG: &str = include_str!("../../../models/all-mpnet-base-v2/config.json");
+
+/// The stored name of the word table, kept in its int8 form ([`Words`]).
+const WORDS: &str = "embeddings.word_embeddings.weight";
+
+/// Suffix of a weight's row scales: a tensor with one is stored as int8.
+const SCALE: &str = ".scale";
+
+static PARAPHRASER: Lazy<std::result::Result<Paraphraser, String>> =
+    Lazy::new(|| Paraphraser::load(Forward::fastest()).map_err(|e| format!("{e:#}")));
+
+/// The process's paraphrase encoder, loaded on first use (about 0.3 s).
+pub fn paraphraser() -> Result<&'static Paraphraser> {
+    PARAPHRASER.as_ref().map_err(|e| Error::Model(e.clone()))
+}
+
+/// A question encoder: text in, a unit vector of [`DIM`] floats out.
+pub struct Paraphraser {
+    model: Mpnet,
+    tokenizer: Tokenizer,
+    device: Device,
+    questions: Mutex<LruCache<String, Vec<f32>>>,
+}
+
+impl Paraphraser {
+    /// The embedded model; `forward` [`Forward::Bf16`] runs its linear layers
+    /// in bf16 (the two f32 forwards are the same here).
+    pub fn load(forward: Forward) -> anyhow::Result<Paraphraser> {
+        let device = Device::Cpu;
+        let config: Config = serde_json::from_str(CONFIG)?;
+        let mut tokenizer = Tokenizer::from_bytes(TOKENIZER).map_err(anyhow::Error::msg)?;
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(anyhow::Error::msg)?;
+        let bf16 = forward == Forward::Bf16;
+        let mut stored = HashMap::new();
+        for part in PARTS {
+            let file = candle_core::safetensors::SliceSafetensors::new(part)?;
+            for (name, view) in file.tensors() {
+                stored.insert(name, view.load(&device)?);
+            }
+        }
+        let words = {
+            let rows = stored
+                .remove(WORDS)
+                .ok_or_else(|| anyhow::anyhow!("the paraphrase model has no word table"))?;
+            let scales = stored
+                .remove(&format!("{WORDS}{SCALE}"))
+                .ok_or_else(|| anyhow::anyhow!("the word table has no scales"))?;
+            Words::new(
+                rows.flatten_all()?.to_vec1::<u8>()?,
+                scales.to_vec1::<f32>()?,
+                config.hidden_size,
+            )
+            .ok_or_else(|| anyhow::anyhow!("the word table's scales do not match its rows"))?
+        };
+        let names: Vec<String> = stored
+            .keys()
+            .filter(|n| !n.ends_with(SCALE))
+            .cloned()
+            .collect();
+        let mut weights = HashMap::new();
+        for name in names {
+            let Some(t) = stored.remove(&name) else {
+                continue;
+            };
+            let mut t = match stored.remove(&format!("{name}{SCALE}")) {
+                // int8 kept as u8 (128 for 0), one scale per output row.
+                Some(scale) => (t.to_dtype(DType::F32)? - 128.0)?
+                    .broadcast_mul(&scale.to_dtype(DType::F32)?.unsqueeze(1)?)?,
+                None => t.to_dtype(DType::F32)?,
+            };
+            if !bf16 && is_linear_weight(&name) && t.rank() == 2 {
+                // Laid out transposed for the f32 product, as the passage
+                // encoder's (see `Encoder::load`).
+                t = t.t()?.contiguous()?.t()?;
+            }
+            weights.insert(name, t);
+        }
+        for part in PARTS {
+            release_pages(part, part);
+        }
+        let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
+        let model = Mpnet::load(vb, words, &config, bf16)?;
+        Ok(Paraphraser {
+            model,
+            tokenizer,
+            device,
+            questions: Mutex::new(LruCache::new(
+                NonZeroUsize::new(QUESTION_CACHE).unwrap_or(NonZeroUsize::MIN),
+            )),
+        })
+    }
+
+    /// The embedding of a question, remembered for the next time it is asked.
+    pub fn question(&self, text: &str) -> Result<Vec<f32>> {
+        // A poisoned lock only means another search panicked mid-update of
+        // the cache; its entries are still whole vectors.
+        let cached = self
+            .questions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+            .cloned();
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        let v = self
+            .encode(&[text])?
+            .pop()
+            .unwrap_or_else(|| vec![0.0; DIM]);
+        self.questions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(text.to_string(), v.clone());
+        Ok(v)
+    }
+
+    /// The embeddings of `texts`, in order, batched by length.
+    pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let limit = self.model.max_tokens();
+        let mut encodings = Vec::with_capacity(texts.len());
+        for text in texts {
+            let enc = self
+                .tokenizer
+                .encode(*text, true)
+                .map_err(|e| Error::Model(format!("cannot tokenise a text: {e}")))?;
+            let mut ids = enc.get_ids().to_vec();
+            ids.truncate(limit);
+            encodings.push(ids);
+        }
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| encodings[i].len());
+        let batches = batches(&order, |i| encodings[i].len());
+        let vectors = workers::map(&batches, |batch| {
+            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].as_slice()).collect();
+            self.forward(&ids).map_err(model_err)
+        })?;
+        let mut out = vec![Vec::new(); texts.len()];
+        for (batch, vectors) in batches.iter().zip(vectors) {
+            for (&i, v) in batch.iter().zip(vectors) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One padded batch through the model, mean-pooled over real tokens and
+    /// normalised, as the model was trained.
+    fn forward(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+        let mut ids = Vec::with_capacity(batch.len() * len);
+        let mut mask = Vec::with_capacity(batch.len() * len);
+        for row in batch {
+            ids.extend_from_slice(row);
+            ids.extend(std::iter::repeat_n(1, len - row.len()));
+            mask.extend(std::iter::repeat_n(1u32, row.len()));
+            mask.extend(std::iter::repeat_n(0u32, len - row.len()));
+        }
+        let ids = Tensor::from_vec(ids, (batch.len(), len), &self.device)?;
+        let mask = Tensor::from_vec(mask, (batch.len(), len), &self.device)?;
+        let hidden = self.model.forward(&ids, &mask)?;
+        pool_mean(&hidden, &mask)
+    }
+}
+
+/// Whether a stored tensor is the weight of a linear layer (attention's four
+/// products, the feed-forward layers).
+fn is_linear_weight(name: &str) -> bool {
+    ["attn.q.weight", "attn.k.weight", "attn.v.weight", "attn.o.weight", "dense.weight"]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::semantic::cosine;
+
+    #[test]
+    fn the_embedded_model_gives_the_reference_vectors() {
+        // Reference: the same int8 weights through a NumPy copy of Hugging
+        // Face's MPNetModel, mean-pooled and normalised (models/…/README.md).
+        let p = Paraphraser::load(Forward::Vectorised).unwrap();
+        let v = p.encode(&["Why do people hate talking to a machine?"]).unwrap();
+        let norm: f32 = v[0].iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4);
+        for (got, want) in v[0].iter().zip([-0.01467, 0.04732, -0.01871, -0.04046]) {
+            assert!((got - want).abs() < 2e-4, "{got} against {want}");
+        }
+    }
+
+    #[test]
+    fn a_paraphrase_is_close_and_another_question_far() {
+        let p = paraphraser().unwrap();
+        let v = p
+            .encode(&[
+                "How do I bake bread?",
+                "What is the recipe for baking bread?",
+                "Who won the football match?",
+            ])
+            .unwrap();
+        assert!(cosine(&v[0], &v[1]) > 0.75, "{}", cosine(&v[0], &v[1]));
+        assert!(cosine(&v[0], &v[2]) < 0.2, "{}", cosine(&v[0], &v[2]));
+        // Cached: the same vector again.
+        assert_eq!(p.question("How do I bake bread?").unwrap(), v[0]);
+        // Padding in a batch does not move a text's vector.
+        let alone = p.encode(&["Who won the football match?"]).unwrap();
+        assert!(cosine(&alone[0], &v[2]) > 0.9999);
+    }
+
+    #[test]
+    fn a_question_of_ten_kilobytes_is_encoded_from_its_first_tokens() {
+        let long = "why ".repeat(2_500);
+        let v = paraphraser().unwrap().question(&long).unwrap();
+        assert_eq!(v.len(), DIM);
+    }
+
+    #[test]
+    fn the_bf16_forward_stays_within_its_tolerance() {
+        if !super::super::bf16::available() {
+            return;
+        }
+        let f32s = Paraphraser::load(Forward::Vectorised).unwrap();
+        let bf16 = Paraphraser::load(Forward::Bf16).unwrap();
+        let texts = ["Who closes deals and haggles over terms?", "hi"];
+        for (a, b) in f32s.encode(&texts).unwrap().iter().zip(bf16.encode(&texts).unwrap()) {
+            assert!(cosine(a, &b) > 0.999, "{}", cosine(a, &b));
+        }
+    }
+}
