@@ -30,7 +30,8 @@ without phrasing files answers exactly as before. The labelled set holds phrasin
 way operators will have them: the cross-validation folds of scripts/phrasings_cv.py
 (the article with a faq.questions.jsonl of the public sets and four fifths of the
 reader set), each asked its held-out fifth (answerable and off-topic) and every
-off-topic question of the public sets.
+off-topic question of the public sets; an off-topic question weighs twice
+(`OFFTOPIC_WEIGHT`).
 
     scripts/calibrate.py --phrasings --kit KIT -- ./target/release/passagebot
 """
@@ -99,6 +100,14 @@ def old_weights():
     return [float(x) for x in body.replace("\n", " ").split(",") if x.strip()]
 
 
+# An off-topic question counts this many times in the fit of the phrasings'
+# weights: a confident answer to a question the documents do not answer is the
+# worse mistake, and near-topic questions ("What's the difference between
+# marketing and public relations?") can be close to a known phrasing. Weighted
+# once, the fit made public off-topic questions confident in held-out folds.
+OFFTOPIC_WEIGHT = 2.0
+
+
 def collect_phrasings(cmd, folds, kit):
     sys.path.insert(0, HERE)
     import phrasings_cv
@@ -119,19 +128,21 @@ def collect_phrasings(cmd, folds, kit):
     return rows
 
 
-def fit_asked(rows, old, l2=1e-2, iterations=40):
-    """Logistic regression of the two phrasing signals on top of the fixed model."""
+def fit_asked(rows, old, offtopic_weight=OFFTOPIC_WEIGHT, l2=1e-2, iterations=40):
+    """Logistic regression of the two phrasing signals on top of the fixed model,
+    an off-topic question counting `offtopic_weight` times."""
     theta = [0.0, 0.0]
-    n = len(rows)
+    weights = [1.0 if answerable else offtopic_weight for _, _, _, answerable in rows]
+    n = sum(weights)
     base = [sum(a * b for a, b in zip(old, x + [1.0])) for x, _, _, _ in rows]
     for _ in range(iterations):
         grad, hess = [0.0, 0.0], [[0.0, 0.0], [0.0, 0.0]]
-        for z0, (_, a, y, _) in zip(base, rows):
+        for z0, w, (_, a, y, _) in zip(base, weights, rows):
             p = sigmoid(z0 + theta[0] * a[0] + theta[1] * a[1])
             for i in range(2):
-                grad[i] += (p - y) * a[i] / n
+                grad[i] += w * (p - y) * a[i] / n
                 for j in range(2):
-                    hess[i][j] += p * (1 - p) * a[i] * a[j] / n
+                    hess[i][j] += w * p * (1 - p) * a[i] * a[j] / n
         for i in range(2):
             grad[i] += l2 * theta[i]
             hess[i][i] += l2

@@ -1,9 +1,10 @@
 //! Questions people asked before: the known phrasings of an index (issue #22),
 //! compared with each new question by meaning.
 //!
-//! all-MiniLM-L6-v2 was trained largely on pairs of questions that mean the
-//! same, so a question close to a known phrasing is strong evidence for the
-//! passage that phrasing points at. The evidence a passage gets
+//! Questions are compared by the paraphrase encoder
+//! ([`crate::engine::semantic::paraphrase`], all-mpnet-base-v2), trained
+//! largely on pairs of questions that mean the same, so a question close to a
+//! known phrasing is strong evidence for the passage that phrasing points at. The evidence a passage gets
 //! ([`Evidence::strength`]) rises with its closest phrasing's similarity above
 //! a floor ([`Tuning::asked_floor`](crate::engine::tuning::Tuning::asked_floor))
 //! and a little with every further phrasing that is close too; it
@@ -21,7 +22,8 @@ use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::engine::index::phrasings::Stored;
 use crate::engine::index::schema::Fields;
-use crate::engine::semantic::{DIM, cosine};
+use crate::engine::semantic::cosine;
+use crate::engine::semantic::paraphrase::DIM;
 use crate::error::{Error, Result};
 
 /// Each further close phrasing of a passage adds this to its evidence, up

@@ -539,8 +539,15 @@ impl Engine {
                 self.tuning.recall_floor
             };
             // The passages of known phrasings close to the question join too:
-            // people asked this before, in these words or others.
-            let evidence = self.asked.close(q, self.tuning.asked_floor);
+            // people asked this before, in these words or others. Questions
+            // are compared by the paraphrase encoder, loaded only for an
+            // index that has phrasings.
+            let evidence = if self.asked.is_empty() {
+                std::collections::HashMap::new()
+            } else {
+                let asked = semantic::paraphrase::paraphraser()?.question(&cleaned)?;
+                self.asked.close(&asked, self.tuning.asked_floor)
+            };
             let known = evidence
                 .iter()
                 .filter(|(_, e)| e.strength() > 0.0 || e.share >= SHARE_CANDIDATE)

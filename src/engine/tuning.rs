@@ -83,7 +83,7 @@ impl Default for Tuning {
             dense_recall: 10,
             recall_floor: 0.3,
             late_chunking: false,
-            asked: 0.5,
+            asked: 1.0,
             asked_floor: 0.45,
             asked_share: 0.5,
             decisive: 0.5,

@@ -21,7 +21,7 @@ use crate::error::Result;
 pub const FILE_NAME: &str = "manifest.json";
 
 /// Bumped whenever the index layout or schema changes.
-pub const LAYOUT_VERSION: u32 = 4;
+pub const LAYOUT_VERSION: u32 = 5;
 
 /// One document as indexed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -31,13 +31,14 @@ use crate::engine::analysis;
 use crate::engine::phrasings::{
     MAX_PHRASINGS, Phrasing, PhrasingFiles, Warning, capped, normalise,
 };
-use crate::engine::semantic::{self, DIM};
+use crate::engine::semantic::paraphrase::{self, DIM};
 use crate::engine::tuning::Tuning;
 use crate::error::{Error, Result};
 
 /// The phrasings' questions and the passages they point at.
 pub const META_FILE: &str = "phrasings.json";
-/// Their vectors: `DIM` little-endian f16 per phrasing, in [`META_FILE`]'s order.
+/// Their vectors from the paraphrase encoder ([`paraphrase`]): `DIM` little-endian
+/// f16 per phrasing, in [`META_FILE`]'s order.
 pub const VECTORS_FILE: &str = "phrasings.f16";
 
 /// Most paragraphs a phrase may be found in and still be attached (to each).
@@ -322,7 +323,7 @@ fn vectors(phrasings: &[StoredPhrasing], previous: Option<&Path>) -> Result<Vec<
     fresh.sort_unstable();
     fresh.dedup();
     for group in fresh.chunks(ENCODE_GROUP) {
-        let encoded = semantic::encoder()?.encode(group)?;
+        let encoded = paraphrase::paraphraser()?.encode(group)?;
         for (q, v) in group.iter().zip(encoded) {
             known.insert((*q).to_string(), v);
         }
