@@ -79,7 +79,10 @@ impl Words {
         let mut out = Vec::with_capacity(ids.len() * self.dim);
         for &id in ids {
             let id = id as usize;
-            match (self.rows.get(id * self.dim..(id + 1) * self.dim), self.scales.get(id)) {
+            match (
+                self.rows.get(id * self.dim..(id + 1) * self.dim),
+                self.scales.get(id),
+            ) {
                 (Some(row), Some(scale)) => {
                     out.extend(row.iter().map(|&q| (f32::from(q) - 128.0) * scale))
                 }
@@ -108,11 +111,7 @@ impl Layer {
         Ok(Layer {
             qkv: dense(&attn, &["q", "k", "v"], (h, h), bf16)?,
             attention_out: dense(&attn, &["o"], (h, h), bf16)?,
-            attention_norm: candle_nn::layer_norm(
-                h,
-                c.layer_norm_eps,
-                attention.pp("LayerNorm"),
-            )?,
+            attention_norm: candle_nn::layer_norm(h, c.layer_norm_eps, attention.pp("LayerNorm"))?,
             intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i), bf16)?,
             output: dense(&vb.pp("output"), &["dense"], (i, h), bf16)?,
             output_norm: candle_nn::layer_norm(
@@ -212,7 +211,8 @@ impl Mpnet {
         let device = ids.device();
         let flat = ids.flatten_all()?.to_vec1::<u32>()?;
         let words = Tensor::from_vec(self.words.expand(&flat), (b, t, self.words.dim), device)?;
-        let positions = Tensor::arange(self.first_position, self.first_position + t as u32, device)?;
+        let positions =
+            Tensor::arange(self.first_position, self.first_position + t as u32, device)?;
         let xs = words.broadcast_add(&self.positions.forward(&positions)?)?;
         let mut xs = self.embedding_norm.forward(&xs)?;
         // The distance bias (heads × tokens × tokens) and, as the model does
@@ -263,7 +263,10 @@ mod tests {
     #[test]
     fn the_word_table_expands_its_int8_rows_and_zeroes_an_unknown_id() {
         let words = Words::new(vec![128, 138, 118, 255], vec![0.5, 2.0], 2).unwrap();
-        assert_eq!(words.expand(&[1, 0, 9]), vec![-20.0, 254.0, 0.0, 5.0, 0.0, 0.0]);
+        assert_eq!(
+            words.expand(&[1, 0, 9]),
+            vec![-20.0, 254.0, 0.0, 5.0, 0.0, 0.0]
+        );
         assert!(Words::new(vec![1, 2, 3], vec![1.0], 2).is_none());
     }
 }

@@ -226,9 +226,15 @@ impl Paraphraser {
 /// Whether a stored tensor is the weight of a linear layer (attention's four
 /// products, the feed-forward layers).
 fn is_linear_weight(name: &str) -> bool {
-    ["attn.q.weight", "attn.k.weight", "attn.v.weight", "attn.o.weight", "dense.weight"]
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
+    [
+        "attn.q.weight",
+        "attn.k.weight",
+        "attn.v.weight",
+        "attn.o.weight",
+        "dense.weight",
+    ]
+    .iter()
+    .any(|suffix| name.ends_with(suffix))
 }
 
 #[cfg(test)]
@@ -241,7 +247,9 @@ mod tests {
         // Reference: the same int8 weights through a NumPy copy of Hugging
         // Face's MPNetModel, mean-pooled and normalised (models/…/README.md).
         let p = Paraphraser::load(Forward::Vectorised).unwrap();
-        let v = p.encode(&["Why do people hate talking to a machine?"]).unwrap();
+        let v = p
+            .encode(&["Why do people hate talking to a machine?"])
+            .unwrap();
         let norm: f32 = v[0].iter().map(|x| x * x).sum::<f32>().sqrt();
         assert!((norm - 1.0).abs() < 1e-4);
         for (got, want) in v[0].iter().zip([-0.01467, 0.04732, -0.01871, -0.04046]) {
@@ -283,7 +291,12 @@ mod tests {
         let f32s = Paraphraser::load(Forward::Vectorised).unwrap();
         let bf16 = Paraphraser::load(Forward::Bf16).unwrap();
         let texts = ["Who closes deals and haggles over terms?", "hi"];
-        for (a, b) in f32s.encode(&texts).unwrap().iter().zip(bf16.encode(&texts).unwrap()) {
+        for (a, b) in f32s
+            .encode(&texts)
+            .unwrap()
+            .iter()
+            .zip(bf16.encode(&texts).unwrap())
+        {
             assert!(cosine(a, &b) > 0.999, "{}", cosine(a, &b));
         }
     }
