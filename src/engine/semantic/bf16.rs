@@ -102,26 +102,68 @@ impl Packed {
 
     /// `x · Wᵀ + b` for `x`, rows × inputs (row-major): rows × outputs.
     /// Only to be called where [`available`] is true.
+    ///
+    /// A product of a few rows (one question's tokens) mostly reads the
+    /// weight, once: up to [`FEW_ROWS`] rows, the second half of the panels
+    /// is computed on a second thread. An index build's batches already keep
+    /// every core busy and have more rows.
     pub fn matmul(&self, x: &[f32], rows: usize) -> Vec<f32> {
         assert!(available(), "the bf16 product needs AVX512-BF16");
         assert_eq!(x.len(), rows * self.inputs, "input shape");
-        let pairs = self.inputs / 2;
         let a: Vec<u32> = x.chunks_exact(2).map(|p| pair(p[0], p[1])).collect();
-        let mut c = vec![0.0f32; rows * self.outputs];
-        for panel in 0..self.outputs / NR {
+        let panels = self.outputs / NR;
+        if rows > FEW_ROWS || panels < 2 || !two_cores() {
+            return self.panels(&a, rows, 0..panels);
+        }
+        let half = panels / 2;
+        let (first, second) = std::thread::scope(|s| {
+            let second = s.spawn(|| self.panels(&a, rows, half..panels));
+            (self.panels(&a, rows, 0..half), second.join())
+        });
+        let Ok(second) = second else {
+            // The kernel does not panic on checked shapes; should the
+            // thread fail anyway, its half is computed here.
+            return self.panels(&a, rows, 0..panels);
+        };
+        let (w1, w2) = (half * NR, (panels - half) * NR);
+        let mut c = Vec::with_capacity(rows * self.outputs);
+        for r in 0..rows {
+            c.extend_from_slice(&first[r * w1..(r + 1) * w1]);
+            c.extend_from_slice(&second[r * w2..(r + 1) * w2]);
+        }
+        c
+    }
+
+    /// The product's columns of the panels `range`: rows × (panels × 48).
+    fn panels(&self, a: &[u32], rows: usize, range: std::ops::Range<usize>) -> Vec<f32> {
+        let pairs = self.inputs / 2;
+        let width = range.len() * NR;
+        let mut c = vec![0.0f32; rows * width];
+        for (k, panel) in range.enumerate() {
             let b = &self.data[panel * pairs * NR..(panel + 1) * pairs * NR];
             let bias = &self.bias[panel * NR..(panel + 1) * NR];
             let mut row = 0;
             while row < rows {
                 let n = MR.min(rows - row);
                 let a = &a[row * pairs..(row + n) * pairs];
-                let c = &mut c[row * self.outputs + panel * NR..];
-                block(n, a, b, pairs, c, self.outputs, bias);
+                let c = &mut c[row * width + k * NR..];
+                block(n, a, b, pairs, c, width, bias);
                 row += n;
             }
         }
         c
     }
+}
+
+/// Products of at most this many rows are split over two threads.
+const FEW_ROWS: usize = 32;
+
+/// Whether the machine has a second core to split a product over.
+fn two_cores() -> bool {
+    static CORES: once_cell::sync::Lazy<usize> = once_cell::sync::Lazy::new(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    *CORES >= 2
 }
 
 /// `n` (at most [`MR`]) rows of the product into `c`, by the kernel for `n`.
@@ -247,13 +289,13 @@ mod tests {
             eprintln!("skipped: this CPU has no AVX512-BF16");
             return;
         }
-        let (inputs, outputs) = (64, 96);
+        let (inputs, outputs) = (64, 144);
         let w: Vec<f32> = (0..inputs * outputs)
             .map(|i| ((i * 37 % 101) as f32 - 50.0) / 50.0)
             .collect();
         let bias: Vec<f32> = (0..outputs).map(|i| i as f32 / 10.0).collect();
         let packed = Packed::new(&w, &bias, inputs, outputs).expect("suitable");
-        for rows in [1, 7, 8, 13] {
+        for rows in [1, 7, 8, 13, 40] {
             let x: Vec<f32> = (0..rows * inputs)
                 .map(|i| ((i * 53 % 89) as f32 - 44.0) / 30.0)
                 .collect();
