@@ -64,7 +64,8 @@ const SCALE: &str = ".scale";
 static PARAPHRASER: Lazy<std::result::Result<Paraphraser, String>> =
     Lazy::new(|| Paraphraser::load(Forward::fastest()).map_err(|e| format!("{e:#}")));
 
-/// The process's paraphrase encoder, loaded on first use (about 0.3 s).
+/// The process's paraphrase encoder, loaded on first use (about 1 s and
+/// 0.5 GB at the peak, BENCHMARKS.md).
 pub fn paraphraser() -> Result<&'static Paraphraser> {
     PARAPHRASER.as_ref().map_err(|e| Error::Model(e.clone()))
 }
