@@ -444,9 +444,7 @@ mod tests {
 
     fn answer(confident: bool, coverage: f32) -> Answer {
         Answer {
-            question: String::new(),
             confident,
-            passages: Vec::new(),
             confidence: Confidence {
                 coverage,
                 margin: 0.0,
@@ -459,12 +457,7 @@ mod tests {
                 by_contrast: false,
                 confident,
             },
-            terms: Vec::new(),
-            truncated: false,
-            more: false,
-            author: None,
-            titled: None,
-            summarized: None,
+            ..Answer::empty("")
         }
     }
 

@@ -185,20 +185,12 @@ impl Recent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::confidence::Confidence;
 
     fn answer(q: &str) -> Answer {
         Answer {
-            question: q.into(),
             confident: true,
-            passages: Vec::new(),
-            confidence: Confidence::NONE,
-            terms: Vec::new(),
-            truncated: false,
             more: true,
-            author: None,
-            titled: None,
-            summarized: None,
+            ..Answer::empty(q)
         }
     }
 

@@ -56,18 +56,13 @@ pub fn answer(question: &str, doc: &DocSummary, focus: Focus, top: usize) -> Ans
         .collect();
     let confident = !passages.is_empty();
     Answer {
-        question: question.to_owned(),
         confident,
         passages,
         confidence: Confidence {
             confident,
             ..Confidence::NONE
         },
-        terms: Vec::new(),
-        truncated: false,
-        more: false,
-        author: None,
-        titled: None,
         summarized: Some(doc.title.clone()),
+        ..Answer::empty(question)
     }
 }

@@ -467,16 +467,9 @@ impl Engine {
             }
         }
         let mut answer = Answer {
-            question: question.to_string(),
-            confident: false,
-            passages: Vec::new(),
-            confidence: Confidence::NONE,
             terms,
             truncated,
-            more: false,
-            author: None,
-            titled: None,
-            summarized: None,
+            ..Answer::empty(question)
         };
         let searchable: Vec<&TermWeight> = answer.terms.iter().filter(|t| t.passages > 0).collect();
         if searchable.is_empty() && self.dense.is_empty() {

@@ -158,8 +158,7 @@ pub fn encoder() -> Result<&'static Encoder> {
     ENCODER.as_ref().map_err(|e| Error::Model(e.clone()))
 }
 
-/// Questions whose embeddings are remembered: a `More` page, `:more`, or the
-/// same question from the next student costs no second pass.
+/// Questions whose embeddings an encoder remembers ([`QuestionCache`]).
 const QUESTION_CACHE: usize = 512;
 
 /// Which forward pass an encoder runs. The f32 ones give the same vectors:
@@ -209,7 +208,7 @@ pub struct Encoder {
     model: Model,
     tokenizer: Tokenizer,
     device: Device,
-    questions: Mutex<LruCache<String, Vec<f32>>>,
+    questions: QuestionCache,
 }
 
 impl Encoder {
@@ -256,31 +255,13 @@ impl Encoder {
             model,
             tokenizer,
             device,
-            questions: Mutex::new(LruCache::new(
-                NonZeroUsize::new(QUESTION_CACHE).unwrap_or(NonZeroUsize::MIN),
-            )),
+            questions: QuestionCache::new(),
         })
     }
 
     /// The embedding of a question, remembered for the next time it is asked.
     pub fn question(&self, text: &str) -> Result<Vec<f32>> {
-        // A poisoned lock only means another search panicked mid-update of
-        // the cache; its entries are still whole vectors.
-        let cached = self
-            .questions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(text)
-            .cloned();
-        if let Some(v) = cached {
-            return Ok(v);
-        }
-        let v = self.encode_one(text)?;
-        self.questions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .put(text.to_string(), v.clone());
-        Ok(v)
+        self.questions.get_or(text, |t| self.encode_one(t))
     }
 
     /// The embedding of one text.
@@ -293,28 +274,9 @@ impl Encoder {
     /// The embeddings of `texts`, in order. Texts of similar length are
     /// batched together so little work goes into padding.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let mut encodings = Vec::with_capacity(texts.len());
-        for text in texts {
-            let enc = self
-                .tokenizer
-                .encode(*text, true)
-                .map_err(|e| Error::Model(format!("cannot tokenise a text: {e}")))?;
-            encodings.push(enc.get_ids().to_vec());
-        }
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| encodings[i].len());
-        let mut out = vec![Vec::new(); texts.len()];
-        let batches = batches(&order, |i| encodings[i].len());
-        let vectors = workers::map(&batches, |batch| {
-            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].as_slice()).collect();
-            self.forward(&ids).map_err(model_err)
-        })?;
-        for (batch, vectors) in batches.iter().zip(vectors) {
-            for (&i, v) in batch.iter().zip(vectors) {
-                out[i] = v;
-            }
-        }
-        Ok(out)
+        encode_batched(&token_ids(&self.tokenizer, texts)?, |batch| {
+            self.forward(batch)
+        })
     }
 
     /// One padded batch through the model, mean-pooled over real tokens and
@@ -327,26 +289,107 @@ impl Encoder {
     /// One padded batch through the model: every token's final state
     /// (batch × longest × [`DIM`]) and the mask of real tokens.
     fn hidden(&self, batch: &[&[u32]]) -> candle_core::Result<(Tensor, Tensor)> {
-        let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
-        let mut ids = Vec::with_capacity(batch.len() * len);
-        let mut mask = Vec::with_capacity(batch.len() * len);
-        for row in batch {
-            ids.extend_from_slice(row);
-            ids.extend(std::iter::repeat_n(0, len - row.len()));
-            mask.extend(std::iter::repeat_n(1u32, row.len()));
-            mask.extend(std::iter::repeat_n(0u32, len - row.len()));
-        }
+        let (ids, mask) = padded(batch, 0, &self.device)?;
         let real: usize = batch.iter().map(|ids| ids.len()).sum();
         TOKENS.fetch_add(real as u64, Ordering::Relaxed);
-        PADDED_TOKENS.fetch_add(ids.len() as u64, Ordering::Relaxed);
-        let ids = Tensor::from_vec(ids, (batch.len(), len), &self.device)?;
-        let mask = Tensor::from_vec(mask, (batch.len(), len), &self.device)?;
+        PADDED_TOKENS.fetch_add(ids.elem_count() as u64, Ordering::Relaxed);
         let hidden = match &self.model {
             Model::Reference(model) => model.forward(&ids, &ids.zeros_like()?, Some(&mask))?,
             Model::Vectorised(model) => model.forward(&ids, &mask)?,
         };
         Ok((hidden, mask))
     }
+}
+
+/// Questions whose embeddings an encoder remembers: a `More` page, `:more`,
+/// or the same question from the next student costs no second pass.
+struct QuestionCache(Mutex<LruCache<String, Vec<f32>>>);
+
+impl QuestionCache {
+    fn new() -> QuestionCache {
+        QuestionCache(Mutex::new(LruCache::new(
+            NonZeroUsize::new(QUESTION_CACHE).unwrap_or(NonZeroUsize::MIN),
+        )))
+    }
+
+    /// `text`'s remembered embedding, else `encode`'s, remembered.
+    fn get_or(
+        &self,
+        text: &str,
+        encode: impl FnOnce(&str) -> Result<Vec<f32>>,
+    ) -> Result<Vec<f32>> {
+        // A poisoned lock only means another search panicked mid-update of
+        // the cache; its entries are still whole vectors.
+        let cached = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(text)
+            .cloned();
+        if let Some(v) = cached {
+            return Ok(v);
+        }
+        let v = encode(text)?;
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(text.to_string(), v.clone());
+        Ok(v)
+    }
+}
+
+/// Each text's token ids, as `tokenizer` (with its truncation) gives them.
+fn token_ids(tokenizer: &Tokenizer, texts: &[&str]) -> Result<Vec<Vec<u32>>> {
+    texts
+        .iter()
+        .map(|text| {
+            tokenizer
+                .encode(*text, true)
+                .map(|enc| enc.get_ids().to_vec())
+                .map_err(|e| Error::Model(format!("cannot tokenise a text: {e}")))
+        })
+        .collect()
+}
+
+/// The vectors `forward` gives for each text's `ids`, in order. Texts of
+/// similar length are batched together ([`batches`]) so little work goes into
+/// padding, and the batches are shared among the cores ([`workers`]).
+fn encode_batched(
+    ids: &[Vec<u32>],
+    forward: impl Fn(&[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> + Sync,
+) -> Result<Vec<Vec<f32>>> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i].len());
+    let batches = batches(&order, |i| ids[i].len());
+    let vectors = workers::map(&batches, |batch| {
+        let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
+        forward(&rows).map_err(model_err)
+    })?;
+    let mut out = vec![Vec::new(); ids.len()];
+    for (batch, vectors) in batches.iter().zip(vectors) {
+        for (&i, v) in batch.iter().zip(vectors) {
+            out[i] = v;
+        }
+    }
+    Ok(out)
+}
+
+/// A batch as tensors: the ids padded with `pad` to the longest text (batch ×
+/// longest, u32), and the mask of real tokens (1) and padding (0).
+fn padded(batch: &[&[u32]], pad: u32, device: &Device) -> candle_core::Result<(Tensor, Tensor)> {
+    let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+    let mut ids = Vec::with_capacity(batch.len() * len);
+    let mut mask = Vec::with_capacity(batch.len() * len);
+    for row in batch {
+        ids.extend_from_slice(row);
+        ids.extend(std::iter::repeat_n(pad, len - row.len()));
+        mask.extend(std::iter::repeat_n(1u32, row.len()));
+        mask.extend(std::iter::repeat_n(0u32, len - row.len()));
+    }
+    Ok((
+        Tensor::from_vec(ids, (batch.len(), len), device)?,
+        Tensor::from_vec(mask, (batch.len(), len), device)?,
+    ))
 }
 
 /// Each text's mean token state over its real tokens (`hidden`: batch ×

@@ -779,7 +779,6 @@ fn split_block(html: &str, limit: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::confidence::Confidence;
     use crate::engine::search::DocSummary;
 
     const TITLE: &str = "What's the Difference Between Sales and Marketing?";
@@ -817,16 +816,8 @@ mod tests {
 
     fn answer() -> Answer {
         Answer {
-            question: "q".into(),
             confident: true,
-            passages: Vec::new(),
-            confidence: Confidence::NONE,
-            terms: Vec::new(),
-            truncated: false,
-            more: false,
-            author: None,
-            titled: None,
-            summarized: None,
+            ..Answer::empty("q")
         }
     }
 

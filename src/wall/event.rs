@@ -265,20 +265,13 @@ mod tests {
     /// to make; passages are tested through [`Passage::new`] and end to end).
     fn asked(question: &str, confident: bool) -> Asked {
         let answer = Answer {
-            question: question.into(),
             confident,
-            passages: Vec::new(),
             confidence: Confidence {
                 coverage: if confident { 0.8 } else { 0.1 },
                 confident,
                 ..Confidence::NONE
             },
-            terms: Vec::new(),
-            truncated: false,
-            more: false,
-            author: None,
-            titled: None,
-            summarized: None,
+            ..Answer::empty(question)
         };
         Asked {
             decision: handoff::decide(question, &answer),

@@ -77,7 +77,27 @@ pub(super) fn dense(
     Ok(Dense::F32(Linear::new(weight, Some(bias))))
 }
 
-struct Layer {
+/// Where a checkpoint keeps a layer's tensors, under the layer's own prefix.
+pub(super) struct LayerNames {
+    /// The attention's query, key and value, under `attention_in`.
+    pub attention_in: &'static str,
+    pub qkv: [&'static str; 3],
+    /// The attention's output product: its prefix and name.
+    pub attention_out: (&'static str, &'static str),
+    pub attention_norm: &'static str,
+}
+
+/// BERT's names (MiniLM).
+const BERT_NAMES: LayerNames = LayerNames {
+    attention_in: "attention.self",
+    qkv: ["query", "key", "value"],
+    attention_out: ("attention.output", "dense"),
+    attention_norm: "attention.output.LayerNorm",
+};
+
+/// One encoder layer: self-attention, then feed-forward, each followed by a
+/// residual layer norm (BERT's and MPNet's alike).
+pub(super) struct Layer {
     /// Query, key and value in one product.
     qkv: Dense,
     attention_out: Dense,
@@ -88,35 +108,29 @@ struct Layer {
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, c: &Config, bf16: bool) -> Result<Layer> {
-        let (h, i) = (c.hidden_size, c.intermediate_size);
-        let attention = vb.pp("attention");
+    /// `(h, i)`: the hidden and intermediate sizes; `eps`: the layer norms'.
+    pub(super) fn load(
+        vb: VarBuilder,
+        names: &LayerNames,
+        (h, i): (usize, usize),
+        eps: f64,
+        bf16: bool,
+    ) -> Result<Layer> {
+        let (out_at, out_name) = names.attention_out;
         Ok(Layer {
-            qkv: dense(
-                &attention.pp("self"),
-                &["query", "key", "value"],
-                (h, h),
-                bf16,
-            )?,
-            attention_out: dense(&attention.pp("output"), &["dense"], (h, h), bf16)?,
-            attention_norm: candle_nn::layer_norm(
-                h,
-                c.layer_norm_eps,
-                attention.pp("output").pp("LayerNorm"),
-            )?,
+            qkv: dense(&vb.pp(names.attention_in), &names.qkv, (h, h), bf16)?,
+            attention_out: dense(&vb.pp(out_at), &[out_name], (h, h), bf16)?,
+            attention_norm: candle_nn::layer_norm(h, eps, vb.pp(names.attention_norm))?,
             intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i), bf16)?,
             output: dense(&vb.pp("output"), &["dense"], (i, h), bf16)?,
-            output_norm: candle_nn::layer_norm(
-                h,
-                c.layer_norm_eps,
-                vb.pp("output").pp("LayerNorm"),
-            )?,
+            output_norm: candle_nn::layer_norm(h, eps, vb.pp("output").pp("LayerNorm"))?,
         })
     }
 
-    /// `xs`: batch × tokens × hidden; `mask`: batch × 1 × 1 × tokens, 0 for
-    /// real tokens and the lowest f32 for padding.
-    fn forward(&self, xs: &Tensor, mask: &Tensor, heads: usize) -> Result<Tensor> {
+    /// `xs`: batch × tokens × hidden; `mask`: added to the attention scores,
+    /// batch × 1 × 1 × tokens (0 for real tokens, the lowest f32 for padding)
+    /// or batch × heads × tokens × tokens (MPNet's distance bias with it).
+    pub(super) fn forward(&self, xs: &Tensor, mask: &Tensor, heads: usize) -> Result<Tensor> {
         let (b, t, h) = xs.dims3()?;
         let head = h / heads;
         let split = |x: Tensor| -> Result<Tensor> {
@@ -160,7 +174,15 @@ impl Bert {
     pub fn load(vb: VarBuilder, c: &Config, bf16: bool) -> Result<Bert> {
         let e = vb.pp("embeddings");
         let layers = (0..c.num_hidden_layers)
-            .map(|i| Layer::load(vb.pp("encoder").pp(format!("layer.{i}")), c, bf16))
+            .map(|i| {
+                Layer::load(
+                    vb.pp("encoder").pp(format!("layer.{i}")),
+                    &BERT_NAMES,
+                    (c.hidden_size, c.intermediate_size),
+                    c.layer_norm_eps,
+                    bf16,
+                )
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Bert {
             words: candle_nn::embedding(c.vocab_size, c.hidden_size, e.pp("word_embeddings"))?,

@@ -11,16 +11,16 @@
 //! - the attention's four products are named `attn.q`, `attn.k`, `attn.v`
 //!   and `attn.o`.
 //!
-//! The linear layers are [`super::bert`]'s (`Dense`: f32, or bf16 where the
-//! CPU has AVX512-BF16). The word table stays in its stored int8 form and
+//! The layers are [`super::bert`]'s (`Layer`, under MPNet's names; linear
+//! products in f32, or bf16 where the CPU has AVX512-BF16). The word table stays in its stored int8 form and
 //! is expanded a row at a time ([`Words`]): as f32 it would hold 94 MB for
 //! the few dozen rows a question uses.
 
-use candle_core::{D, DType, Module, Result, Tensor};
+use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, VarBuilder};
 use serde::Deserialize;
 
-use super::bert::{Dense, dense};
+use super::bert::{Layer, LayerNames};
 
 /// The fields of the checkpoint's `config.json` the forward uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -93,64 +93,13 @@ impl Words {
     }
 }
 
-struct Layer {
-    /// Query, key and value in one product.
-    qkv: Dense,
-    attention_out: Dense,
-    attention_norm: LayerNorm,
-    intermediate: Dense,
-    output: Dense,
-    output_norm: LayerNorm,
-}
-
-impl Layer {
-    fn load(vb: VarBuilder, c: &Config, bf16: bool) -> Result<Layer> {
-        let (h, i) = (c.hidden_size, c.intermediate_size);
-        let attention = vb.pp("attention");
-        let attn = attention.pp("attn");
-        Ok(Layer {
-            qkv: dense(&attn, &["q", "k", "v"], (h, h), bf16)?,
-            attention_out: dense(&attn, &["o"], (h, h), bf16)?,
-            attention_norm: candle_nn::layer_norm(h, c.layer_norm_eps, attention.pp("LayerNorm"))?,
-            intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i), bf16)?,
-            output: dense(&vb.pp("output"), &["dense"], (i, h), bf16)?,
-            output_norm: candle_nn::layer_norm(
-                h,
-                c.layer_norm_eps,
-                vb.pp("output").pp("LayerNorm"),
-            )?,
-        })
-    }
-
-    /// `xs`: batch × tokens × hidden; `bias`: batch × heads × tokens × tokens,
-    /// the distance bias with the padding mask added.
-    fn forward(&self, xs: &Tensor, bias: &Tensor, heads: usize) -> Result<Tensor> {
-        let (b, t, h) = xs.dims3()?;
-        let head = h / heads;
-        let split = |x: Tensor| -> Result<Tensor> {
-            x.reshape((b, t, heads, head))?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let qkv = self.qkv.forward(xs)?;
-        let q = split(qkv.narrow(D::Minus1, 0, h)?)?;
-        let k = split(qkv.narrow(D::Minus1, h, h)?)?;
-        let v = split(qkv.narrow(D::Minus1, 2 * h, h)?)?;
-        let scores = ((q.matmul(&k.t()?)? / (head as f64).sqrt())? + bias)?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let context = probs
-            .matmul(&v)?
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((b, t, h))?;
-        let attended = self
-            .attention_norm
-            .forward(&(self.attention_out.forward(&context)? + xs)?)?;
-        let inner = super::gelu::gelu(&self.intermediate.forward(&attended)?)?;
-        self.output_norm
-            .forward(&(self.output.forward(&inner)? + &attended)?)
-    }
-}
+/// MPNet's names for a layer's attention.
+const MPNET_NAMES: LayerNames = LayerNames {
+    attention_in: "attention.attn",
+    qkv: ["q", "k", "v"],
+    attention_out: ("attention.attn", "o"),
+    attention_norm: "attention.LayerNorm",
+};
 
 /// all-mpnet-base-v2's MPNet.
 pub struct Mpnet {
@@ -162,7 +111,6 @@ pub struct Mpnet {
     heads: usize,
     buckets: usize,
     first_position: u32,
-    max_positions: usize,
 }
 
 impl Mpnet {
@@ -172,7 +120,15 @@ impl Mpnet {
     pub fn load(vb: VarBuilder, words: Words, c: &Config, bf16: bool) -> Result<Mpnet> {
         let e = vb.pp("embeddings");
         let layers = (0..c.num_hidden_layers)
-            .map(|i| Layer::load(vb.pp("encoder").pp(format!("layer.{i}")), c, bf16))
+            .map(|i| {
+                Layer::load(
+                    vb.pp("encoder").pp(format!("layer.{i}")),
+                    &MPNET_NAMES,
+                    (c.hidden_size, c.intermediate_size),
+                    c.layer_norm_eps,
+                    bf16,
+                )
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Mpnet {
             words,
@@ -194,13 +150,12 @@ impl Mpnet {
             heads: c.num_attention_heads,
             buckets: c.relative_attention_num_buckets,
             first_position: c.pad_token_id + 1,
-            max_positions: c.max_position_embeddings,
         })
     }
 
-    /// The most tokens a text may have (its positions must fit the table).
-    pub fn max_tokens(&self) -> usize {
-        self.max_positions - self.first_position as usize
+    /// The id a batch is padded with.
+    pub fn pad_id(&self) -> u32 {
+        self.first_position - 1
     }
 
     /// Every token's final state (batch × tokens × hidden) for `ids` (batch ×

@@ -18,18 +18,15 @@
 //! layers to bf16 where the CPU has AVX512-BF16 and to f32 elsewhere.
 
 use std::collections::HashMap;
-use std::num::NonZeroUsize;
-use std::sync::Mutex;
 
 use candle_core::safetensors::Load;
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use lru::LruCache;
 use once_cell::sync::Lazy;
 use tokenizers::Tokenizer;
 
 use super::mpnet::{Config, Mpnet, Words};
-use super::{Forward, batches, model_err, pool_mean, release_pages, workers};
+use super::{Forward, QuestionCache, encode_batched, padded, pool_mean, release_pages, token_ids};
 use crate::error::{Error, Result};
 
 /// Names the model beside the stored phrasing vectors: vectors of another
@@ -40,11 +37,9 @@ pub const MODEL_ID: &str = "all-mpnet-base-v2/int8";
 pub const DIM: usize = 768;
 
 /// Longer questions are cut to this many tokens (a question of 10 KB is
-/// still read; its first 128 tokens say what it asks).
+/// still read; its first 128 tokens say what it asks). Well within the
+/// model's 512 positions.
 const MAX_TOKENS: usize = 128;
-
-/// Questions whose embeddings are remembered (as [`super::Encoder`]'s).
-const QUESTION_CACHE: usize = 512;
 
 /// The weights, in two files of under 100 MB each: the embeddings and the
 /// first six layers, then the last six.
@@ -75,7 +70,7 @@ pub struct Paraphraser {
     model: Mpnet,
     tokenizer: Tokenizer,
     device: Device,
-    questions: Mutex<LruCache<String, Vec<f32>>>,
+    questions: QuestionCache,
 }
 
 impl Paraphraser {
@@ -146,81 +141,23 @@ impl Paraphraser {
             model,
             tokenizer,
             device,
-            questions: Mutex::new(LruCache::new(
-                NonZeroUsize::new(QUESTION_CACHE).unwrap_or(NonZeroUsize::MIN),
-            )),
+            questions: QuestionCache::new(),
         })
     }
 
     /// The embedding of a question, remembered for the next time it is asked.
     pub fn question(&self, text: &str) -> Result<Vec<f32>> {
-        // A poisoned lock only means another search panicked mid-update of
-        // the cache; its entries are still whole vectors.
-        let cached = self
-            .questions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(text)
-            .cloned();
-        if let Some(v) = cached {
-            return Ok(v);
-        }
-        let v = self
-            .encode(&[text])?
-            .pop()
-            .unwrap_or_else(|| vec![0.0; DIM]);
-        self.questions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .put(text.to_string(), v.clone());
-        Ok(v)
+        self.questions.get_or(text, |t| {
+            Ok(self.encode(&[t])?.pop().unwrap_or_else(|| vec![0.0; DIM]))
+        })
     }
 
     /// The embeddings of `texts`, in order, batched by length.
     pub fn encode(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let limit = self.model.max_tokens();
-        let mut encodings = Vec::with_capacity(texts.len());
-        for text in texts {
-            let enc = self
-                .tokenizer
-                .encode(*text, true)
-                .map_err(|e| Error::Model(format!("cannot tokenise a text: {e}")))?;
-            let mut ids = enc.get_ids().to_vec();
-            ids.truncate(limit);
-            encodings.push(ids);
-        }
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| encodings[i].len());
-        let batches = batches(&order, |i| encodings[i].len());
-        let vectors = workers::map(&batches, |batch| {
-            let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].as_slice()).collect();
-            self.forward(&ids).map_err(model_err)
-        })?;
-        let mut out = vec![Vec::new(); texts.len()];
-        for (batch, vectors) in batches.iter().zip(vectors) {
-            for (&i, v) in batch.iter().zip(vectors) {
-                out[i] = v;
-            }
-        }
-        Ok(out)
-    }
-
-    /// One padded batch through the model, mean-pooled over real tokens and
-    /// normalised, as the model was trained.
-    fn forward(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
-        let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
-        let mut ids = Vec::with_capacity(batch.len() * len);
-        let mut mask = Vec::with_capacity(batch.len() * len);
-        for row in batch {
-            ids.extend_from_slice(row);
-            ids.extend(std::iter::repeat_n(1, len - row.len()));
-            mask.extend(std::iter::repeat_n(1u32, row.len()));
-            mask.extend(std::iter::repeat_n(0u32, len - row.len()));
-        }
-        let ids = Tensor::from_vec(ids, (batch.len(), len), &self.device)?;
-        let mask = Tensor::from_vec(mask, (batch.len(), len), &self.device)?;
-        let hidden = self.model.forward(&ids, &mask)?;
-        pool_mean(&hidden, &mask)
+        encode_batched(&token_ids(&self.tokenizer, texts)?, |batch| {
+            let (ids, mask) = padded(batch, self.model.pad_id(), &self.device)?;
+            pool_mean(&self.model.forward(&ids, &mask)?, &mask)
+        })
     }
 }
 
