@@ -17,11 +17,10 @@
 //! cosine 0.998 of the f32 model's) and expanded when it loads, the linear
 //! layers to bf16 where the CPU has AVX512-BF16 and to f32 elsewhere.
 
-use std::collections::HashMap;
-
-use candle_core::safetensors::Load;
-use candle_core::{DType, Device};
+use candle_core::safetensors::SliceSafetensors;
+use candle_core::{DType, Device, Shape, Tensor};
 use candle_nn::VarBuilder;
+use candle_nn::var_builder::SimpleBackend;
 use once_cell::sync::Lazy;
 use tokenizers::Tokenizer;
 
@@ -59,8 +58,8 @@ const SCALE: &str = ".scale";
 static PARAPHRASER: Lazy<std::result::Result<Paraphraser, String>> =
     Lazy::new(|| Paraphraser::load(Forward::fastest()).map_err(|e| format!("{e:#}")));
 
-/// The process's paraphrase encoder, loaded on first use (about 1 s and
-/// 0.5 GB at the peak, BENCHMARKS.md).
+/// The process's paraphrase encoder, loaded on first use (about 0.4 s and
+/// 300 MB, BENCHMARKS.md).
 pub fn paraphraser() -> Result<&'static Paraphraser> {
     PARAPHRASER.as_ref().map_err(|e| Error::Model(e.clone()))
 }
@@ -88,55 +87,29 @@ impl Paraphraser {
             }))
             .map_err(anyhow::Error::msg)?;
         let bf16 = forward == Forward::Bf16;
-        let mut stored = HashMap::new();
-        for part in PARTS {
-            let file = candle_core::safetensors::SliceSafetensors::new(part)?;
-            for (name, view) in file.tensors() {
-                stored.insert(name, view.load(&device)?);
-            }
-        }
-        let words = {
-            let rows = stored
-                .remove(WORDS)
-                .ok_or_else(|| anyhow::anyhow!("the paraphrase model has no word table"))?;
-            let scales = stored
-                .remove(&format!("{WORDS}{SCALE}"))
-                .ok_or_else(|| anyhow::anyhow!("the word table has no scales"))?;
-            Words::new(
-                rows.flatten_all()?.to_vec1::<u8>()?,
-                scales.to_vec1::<f32>()?,
-                config.hidden_size,
-            )
-            .ok_or_else(|| anyhow::anyhow!("the word table's scales do not match its rows"))?
+        let stored = Stored {
+            parts: PARTS
+                .iter()
+                .map(|part| SliceSafetensors::new(part))
+                .collect::<candle_core::Result<_>>()?,
+            f32_layout: !bf16,
         };
-        let names: Vec<String> = stored
-            .keys()
-            .filter(|n| !n.ends_with(SCALE))
-            .cloned()
-            .collect();
-        let mut weights = HashMap::new();
-        for name in names {
-            let Some(t) = stored.remove(&name) else {
-                continue;
-            };
-            let mut t = match stored.remove(&format!("{name}{SCALE}")) {
-                // int8 kept as u8 (128 for 0), one scale per output row.
-                Some(scale) => (t.to_dtype(DType::F32)? - 128.0)?
-                    .broadcast_mul(&scale.to_dtype(DType::F32)?.unsqueeze(1)?)?,
-                None => t.to_dtype(DType::F32)?,
-            };
-            if !bf16 && is_linear_weight(&name) && t.rank() == 2 {
-                // Laid out transposed for the f32 product, as the passage
-                // encoder's (see `Encoder::load`).
-                t = t.t()?.contiguous()?.t()?;
-            }
-            weights.insert(name, t);
-        }
+        let words = Words::new(
+            stored
+                .load(WORDS, &device)?
+                .flatten_all()?
+                .to_vec1::<u8>()?,
+            stored
+                .load(&format!("{WORDS}{SCALE}"), &device)?
+                .to_vec1::<f32>()?,
+            config.hidden_size,
+        )
+        .ok_or_else(|| anyhow::anyhow!("the word table's scales do not match its rows"))?;
+        let vb = VarBuilder::from_backend(Box::new(stored), DType::F32, device.clone());
+        let model = Mpnet::load(vb, words, &config, bf16)?;
         for part in PARTS {
             release_pages(part, part);
         }
-        let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
-        let model = Mpnet::load(vb, words, &config, bf16)?;
         Ok(Paraphraser {
             model,
             tokenizer,
@@ -158,6 +131,81 @@ impl Paraphraser {
             let (ids, mask) = padded(batch, self.model.pad_id(), &self.device)?;
             pool_mean(&self.model.forward(&ids, &mask)?, &mask)
         })
+    }
+}
+
+/// The embedded weights as the model asks for them, one tensor at a time:
+/// an int8 tensor is expanded to f32 only then, so the model's f32 copy is
+/// never whole (the bf16 layers pack each weight as it comes).
+struct Stored {
+    parts: Vec<SliceSafetensors<'static>>,
+    /// Linear weights laid out transposed, for the f32 product (see
+    /// `Encoder::load`).
+    f32_layout: bool,
+}
+
+impl Stored {
+    /// The tensor `name` as stored, from whichever part holds it.
+    fn load(&self, name: &str, device: &Device) -> candle_core::Result<Tensor> {
+        let part = self.parts.iter().find(|p| p.get(name).is_ok());
+        match part {
+            Some(part) => part.load(name, device),
+            None => Err(candle_core::Error::CannotFindTensor {
+                path: name.to_string(),
+            }),
+        }
+    }
+
+    /// The tensor `name` as f32: an int8 one (kept as u8, 128 for 0)
+    /// times its rows' scales.
+    fn expanded(&self, name: &str, device: &Device) -> candle_core::Result<Tensor> {
+        let t = self.load(name, device)?;
+        let scale = format!("{name}{SCALE}");
+        let t = if self.contains_tensor(&scale) {
+            let scale = self.load(&scale, device)?.to_dtype(DType::F32)?;
+            (t.to_dtype(DType::F32)? - 128.0)?.broadcast_mul(&scale.unsqueeze(1)?)?
+        } else {
+            t.to_dtype(DType::F32)?
+        };
+        if self.f32_layout && is_linear_weight(name) && t.rank() == 2 {
+            t.t()?.contiguous()?.t()
+        } else {
+            Ok(t)
+        }
+    }
+}
+
+impl SimpleBackend for Stored {
+    fn get(
+        &self,
+        shape: Shape,
+        name: &str,
+        _: candle_nn::Init,
+        dtype: DType,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        let t = self.expanded(name, device)?.to_dtype(dtype)?;
+        if t.shape() != &shape {
+            return Err(candle_core::Error::UnexpectedShape {
+                msg: format!("shape mismatch for {name}"),
+                expected: shape,
+                got: t.shape().clone(),
+            });
+        }
+        Ok(t)
+    }
+
+    fn get_unchecked(
+        &self,
+        name: &str,
+        dtype: DType,
+        device: &Device,
+    ) -> candle_core::Result<Tensor> {
+        self.expanded(name, device)?.to_dtype(dtype)
+    }
+
+    fn contains_tensor(&self, name: &str) -> bool {
+        self.parts.iter().any(|p| p.get(name).is_ok())
     }
 }
 
