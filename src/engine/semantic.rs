@@ -40,6 +40,8 @@ use crate::error::{Error, Result};
 mod bert;
 mod bf16;
 mod gelu;
+mod halves;
+mod int8;
 mod mpnet;
 pub mod paraphrase;
 mod workers;
@@ -182,6 +184,10 @@ pub enum Forward {
     Bf16,
 }
 
+/// The environment variable that keeps both encoders off the bf16 product
+/// (see [`Forward::fastest`]).
+pub const NO_BF16: &str = "PASSAGEBOT_NO_BF16";
+
 impl Forward {
     /// The fastest forward this CPU and this build run: [`Forward::Bf16`] or
     /// [`Forward::Vectorised`]. An unoptimised build (the tests, `cargo run`
@@ -189,8 +195,11 @@ impl Forward {
     /// candle's and gemm's with it (Cargo.toml), so there the bf16 kernel is
     /// many times slower than candle's f32 product and the f32 forward runs;
     /// the bf16 one is still checked by its unit tests.
+    ///
+    /// [`NO_BF16`] set in the environment takes the f32 forward on any CPU:
+    /// how the speed of CPUs without AVX512-BF16 is measured on one with it.
     pub fn fastest() -> Forward {
-        if bf16::available() && !cfg!(debug_assertions) {
+        if bf16::available() && !cfg!(debug_assertions) && std::env::var_os(NO_BF16).is_none() {
             Forward::Bf16
         } else {
             Forward::Vectorised

@@ -14,11 +14,24 @@ use candle_core::{D, DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
 use candle_transformers::models::bert::Config;
 
+/// How a layer's linear products run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Precision {
+    /// f32 through candle.
+    F32,
+    /// bf16 weights and inputs, f32 sums ([`super::bf16`]; AVX512-BF16).
+    Bf16,
+    /// int8 weights widened to f32 in registers ([`super::int8`]; AVX2).
+    Int8,
+}
+
 /// A linear layer, `x · Wᵀ + b`: f32 through candle, or bf16 through
-/// [`super::bf16`] (then only the packed bf16 weight is kept).
+/// [`super::bf16`], or int8 through [`super::int8`] (then only the packed
+/// weight is kept).
 pub(super) enum Dense {
     F32(Linear),
     Bf16(super::bf16::Packed),
+    Int8(super::int8::Packed),
 }
 
 impl Dense {
@@ -26,24 +39,40 @@ impl Dense {
         match self {
             Dense::F32(linear) => linear.forward(xs),
             Dense::Bf16(packed) => {
-                let (b, t, inputs) = xs.dims3()?;
-                let x = xs.flatten_all()?.to_vec1::<f32>()?;
-                debug_assert_eq!(x.len(), b * t * inputs);
-                let y = packed.matmul(&x, b * t);
-                Tensor::from_vec(y, (b, t, packed.outputs()), xs.device())
+                let (b, t, x) = rows(xs)?;
+                Tensor::from_vec(
+                    packed.matmul(&x, b * t),
+                    (b, t, packed.outputs()),
+                    xs.device(),
+                )
+            }
+            Dense::Int8(packed) => {
+                let (b, t, x) = rows(xs)?;
+                Tensor::from_vec(
+                    packed.matmul(&x, b * t),
+                    (b, t, packed.outputs()),
+                    xs.device(),
+                )
             }
         }
     }
 }
 
+/// `xs` (batch × tokens × inputs) as rows of floats, with its batch and
+/// tokens.
+fn rows(xs: &Tensor) -> Result<(usize, usize, Vec<f32>)> {
+    let (b, t, _) = xs.dims3()?;
+    Ok((b, t, xs.flatten_all()?.to_vec1::<f32>()?))
+}
+
 /// A linear layer from the layers named `names` under `vb` (each
 /// `….weight`, outputs × inputs, and `….bias`) as one: their outputs side by
-/// side. In bf16 when `bf16` is set and the shapes suit the kernel.
+/// side. In `precision` where the shapes suit its kernel, else f32.
 pub(super) fn dense(
     vb: &VarBuilder,
     names: &[&str],
     (inputs, outputs): (usize, usize),
-    bf16: bool,
+    precision: Precision,
 ) -> Result<Dense> {
     let mut weights = Vec::with_capacity(names.len());
     let mut biases = Vec::with_capacity(names.len());
@@ -52,24 +81,25 @@ pub(super) fn dense(
         biases.push(vb.pp(*name).get(outputs, "bias")?);
     }
     let bias = Tensor::cat(&biases, 0)?;
-    if bf16 {
-        let weight = Tensor::cat(&weights, 0)?;
-        let packed = super::bf16::Packed::new(
-            &weight.flatten_all()?.to_vec1::<f32>()?,
-            &bias.to_vec1::<f32>()?,
-            inputs,
-            outputs * names.len(),
-        );
+    if precision != Precision::F32 {
+        let weight = Tensor::cat(&weights, 0)?.flatten_all()?.to_vec1::<f32>()?;
+        let (bias, all) = (bias.to_vec1::<f32>()?, outputs * names.len());
+        let packed = match precision {
+            Precision::Bf16 => {
+                super::bf16::Packed::new(&weight, &bias, inputs, all).map(Dense::Bf16)
+            }
+            _ => super::int8::Packed::new(&weight, &bias, inputs, all).map(Dense::Int8),
+        };
         if let Some(packed) = packed {
-            return Ok(Dense::Bf16(packed));
+            return Ok(packed);
         }
     }
     // The product is by the weight transposed: stored transposed (the same
     // values, another layout), it reads memory in order and takes half the
     // time. A single weight comes so laid out from the loader for the f32
     // forwards (and is shared with it, not copied); joined ones are laid out
-    // again. (A bf16 layer whose shape the kernel cannot take gets its weight
-    // as stored: the same product, slower.)
+    // again. (A bf16 or int8 layer whose shape its kernel cannot take gets
+    // its weight as stored: the same product, slower.)
     let weight = match weights.as_slice() {
         [one] => one.clone(),
         _ => Tensor::cat(&weights, 0)?.t()?.contiguous()?.t()?,
@@ -114,15 +144,15 @@ impl Layer {
         names: &LayerNames,
         (h, i): (usize, usize),
         eps: f64,
-        bf16: bool,
+        precision: Precision,
     ) -> Result<Layer> {
         let (out_at, out_name) = names.attention_out;
         Ok(Layer {
-            qkv: dense(&vb.pp(names.attention_in), &names.qkv, (h, h), bf16)?,
-            attention_out: dense(&vb.pp(out_at), &[out_name], (h, h), bf16)?,
+            qkv: dense(&vb.pp(names.attention_in), &names.qkv, (h, h), precision)?,
+            attention_out: dense(&vb.pp(out_at), &[out_name], (h, h), precision)?,
             attention_norm: candle_nn::layer_norm(h, eps, vb.pp(names.attention_norm))?,
-            intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i), bf16)?,
-            output: dense(&vb.pp("output"), &["dense"], (i, h), bf16)?,
+            intermediate: dense(&vb.pp("intermediate"), &["dense"], (h, i), precision)?,
+            output: dense(&vb.pp("output"), &["dense"], (i, h), precision)?,
             output_norm: candle_nn::layer_norm(h, eps, vb.pp("output").pp("LayerNorm"))?,
         })
     }
@@ -180,7 +210,11 @@ impl Bert {
                     &BERT_NAMES,
                     (c.hidden_size, c.intermediate_size),
                     c.layer_norm_eps,
-                    bf16,
+                    if bf16 {
+                        Precision::Bf16
+                    } else {
+                        Precision::F32
+                    },
                 )
             })
             .collect::<Result<Vec<_>>>()?;

@@ -102,36 +102,14 @@ impl Packed {
 
     /// `x · Wᵀ + b` for `x`, rows × inputs (row-major): rows × outputs.
     /// Only to be called where [`available`] is true.
-    ///
-    /// A product of a few rows (one question's tokens) mostly reads the
-    /// weight, once: up to [`FEW_ROWS`] rows, the second half of the panels
-    /// is computed on a second thread. An index build's batches already keep
-    /// every core busy and have more rows.
+    /// A product of few rows is split over two threads ([`super::halves`]).
     pub fn matmul(&self, x: &[f32], rows: usize) -> Vec<f32> {
         assert!(available(), "the bf16 product needs AVX512-BF16");
         assert_eq!(x.len(), rows * self.inputs, "input shape");
         let a: Vec<u32> = x.chunks_exact(2).map(|p| pair(p[0], p[1])).collect();
-        let panels = self.outputs / NR;
-        if rows > FEW_ROWS || panels < 2 || !two_cores() {
-            return self.panels(&a, rows, 0..panels);
-        }
-        let half = panels / 2;
-        let (first, second) = std::thread::scope(|s| {
-            let second = s.spawn(|| self.panels(&a, rows, half..panels));
-            (self.panels(&a, rows, 0..half), second.join())
-        });
-        let Ok(second) = second else {
-            // The kernel does not panic on checked shapes; should the
-            // thread fail anyway, its half is computed here.
-            return self.panels(&a, rows, 0..panels);
-        };
-        let (w1, w2) = (half * NR, (panels - half) * NR);
-        let mut c = Vec::with_capacity(rows * self.outputs);
-        for r in 0..rows {
-            c.extend_from_slice(&first[r * w1..(r + 1) * w1]);
-            c.extend_from_slice(&second[r * w2..(r + 1) * w2]);
-        }
-        c
+        super::halves::columns(rows, self.outputs / NR, NR, |panels| {
+            self.panels(&a, rows, panels)
+        })
     }
 
     /// The product's columns of the panels `range`: rows × (panels × 48).
@@ -153,17 +131,6 @@ impl Packed {
         }
         c
     }
-}
-
-/// Products of at most this many rows are split over two threads.
-const FEW_ROWS: usize = 32;
-
-/// Whether the machine has a second core to split a product over.
-fn two_cores() -> bool {
-    static CORES: once_cell::sync::Lazy<usize> = once_cell::sync::Lazy::new(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
-    *CORES >= 2
 }
 
 /// `n` (at most [`MR`]) rows of the product into `c`, by the kernel for `n`.

@@ -12,15 +12,15 @@
 //!   and `attn.o`.
 //!
 //! The layers are [`super::bert`]'s (`Layer`, under MPNet's names; linear
-//! products in f32, or bf16 where the CPU has AVX512-BF16). The word table stays in its stored int8 form and
-//! is expanded a row at a time ([`Words`]): as f32 it would hold 94 MB for
+//! products with int8 weights where the CPU has AVX2, else f32). The word
+//! table stays in its stored int8 form and is expanded a row at a time ([`Words`]): as f32 it would hold 94 MB for
 //! the few dozen rows a question uses.
 
 use candle_core::{DType, Module, Result, Tensor};
 use candle_nn::{Embedding, LayerNorm, VarBuilder};
 use serde::Deserialize;
 
-use super::bert::{Layer, LayerNames};
+use super::bert::{Layer, LayerNames, Precision};
 
 /// The fields of the checkpoint's `config.json` the forward uses.
 #[derive(Debug, Clone, Deserialize)]
@@ -115,9 +115,9 @@ pub struct Mpnet {
 
 impl Mpnet {
     /// Loads from the checkpoint's f32 tensors (names as in `MPNetModel`,
-    /// without the word table, which is `words`); `bf16`: the linear layers
-    /// in bf16 (only where [`super::bf16::available`]).
-    pub fn load(vb: VarBuilder, words: Words, c: &Config, bf16: bool) -> Result<Mpnet> {
+    /// without the word table, which is `words`); `int8`: the linear layers
+    /// through [`super::int8`] (only where [`super::int8::available`]), else f32.
+    pub fn load(vb: VarBuilder, words: Words, c: &Config, int8: bool) -> Result<Mpnet> {
         let e = vb.pp("embeddings");
         let layers = (0..c.num_hidden_layers)
             .map(|i| {
@@ -126,7 +126,11 @@ impl Mpnet {
                     &MPNET_NAMES,
                     (c.hidden_size, c.intermediate_size),
                     c.layer_norm_eps,
-                    bf16,
+                    if int8 {
+                        Precision::Int8
+                    } else {
+                        Precision::F32
+                    },
                 )
             })
             .collect::<Result<Vec<_>>>()?;
