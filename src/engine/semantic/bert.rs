@@ -74,6 +74,11 @@ pub(super) fn dense(
     (inputs, outputs): (usize, usize),
     precision: Precision,
 ) -> Result<Dense> {
+    if precision == Precision::Int8 {
+        if let Some(packed) = int8_as_stored(vb, names, (inputs, outputs))? {
+            return Ok(Dense::Int8(packed));
+        }
+    }
     let mut weights = Vec::with_capacity(names.len());
     let mut biases = Vec::with_capacity(names.len());
     for name in names {
@@ -105,6 +110,48 @@ pub(super) fn dense(
         _ => Tensor::cat(&weights, 0)?.t()?.contiguous()?.t()?,
     };
     Ok(Dense::F32(Linear::new(weight, Some(bias))))
+}
+
+/// The layers `names` as an int8 layer straight from int8 weights stored
+/// with their row scales (`….weight` as u8, 128 for 0, and
+/// `….weight.scale`): the same layer `int8::Packed::new` would make from
+/// them expanded, without expanding and rounding them again. None when
+/// they are not stored so, or the shapes do not suit the kernel.
+fn int8_as_stored(
+    vb: &VarBuilder,
+    names: &[&str],
+    (inputs, outputs): (usize, usize),
+) -> Result<Option<super::int8::Packed>> {
+    let mut rows = Vec::with_capacity(names.len() * outputs * inputs);
+    let mut scales = Vec::with_capacity(names.len() * outputs);
+    let mut bias = Vec::with_capacity(names.len() * outputs);
+    for name in names {
+        let vb = vb.pp(*name);
+        if !vb.contains_tensor("weight.scale") {
+            return Ok(None);
+        }
+        // Asked for as u8, a backend of stored int8 gives the stored bytes.
+        let stored = vb.get_unchecked_dtype("weight", DType::U8)?;
+        if stored.dims() != [outputs, inputs] {
+            return Ok(None);
+        }
+        rows.extend(
+            stored
+                .flatten_all()?
+                .to_vec1::<u8>()?
+                .into_iter()
+                .map(|q| (i16::from(q) - 128) as i8),
+        );
+        scales.extend(vb.get(outputs, "weight.scale")?.to_vec1::<f32>()?);
+        bias.extend(vb.get(outputs, "bias")?.to_vec1::<f32>()?);
+    }
+    Ok(super::int8::Packed::from_parts(
+        rows,
+        scales,
+        bias,
+        inputs,
+        names.len() * outputs,
+    ))
 }
 
 /// Where a checkpoint keeps a layer's tensors, under the layer's own prefix.

@@ -80,6 +80,31 @@ impl Packed {
         })
     }
 
+    /// From int8 `rows` (outputs × inputs) already quantised, their
+    /// `scales` and the `bias`. None if the lengths disagree or the shapes
+    /// do not suit the kernel.
+    pub fn from_parts(
+        rows: Vec<i8>,
+        scales: Vec<f32>,
+        bias: Vec<f32>,
+        inputs: usize,
+        outputs: usize,
+    ) -> Option<Packed> {
+        (inputs > 0
+            && inputs.is_multiple_of(STEP)
+            && outputs.is_multiple_of(OUTS)
+            && rows.len() == inputs * outputs
+            && scales.len() == outputs
+            && bias.len() == outputs)
+            .then_some(Packed {
+                inputs,
+                outputs,
+                rows,
+                scales,
+                bias,
+            })
+    }
+
     pub fn outputs(&self) -> usize {
         self.outputs
     }
