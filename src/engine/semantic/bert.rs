@@ -74,10 +74,10 @@ pub(super) fn dense(
     (inputs, outputs): (usize, usize),
     precision: Precision,
 ) -> Result<Dense> {
-    if precision == Precision::Int8 {
-        if let Some(packed) = int8_as_stored(vb, names, (inputs, outputs))? {
-            return Ok(Dense::Int8(packed));
-        }
+    if precision == Precision::Int8
+        && let Some(packed) = int8_as_stored(vb, names, (inputs, outputs))?
+    {
+        return Ok(Dense::Int8(packed));
     }
     let mut weights = Vec::with_capacity(names.len());
     let mut biases = Vec::with_capacity(names.len());
