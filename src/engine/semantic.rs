@@ -226,14 +226,7 @@ impl Encoder {
     pub fn load(forward: Forward) -> anyhow::Result<Encoder> {
         let device = Device::Cpu;
         let config: Config = serde_json::from_str(CONFIG)?;
-        let mut tokenizer = Tokenizer::from_bytes(TOKENIZER).map_err(anyhow::Error::msg)?;
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(tokenizers::TruncationParams {
-                max_length: MAX_TOKENS,
-                ..Default::default()
-            }))
-            .map_err(anyhow::Error::msg)?;
+        let tokenizer = tokenizer(TOKENIZER, MAX_TOKENS)?;
         // Tensor by tensor: only one f16 copy is alive beside the f32 model
         // (loading them all first held 45 MB more at the peak).
         let file = candle_core::safetensors::SliceSafetensors::new(WEIGHTS)?;
@@ -308,6 +301,20 @@ impl Encoder {
         };
         Ok((hidden, mask))
     }
+}
+
+/// An embedded tokenizer (`bytes`, its `tokenizer.json`) that pads nothing
+/// and cuts a text to `max_tokens`.
+fn tokenizer(bytes: &[u8], max_tokens: usize) -> anyhow::Result<Tokenizer> {
+    let mut tokenizer = Tokenizer::from_bytes(bytes).map_err(anyhow::Error::msg)?;
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(tokenizers::TruncationParams {
+            max_length: max_tokens,
+            ..Default::default()
+        }))
+        .map_err(anyhow::Error::msg)?;
+    Ok(tokenizer)
 }
 
 /// Questions whose embeddings an encoder remembers: a `More` page, `:more`,

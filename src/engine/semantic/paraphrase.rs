@@ -27,7 +27,9 @@ use once_cell::sync::Lazy;
 use tokenizers::Tokenizer;
 
 use super::mpnet::{Config, Mpnet, Words};
-use super::{QuestionCache, encode_batched, padded, pool_mean, release_pages, token_ids};
+use super::{
+    QuestionCache, encode_batched, padded, pool_mean, release_pages, token_ids, tokenizer,
+};
 use crate::error::{Error, Result};
 
 /// Names the model beside the stored phrasing vectors: vectors of another
@@ -88,14 +90,7 @@ impl Paraphraser {
     pub fn load(int8: bool) -> anyhow::Result<Paraphraser> {
         let device = Device::Cpu;
         let config: Config = serde_json::from_str(CONFIG)?;
-        let mut tokenizer = Tokenizer::from_bytes(TOKENIZER).map_err(anyhow::Error::msg)?;
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(tokenizers::TruncationParams {
-                max_length: MAX_TOKENS,
-                ..Default::default()
-            }))
-            .map_err(anyhow::Error::msg)?;
+        let tokenizer = tokenizer(TOKENIZER, MAX_TOKENS)?;
         let stored = Stored {
             parts: PARTS
                 .iter()
