@@ -8,7 +8,7 @@ use passagebot::config::Paths;
 use passagebot::engine::live::EngineHandle;
 use passagebot::engine::search::Engine;
 
-use super::fake_telegram::{self as tg, FakeTelegram, Recorded};
+use super::fake_telegram::{FakeTelegram, Recorded};
 
 /// An engine over `files` (name, text) in a fresh temporary corpus; the folder lives
 /// as long as the test process.
@@ -72,6 +72,13 @@ pub fn with_data(settings: Settings, dir: &tempfile::TempDir) -> Settings {
     }
 }
 
+/// How long a stopped bot may take to finish: its own bound is a long poll
+/// (`poll_timeout`, 5 s here), the handlers in flight, then up to 20 s to send
+/// the answers still queued (`SHUTDOWN_SEND_LIMIT`), 25 s before any handler
+/// runs; a stop once took longer than the 30 s the other waits use, in a full
+/// run of the tests on a fresh clone.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The real bot, running against the fake server until `stop`.
 pub struct RunningBot {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -122,7 +129,7 @@ impl RunningBot {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
-        tokio::time::timeout(tg::WAIT, &mut self.task)
+        tokio::time::timeout(STOP_WAIT, &mut self.task)
             .await
             .expect("the bot stops within the wait")
             .expect("the bot task does not panic")
