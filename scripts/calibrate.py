@@ -68,9 +68,12 @@ def ask(cmd, corpus, index, questions):
 
 
 def signals(r):
-    """The same signals as src/engine/search.rs `signals`, from an `ask --json` line."""
+    """The same signals as src/engine/search.rs `signals`, from an `ask --json` line.
+    None when meaning was not compared, or when a rule decided the answer: the best
+    passage lacks what the question plainly asks for (`confidence.lacks`, a year it does
+    not give), so the model's probability does not count."""
     ps = r["passages"]
-    if not ps or ps[0].get("similarity") is None:
+    if not ps or ps[0].get("similarity") is None or r.get("confidence", {}).get("lacks"):
         return None
     best = ps[0]
     sims = [p.get("similarity") or 0.0 for p in ps]

@@ -27,6 +27,7 @@
 use std::fmt;
 
 use crate::engine::ambiguity;
+use crate::engine::lacks::Lack;
 use crate::engine::search::Answer;
 
 /// Phrases that ask for a human.
@@ -166,6 +167,9 @@ pub enum Reason {
         /// The calibrated chance that the best passage answers the question,
         /// and the level it is answered from, when meaning was compared.
         probability: Option<(f32, f32)>,
+        /// What the best passage lacks that the question plainly asks for,
+        /// when that decided it (a price the text never gives).
+        lacks: Option<Lack>,
     },
     /// The person asked for a human (phrase, or `None` for `/human` and the button).
     AskedForPerson(Option<String>),
@@ -202,6 +206,7 @@ impl Reason {
                 threshold,
                 similarity,
                 probability: Some((p, from)),
+                ..
             } => {
                 let meaning = similarity
                     .map(|(s, _)| format!(", its meaning {:.0}% similar", percent(s)))
@@ -239,6 +244,9 @@ impl fmt::Display for Reason {
         match self {
             // The numbers are for `/why` ([`Reason::detail`]): a person
             // asking a question should not need them.
+            Reason::NotCovered {
+                lacks: Some(lack), ..
+            } => write!(f, "{}", lack.in_short()),
             Reason::NotCovered { .. } => write!(f, "the text doesn't seem to cover it"),
             Reason::AskedForPerson(Some(p)) => write!(f, "you asked for a person (“{p}”)"),
             Reason::AskedForPerson(None) => write!(f, "you asked for a person"),
@@ -346,6 +354,7 @@ pub fn decide(question: &str, answer: &Answer) -> Decision {
                 .confidence
                 .probability
                 .map(|p| (p, answer.confidence.answered_from)),
+            lacks: answer.confidence.lacks.clone(),
         });
     }
     reasons.extend(decide_text(question).reasons);
@@ -447,15 +456,8 @@ mod tests {
             confident,
             confidence: Confidence {
                 coverage,
-                margin: 0.0,
-                threshold: 0.45,
-                similarity: None,
-                similarity_threshold: 0.5,
-                decided_by_words: false,
-                probability: None,
-                answered_from: 0.45,
-                by_contrast: false,
                 confident,
+                ..Confidence::NONE
             },
             ..Answer::empty("")
         }

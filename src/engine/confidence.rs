@@ -53,6 +53,8 @@
 
 use serde::Serialize;
 
+use crate::engine::lacks::Lack;
+
 /// Minimum coverage for a confident answer.
 pub const THRESHOLD: f32 = 0.45;
 
@@ -79,7 +81,7 @@ pub struct TermWeight {
 }
 
 /// The signal and its parts.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Confidence {
     pub coverage: f32,
     /// (best - runner-up) / best, 0 when there is one passage or none.
@@ -105,6 +107,11 @@ pub struct Confidence {
     /// ("Sales does not have such a discipline"); see [`crate::engine::subject`].
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub by_contrast: bool,
+    /// What the best passage lacks that the question plainly asks for (a
+    /// year it does not give, a side of a comparison the documents never
+    /// mention): then the answer is not confident, whatever the rest says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lacks: Option<Lack>,
     pub confident: bool,
 }
 
@@ -119,6 +126,7 @@ impl Confidence {
         probability: None,
         answered_from: ANSWERED_FROM,
         by_contrast: false,
+        lacks: None,
         confident: false,
     };
 
@@ -216,13 +224,15 @@ const WEIGHTS: [f32; 9] = [
 /// [`Signals::asked_share`]), fitted afterwards with [`WEIGHTS`] held fixed
 /// (`scripts/calibrate.py --phrasings`): both signals are 0 in an index
 /// without phrasing files, so there every probability is what it was. The
-/// labelled set and the reliability table are in QUALITY.md. Off-topic
-/// questions count twice in that fit (a confident non-answer is the worse
+/// labelled set and the reliability table are in QUALITY.md. Answers a rule
+/// decides ([`crate::engine::lacks`]: the passage lacks what the question
+/// plainly asks for) are left out of it. Off-topic questions count twice in
+/// that fit (a confident non-answer is the worse
 /// mistake); the share's weight came out negative: at the same closeness, a
 /// question whose nearest phrasings all point at one passage is as often a
 /// near-topic question close to one known phrasing ("What's the difference
 /// between marketing and public relations?") as a paraphrase.
-const ASKED_WEIGHTS: [f32; 2] = [1.496, -0.561];
+const ASKED_WEIGHTS: [f32; 2] = [1.902, -0.326];
 
 /// An answer is confident from this calibrated probability. Set where every
 /// off-topic question of the fixtures is still not confident (QUALITY.md).
@@ -301,6 +311,7 @@ pub fn judge(
         probability,
         answered_from: ANSWERED_FROM,
         by_contrast: false,
+        lacks: None,
         confident,
     }
 }

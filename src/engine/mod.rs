@@ -9,7 +9,8 @@
 //!   [`intent`]: question shapes recognised by rule; [`rerank`]: the proximity
 //!   rerank; [`semantic`]: the sentence encoder that adds meaning to it;
 //!   [`recall`]: the passages closest in meaning, from quantised vectors;
-//!   [`confidence`]: whether the best passage answers; [`answer_span`]: the sentence
+//!   [`confidence`]: whether the best passage answers; [`lacks`]: what it lacks that
+//!   the question plainly asks for; [`answer_span`]: the sentence
 //!   that does; [`ambiguity`]: when the best two tie and the reader is asked which;
 //!   [`asked`]: questions people asked before (phrasing files, read by
 //!   [`phrasings`]); [`typo`]: correcting words the corpus never uses; [`subject`]: what a question and
@@ -28,6 +29,7 @@ pub mod digest;
 pub mod eval;
 pub mod index;
 pub mod intent;
+pub mod lacks;
 pub mod live;
 pub mod phrasings;
 pub mod recall;

@@ -23,6 +23,7 @@ use crate::engine::confidence::{self, Confidence, TermWeight};
 use crate::engine::index::schema::Fields;
 use crate::engine::index::{self, IndexFolder, Manifest};
 use crate::engine::intent;
+use crate::engine::lacks;
 use crate::engine::recall::Recall;
 use crate::engine::rerank;
 use crate::engine::semantic::{self, PassageVectors};
@@ -629,6 +630,12 @@ impl Engine {
         {
             answer.confidence.by_contrast = true;
             answer.confidence.confident = true;
+        }
+        if let Some((best, _)) = hits.first()
+            && let Some(lack) = lacks::of(&cleaned, &best.text, &answer.terms, &mut analyzer)
+        {
+            answer.confidence.confident = false;
+            answer.confidence.lacks = Some(lack);
         }
         if let Some(author) = author_doc.and_then(|d| d.author.clone()) {
             // The document's own metadata answers an authorship question.

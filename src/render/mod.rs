@@ -91,6 +91,10 @@ pub fn explain(answer: &Answer) -> String {
             percent(c.answered_from)
         ));
     }
+    if let Some(lack) = &c.lacks {
+        out.push_str(&lack.explain());
+        out.push('\n');
+    }
     if let Some(author) = &answer.author {
         out.push_str(&format!(
             "The question asks who wrote it: the document's own details name {author}.\n"

@@ -374,9 +374,14 @@ fn ask_shows_the_hand_over_decision_in_json_and_on_the_terminal() {
         .clone();
     let lines = json_lines(&out);
     assert_eq!(lines[0]["handover"]["hand_over"], true);
+    // The article gives no price at all, and the question is about one's own.
     assert_eq!(
         lines[0]["handover"]["reasons"],
-        serde_json::json!(["pricing"])
+        serde_json::json!(["not_covered", "pricing"])
+    );
+    assert_eq!(
+        lines[0]["confidence"]["lacks"],
+        serde_json::json!({"expected": "money"})
     );
     assert_eq!(lines[1]["handover"]["hand_over"], false);
     assert_eq!(lines[1]["handover"]["reasons"], serde_json::json!([]));
@@ -388,4 +393,22 @@ fn ask_shows_the_hand_over_decision_in_json_and_on_the_terminal() {
             "→ This one needs a person, because",
         ))
         .stdout(predicate::str::contains("your own situation"));
+    // A question close to the article's own but asking what it never gives.
+    s.cmd()
+        .args(["ask", "How much is tuition for the UVM certificate?"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "This one needs a person, because the text gives no amount of money.",
+        ));
+    s.cmd()
+        .args([
+            "ask",
+            "What's the difference between marketing and public relations?",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "because the text never mentions “public relations”",
+        ));
 }

@@ -1,0 +1,164 @@
+//! What the best passage lacks that the question plainly asks for: a
+//! question can be close in meaning to one the documents answer and still
+//! not be answered by them. "How much is tuition for the certificate?" is
+//! near the author's bio, which gives no price; "What's the difference
+//! between marketing and public relations?" is near "What is the difference
+//! between sales and marketing?", but the documents never mention public
+//! relations. Either makes an answer not confident, whatever the other
+//! signals say, and `/why` tells which.
+//!
+//! - [`expected`]: the kind of answer a question's form asks for (a year, a
+//!   length of time, a number, an amount of money) and whether a passage
+//!   has anything of that kind;
+//! - [`compared`]: the two sides of a comparison question.
+
+pub mod compared;
+pub mod expected;
+
+use serde::Serialize;
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::engine::analysis;
+use crate::engine::confidence::TermWeight;
+use expected::Expected;
+
+/// Words that only say what kind of thing a side is ("operations *roles*"):
+/// a side is judged by its other words.
+const GENERIC: &str = "role roles job jobs skill skills team teams department departments \
+                       function functions side sides thing things field fields";
+
+/// What the best passage lacks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lack {
+    /// The question asks for this kind of answer and the passage has
+    /// nothing of the kind.
+    Expected(Expected),
+    /// The question compares with this, which the documents never mention.
+    UnknownSide(String),
+}
+
+impl Lack {
+    /// The reason in words, as the end of "this one needs a person, because …".
+    pub fn in_short(&self) -> String {
+        match self {
+            Lack::Expected(kind) => format!("the text gives no {}", kind.noun()),
+            Lack::UnknownSide(side) => format!("the text never mentions “{side}”"),
+        }
+    }
+
+    /// Why the answer is not confident, in a sentence for `/why`.
+    pub fn explain(&self) -> String {
+        match self {
+            Lack::Expected(kind) => format!(
+                "The question asks for {}, and the passage gives none.",
+                kind.describe()
+            ),
+            Lack::UnknownSide(side) => format!(
+                "The question compares with “{side}”, which the documents never mention, so they cannot say how the two differ."
+            ),
+        }
+    }
+}
+
+/// What `passage` (the best one) lacks for `question`, given the question's
+/// terms as weighed against the corpus (`passages` 0: the documents never
+/// use the word).
+pub fn of(
+    question: &str,
+    passage: &str,
+    terms: &[TermWeight],
+    analyzer: &mut TextAnalyzer,
+) -> Option<Lack> {
+    if let Some(kind) = expected::of_question(question)
+        && !expected::holds(kind, passage)
+    {
+        return Some(Lack::Expected(kind));
+    }
+    let (a, b) = compared::sides(question)?;
+    let generic = analysis::terms(analyzer, GENERIC);
+    [a, b]
+        .into_iter()
+        .find(|side| {
+            let stems: Vec<String> = analysis::terms(analyzer, side)
+                .into_iter()
+                .filter(|s| !generic.contains(s))
+                .collect();
+            // A word corrected to a near one is not among the terms by its own
+            // stem: it counts as known.
+            !stems.is_empty()
+                && stems.iter().all(|s| {
+                    terms
+                        .iter()
+                        .any(|t| t.term == *s && t.passages == 0 && t.corrected_from.is_none())
+                })
+        })
+        .map(Lack::UnknownSide)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::analysis::analyzer;
+
+    fn term(term: &str, passages: u64) -> TermWeight {
+        TermWeight {
+            term: term.into(),
+            corrected_from: None,
+            weight: 1.0,
+            passages,
+            matched: passages > 0,
+        }
+    }
+
+    #[test]
+    fn a_side_the_documents_never_mention_is_lacking() {
+        let mut a = analyzer();
+        let terms = [
+            term("differ", 1),
+            term("market", 10),
+            term("public", 0),
+            term("relat", 0),
+        ];
+        let q = "What's the difference between marketing and public relations?";
+        assert_eq!(
+            of(q, "Sales and marketing differ.", &terms, &mut a),
+            Some(Lack::UnknownSide("public relations".into()))
+        );
+        // Both sides known: nothing lacks.
+        let terms = [term("differ", 1), term("market", 10), term("sale", 10)];
+        let q = "What's the difference between marketing and sales?";
+        assert_eq!(of(q, "Sales and marketing differ.", &terms, &mut a), None);
+        // A generic word does not make a side known or unknown by itself.
+        let terms = [term("sale", 10), term("oper", 0), term("role", 2)];
+        assert_eq!(
+            of(
+                "Sales vs operations roles - how do they differ?",
+                "",
+                &terms,
+                &mut a
+            ),
+            Some(Lack::UnknownSide("operations roles".into()))
+        );
+    }
+
+    #[test]
+    fn a_kind_of_answer_the_passage_has_none_of_is_lacking() {
+        let mut a = analyzer();
+        let bio = "Joe Candido has more than 28 years of experience.";
+        assert_eq!(
+            of("What year did he start?", bio, &[term("start", 0)], &mut a),
+            Some(Lack::Expected(Expected::Year))
+        );
+        assert_eq!(of("How many years of experience?", bio, &[], &mut a), None);
+        assert!(
+            Lack::Expected(Expected::Money)
+                .explain()
+                .starts_with("The question asks for an amount of money")
+        );
+        assert_eq!(
+            Lack::Expected(Expected::Money).in_short(),
+            "the text gives no amount of money"
+        );
+    }
+}
