@@ -31,7 +31,8 @@ const TEXT_WORDS: &[&str] = &[
 /// Whether the question asks who wrote the document(s): "who" with an
 /// authorship word; "who" with a making verb and either a noun for the text or
 /// "this"/"it" ending the question ("Who made it to the final?" is not one);
-/// or the author's or writer's name asked for without "who".
+/// "whose" before a noun for the text ("whose article is this anyway"); or
+/// the author's or writer's name asked for without "who".
 pub fn asks_for_author(question: &str) -> bool {
     let lower = question.to_lowercase();
     let words = words_of(&lower);
@@ -47,6 +48,11 @@ pub fn asks_for_author(question: &str) -> bool {
     let made_this = matches!(ending.as_slice(), [last, verb]
         if matches!(*last, "this" | "it") && MAKING_WORDS.contains(verb));
     if who && (has(AUTHOR_WORDS) || has(MAKING_WORDS) && (has(TEXT_WORDS) || made_this)) {
+        return true;
+    }
+    // "whose article is this", "whose blog post is it": the text is whose.
+    let text_at = |i: usize| words.get(i).is_some_and(|w| TEXT_WORDS.contains(w));
+    if (0..words.len()).any(|i| words[i] == "whose" && (text_at(i + 1) || text_at(i + 2))) {
         return true;
     }
     // "the author's full name", "name of the writer": the name next to the
@@ -186,6 +192,9 @@ mod tests {
             "What's the writer's name?",
             "the name of the author, please",
             "author name",
+            "whose article is this anyway",
+            "whose blog post is it?",
+            "whose article?",
         ] {
             assert!(asks_for_author(q), "{q}");
         }
@@ -198,6 +207,7 @@ mod tests {
             "Who is affected by automated support?",
             "What is the name of the program the author teaches in?",
             "Who should put the brand first?",
+            "Whose customers does the article talk about?",
         ] {
             assert!(!asks_for_author(q), "{q}");
         }

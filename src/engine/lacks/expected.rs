@@ -299,15 +299,13 @@ pub fn of_question(question: &str) -> Option<Expected> {
         ["how", "much", rest @ ..] if rest.iter().any(|x| MONEY_ASKED.contains(x)) => {
             Some(Expected::Money)
         }
-        // "Which consulting firms …", "name a company …"; not "what kind of
-        // companies …", which asks for a description.
-        ["which" | "what" | "name", next, rest @ ..]
-            if !matches!(
-                *next,
-                "kind" | "kinds" | "sort" | "sorts" | "type" | "types"
-            ) && std::iter::once(next)
-                .chain(rest.iter().take(2))
-                .any(|x| NAMED.contains(x)) =>
+        // "Which consulting firms …", "what company …", "name a company …":
+        // the noun right after, or after one word that qualifies it; not "what
+        // kind of companies …", which asks for a description, nor "what does
+        // your company …".
+        ["which" | "what", named @ ..]
+        | ["name", "a" | "an" | "some" | "one" | "any", named @ ..]
+            if names_asked(named) =>
         {
             Some(Expected::Name)
         }
@@ -333,6 +331,24 @@ pub fn holds(expected: Expected, passage: &str) -> bool {
         }
     }
 }
+
+/// Whether `words` start with a kind of thing that has a name ("consulting
+/// firms", "company"), not with a word that makes them a clause ("does
+/// your company …").
+fn names_asked(words: &[&str]) -> bool {
+    match words {
+        [first, ..] if NAMED.contains(first) => true,
+        [first, second, ..] => NAMED.contains(second) && !NOT_QUALIFYING.contains(first),
+        _ => false,
+    }
+}
+
+/// Words that cannot qualify the noun after them in "which … company".
+const NOT_QUALIFYING: &[&str] = &[
+    "is", "are", "was", "were", "does", "do", "did", "can", "could", "should", "would", "will",
+    "has", "have", "had", "about", "of", "in", "for", "the", "a", "an", "your", "my", "our", "his",
+    "her", "their", "its", "this", "that", "kind", "kinds", "sort", "sorts", "type", "types",
+];
 
 /// Whether `passage` has a word written with a capital that does not start a
 /// sentence ("at the University of Vermont"), or one in capitals ("UVM").
@@ -422,6 +438,9 @@ mod tests {
             ("Which programming language is best?", Some(Expected::Name)),
             ("What kind of companies need marketing?", None),
             ("Which team looks at market share?", None),
+            ("What does your company's future depend on?", None),
+            ("What is the company's future?", None),
+            ("what company does he run", Some(Expected::Name)),
             ("", None),
         ] {
             assert_eq!(of_question(q), kind, "{q}");
