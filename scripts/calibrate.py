@@ -24,7 +24,7 @@ model is a logistic regression on the signals that `src/engine/confidence.rs` co
 reliability table (for each band of the predicted probability, the share that was
 right), and what each cut would give. Python 3 standard library only.
 
-With --phrasings, it fits the two signals of known phrasings instead (`ASKED_WEIGHTS`,
+With --phrasings, it fits the three signals of known phrasings instead (`ASKED_WEIGHTS`,
 issue #22), with `WEIGHTS` held as they are in src/engine/confidence.rs, so an index
 without phrasing files answers exactly as before. The labelled set holds phrasings the
 way operators will have them: the cross-validation folds of scripts/phrasings_cv.py
@@ -93,8 +93,14 @@ def asked(r):
     """The known phrasings' signals, as src/engine/search.rs `signals` computes them."""
     ps = r["passages"]
     if not ps:
-        return [0.0, 0.0]
-    return [ps[0].get("asked_strength", 0.0), ps[0].get("asked_share", 0.0)]
+        return [0.0] * ASKED_SIGNALS
+    return [ps[0].get("asked_strength", 0.0), ps[0].get("asked_share", 0.0),
+            min(ps[0].get("asked_close", 0), CLOSE_COUNTED) / CLOSE_COUNTED]
+
+
+# As src/engine/asked.rs: asked_strength, asked_share, and asked_close counted up to 6.
+ASKED_SIGNALS = 3
+CLOSE_COUNTED = 6
 
 
 def old_weights():
@@ -132,26 +138,28 @@ def collect_phrasings(cmd, folds, kit):
 
 
 def fit_asked(rows, old, offtopic_weight=OFFTOPIC_WEIGHT, l2=1e-2, iterations=40):
-    """Logistic regression of the two phrasing signals on top of the fixed model,
+    """Logistic regression of the phrasing signals on top of the fixed model,
     an off-topic question counting `offtopic_weight` times."""
-    theta = [0.0, 0.0]
+    k = ASKED_SIGNALS
+    theta = [0.0] * k
     weights = [1.0 if answerable else offtopic_weight for _, _, _, answerable in rows]
     n = sum(weights)
     base = [sum(a * b for a, b in zip(old, x + [1.0])) for x, _, _, _ in rows]
+    z = lambda z0, a: z0 + sum(t * x for t, x in zip(theta, a))
     for _ in range(iterations):
-        grad, hess = [0.0, 0.0], [[0.0, 0.0], [0.0, 0.0]]
+        grad, hess = [0.0] * k, [[0.0] * k for _ in range(k)]
         for z0, w, (_, a, y, _) in zip(base, weights, rows):
-            p = sigmoid(z0 + theta[0] * a[0] + theta[1] * a[1])
-            for i in range(2):
+            p = sigmoid(z(z0, a))
+            for i in range(k):
                 grad[i] += w * (p - y) * a[i] / n
-                for j in range(2):
+                for j in range(k):
                     hess[i][j] += w * p * (1 - p) * a[i] * a[j] / n
-        for i in range(2):
+        for i in range(k):
             grad[i] += l2 * theta[i]
             hess[i][i] += l2
         step = solve(hess, grad)
         theta = [t - s for t, s in zip(theta, step)]
-    probs = [sigmoid(z0 + theta[0] * a[0] + theta[1] * a[1]) for z0, (_, a, _, _) in zip(base, rows)]
+    probs = [sigmoid(z(z0, a)) for z0, (_, a, _, _) in zip(base, rows)]
     return theta, probs
 
 
@@ -160,7 +168,7 @@ def phrasings_main(cmd, folds, kit):
     old = old_weights()
     theta, probs = fit_asked(rows, old)
     print(f"{len(rows)} labelled questions with meaning signals, {sum(1 for r in rows if r[1][0] > 0)} close to a known phrasing")
-    print("ASKED_WEIGHTS = [" + ", ".join(f"{t:.3f}" for t in theta) + "]  # asked, asked_share")
+    print("ASKED_WEIGHTS = [" + ", ".join(f"{t:.3f}" for t in theta) + "]  # asked, asked_share, asked_close")
     print("\n| probability | questions | right |\n|---|---|---|")
     for lo in [i / 10 for i in range(10)]:
         band = [y for p, (_, _, y, _) in zip(probs, rows) if lo <= p < lo + 0.1 or (lo == 0.9 and p == 1.0)]

@@ -208,6 +208,9 @@ pub struct Signals {
     /// share of the vote of the question's nearest phrasings.
     pub asked: f32,
     pub asked_share: f32,
+    /// How many of its phrasings are close to the question
+    /// ([`crate::engine::asked::Evidence::close_share`], 0..1).
+    pub asked_close: f32,
 }
 
 /// Weights of the calibrated model, in [`Signals`] order, then the bias.
@@ -220,8 +223,8 @@ const WEIGHTS: [f32; 9] = [
     1.727, 1.644, 1.798, 0.763, 0.627, 0.696, -0.575, 0.472, -2.51,
 ];
 
-/// Weights of the known phrasings' two signals ([`Signals::asked`],
-/// [`Signals::asked_share`]), fitted afterwards with [`WEIGHTS`] held fixed
+/// Weights of the known phrasings' three signals ([`Signals::asked`],
+/// [`Signals::asked_share`], [`Signals::asked_close`]), fitted afterwards with [`WEIGHTS`] held fixed
 /// (`scripts/calibrate.py --phrasings`): both signals are 0 in an index
 /// without phrasing files, so there every probability is what it was. The
 /// labelled set and the reliability table are in QUALITY.md. Answers a rule
@@ -233,7 +236,7 @@ const WEIGHTS: [f32; 9] = [
 /// close to one known phrasing as a paraphrase. Before the rules it was
 /// -0.561, when those near-topic questions ("What's the difference between
 /// marketing and public relations?") were still in the fit.
-const ASKED_WEIGHTS: [f32; 2] = [1.840, -0.104];
+const ASKED_WEIGHTS: [f32; 3] = [1.005, -0.406, 1.312];
 
 /// An answer is confident from this calibrated probability. Set where every
 /// off-topic question of the fixtures is still not confident (QUALITY.md).
@@ -256,7 +259,8 @@ pub fn probability(s: &Signals) -> f32 {
     let z: f32 = x.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum::<f32>()
         + WEIGHTS[8]
         + s.asked * ASKED_WEIGHTS[0]
-        + s.asked_share * ASKED_WEIGHTS[1];
+        + s.asked_share * ASKED_WEIGHTS[1]
+        + s.asked_close * ASKED_WEIGHTS[2];
     1.0 / (1.0 + (-z).exp())
 }
 
@@ -394,6 +398,7 @@ mod tests {
             words: 1.0,
             asked: 0.0,
             asked_share: 0.0,
+            asked_close: 0.0,
         }
     }
 

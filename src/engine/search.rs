@@ -1107,6 +1107,7 @@ fn signals(
     let strength = |h: &Hit| h.asked.as_ref().map_or(0.0, Evidence::strength);
     let asked = strength(best);
     let asked_share = best.asked.as_ref().map_or(0.0, |e| e.share);
+    let asked_close = best.asked.as_ref().map_or(0.0, Evidence::close_share);
     // A passage with no runner-up leads by all of its score.
     let margin = match scores {
         [first, rest @ ..] if *first > 0.0 => {
@@ -1129,6 +1130,7 @@ fn signals(
         },
         asked,
         asked_share,
+        asked_close,
     })
 }
 
