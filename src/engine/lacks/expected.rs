@@ -123,6 +123,11 @@ const NAMED: &[&str] = &[
     "crms",
 ];
 
+/// Words that make "how much does … cost" a comparison, which words answer.
+const COMPARING: &[&str] = &[
+    "compared", "compare", "than", "vs", "versus", "relative", "cheaper", "costlier",
+];
+
 /// Number words (not "one", which is as often a pronoun: "one-to-one").
 const NUMBERS: &[&str] = &[
     "two",
@@ -289,6 +294,14 @@ pub fn of_question(question: &str) -> Option<Expected> {
         ["when", "was" | "were" | "did", rest @ ..] if rest.iter().any(|x| DATED.contains(x)) => {
             Some(Expected::Year)
         }
+        // A comparison ("how many more … than …", "how much does marketing
+        // cost compared to sales?") is answered in words too: "much higher
+        // using sales".
+        ["how", "long" | "many" | "much", rest @ ..]
+            if rest.iter().any(|x| COMPARING.contains(x)) =>
+        {
+            None
+        }
         ["how", "long", ..] => Some(Expected::Duration),
         ["how", "many", ..] => Some(Expected::Count),
         [
@@ -419,6 +432,11 @@ mod tests {
                 Some(Expected::Money),
             ),
             ("How much does a sales rep earn?", Some(Expected::Money)),
+            ("how much does marketing cost compared to sales?", None),
+            (
+                "How many more people does marketing reach than sales?",
+                None,
+            ),
             // Degree, not amount; time, not date; a number inside a yes/no question.
             (
                 "how much person to person contact is there in marketing",
