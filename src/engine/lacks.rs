@@ -19,6 +19,7 @@ use serde::Serialize;
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::engine::analysis;
+use crate::engine::asked::Evidence;
 use crate::engine::confidence::TermWeight;
 use expected::Expected;
 
@@ -59,6 +60,32 @@ impl Lack {
             ),
         }
     }
+}
+
+/// A known phrasing at least this close (cosine) to the question vouches for
+/// its passage against a rule: nearly the same question, paired with that
+/// passage by a person. (Near-topic questions the rules catch came within 0.79
+/// of a known one in the cross-validation folds: "What year did Joe Candido
+/// start his career?" and "How many years of experience does Joe Candido have?".)
+pub const VOUCHED_FROM: f32 = 0.85;
+
+/// Whether known phrasings vouch for the passage `evidence` is about, against
+/// `lack`: its closest phrasing is nearly the question ([`VOUCHED_FROM`]) and
+/// does not plainly ask for something else ("How much is the UVM
+/// certificate?" paired with the bio by an operator vouches for it when asked
+/// "How much does the UVM certificate cost?"; "How many years …?" does not
+/// when asked "What year …?"). A rule cannot see that a price is given as
+/// "the fee is waived".
+pub fn vouched(lack: &Lack, evidence: &Evidence) -> bool {
+    evidence.similarity >= VOUCHED_FROM
+        && match lack {
+            Lack::Expected(kind) => {
+                expected::of_question(&evidence.question).is_none_or(|k| k == *kind)
+            }
+            Lack::UnknownSide(side) => {
+                compared::sides(&evidence.question).is_none_or(|(a, b)| a == *side || b == *side)
+            }
+        }
 }
 
 /// What `passage` (the best one) lacks for `question`, given the question's
@@ -140,6 +167,44 @@ mod tests {
             ),
             Some(Lack::UnknownSide("operations roles".into()))
         );
+    }
+
+    #[test]
+    fn a_close_phrasing_lacking_the_same_vouches_for_its_passage() {
+        let evidence = |question: &str, similarity: f32| Evidence {
+            question: question.into(),
+            similarity,
+            close: 1,
+            floor: 0.45,
+            share: 1.0,
+        };
+        let money = Lack::Expected(Expected::Money);
+        assert!(vouched(
+            &money,
+            &evidence("How much does the certificate cost?", 0.9)
+        ));
+        assert!(vouched(
+            &money,
+            &evidence("How much is the certificate?", 0.95)
+        ));
+        // Not close enough, or plainly asking for another kind.
+        assert!(!vouched(
+            &money,
+            &evidence("How much does the certificate cost?", 0.8)
+        ));
+        assert!(!vouched(
+            &money,
+            &evidence("How many years of experience?", 0.9)
+        ));
+        let side = Lack::UnknownSide("public relations".into());
+        assert!(vouched(
+            &side,
+            &evidence("How is marketing different from public relations?", 0.9)
+        ));
+        assert!(!vouched(
+            &side,
+            &evidence("What is the difference between sales and marketing?", 0.9)
+        ));
     }
 
     #[test]

@@ -502,7 +502,13 @@ impl Engine {
             )?);
         }
         let decided_by_words = self.tuning.semantic_enabled()
-            && self.words_decide(&mut analyzer, &mut answer.terms, num_docs, &candidates);
+            && self.words_decide(
+                &mut analyzer,
+                &cleaned,
+                &mut answer.terms,
+                num_docs,
+                &candidates,
+            );
         let meaning = if self.tuning.semantic_enabled()
             && !decided_by_words
             && !(candidates.is_empty() && self.dense.is_empty())
@@ -633,6 +639,9 @@ impl Engine {
         }
         if let Some((best, _)) = hits.first()
             && let Some(lack) = lacks::of(&cleaned, &best.text, &answer.terms, &mut analyzer)
+            // An operator who paired a question of the same kind with this
+            // passage knows better than the rule.
+            && !best.asked.as_ref().is_some_and(|e| lacks::vouched(&lack, e))
         {
             answer.confidence.confident = false;
             answer.confidence.lacks = Some(lack);
@@ -923,13 +932,15 @@ impl Engine {
 
     /// Whether the words alone settle the answer, so the question need not
     /// be encoded (3–10 ms, most of a first ask): the best word match
-    /// is a confident answer by words and the runner-up scores less than
+    /// is a confident answer by words that lacks nothing the question plainly
+    /// asks for ([`lacks`]), and the runner-up scores less than
     /// [`Tuning::decisive`](crate::engine::tuning::Tuning::decisive) of it. Measured
     /// in QUALITY.md (step 18): the meaning stage rarely overturns such a
     /// lead.
     fn words_decide(
         &self,
         analyzer: &mut TextAnalyzer,
+        question: &str,
         terms: &mut [TermWeight],
         num_docs: u64,
         candidates: &[(Hit, Vec<Token>)],
@@ -962,7 +973,11 @@ impl Engine {
             return false;
         }
         mark_matched(analyzer, terms, best, tokens);
+        // A passage lacking what the question asks for ("How much does it
+        // cost?" of a passage with no price) settles nothing: meaning may find
+        // one that holds it, and known phrasings may vouch for this one.
         confidence::judge(terms, num_docs, &[best.score, runner_up], None).confident
+            && lacks::of(question, &best.text, terms, analyzer).is_none()
     }
 
     fn hit(&self, searcher: &Searcher, score: f32, address: DocAddress) -> Result<Hit> {

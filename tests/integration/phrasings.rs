@@ -9,6 +9,8 @@ use std::io::Write;
 
 use crate::support::scratch::Scratch;
 use passagebot::engine::index::{Mode, update};
+use passagebot::engine::lacks::Lack;
+use passagebot::engine::lacks::expected::Expected;
 use passagebot::engine::live::{self, EngineHandle};
 use passagebot::engine::phrasings::LEARNED_FILE;
 use passagebot::render;
@@ -133,6 +135,43 @@ fn a_paraphrase_is_answered_confidently_only_with_the_phrasing_file() {
         let a = engine.search(q, 0, 3).expect("search");
         assert!(!a.confident, "{q}: {:?}", a.confidence);
     }
+}
+
+#[test]
+fn a_question_the_passage_lacks_the_kind_for_is_answered_once_a_person_pairs_it() {
+    // The bio gives no price: asked how much the certificate costs, the best
+    // passage lacks an amount of money, and the answer is not confident.
+    let s = Scratch::with_article_index();
+    let asked = "How much does the UVM certificate cost?";
+    let without = s.engine().search(asked, 0, 3).expect("search");
+    assert!(!without.confident, "{:?}", without.confidence);
+    assert_eq!(
+        without.confidence.lacks,
+        Some(Lack::Expected(Expected::Money))
+    );
+    assert!(render::explain(&without).contains("The question asks for an amount of money"));
+    // An operator answered it from the bio (the price is given elsewhere; the
+    // bio names the program): nearly the same question is then answered.
+    fs::write(
+        s.corpus().join(LEARNED_FILE),
+        concat!(
+            r#"{"q": "How much does the UVM certificate program cost?", "answer": "Leadership and Management Certificate Program"}"#,
+            "\n",
+            r#"{"q": "How much is the UVM certificate?", "answer": "Leadership and Management Certificate Program"}"#,
+            "\n",
+        ),
+    )
+    .expect("write");
+    let with = s.engine().search(asked, 0, 3).expect("search");
+    assert_eq!(with.confidence.lacks, None, "{:?}", with.confidence);
+    assert!(with.confident, "{:?}", with.confidence);
+    assert!(with.passages[0].text.contains("Certificate Program"));
+    // A question of another kind about the same passage is still judged by the rule.
+    let year = s
+        .engine()
+        .search("What year did the UVM certificate start?", 0, 3)
+        .expect("search");
+    assert!(!year.confident, "{:?}", year.confidence);
 }
 
 #[test]
