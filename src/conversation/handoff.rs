@@ -409,8 +409,9 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The first pattern of `patterns` found in `words`: a phrase of whole words, the last
-/// of which may end in `*` (a word start). Returns the words as they matched.
+/// The first pattern of `patterns` found in `words`: a phrase of whole words (or their
+/// possessive, "company's"), the last of which may end in `*` (a word start). Returns
+/// the words as they matched.
 fn find_phrase(words: &[String], patterns: &[&str]) -> Option<String> {
     for pattern in patterns {
         let parts: Vec<&str> = pattern.split(' ').collect();
@@ -424,7 +425,8 @@ fn find_phrase(words: &[String], patterns: &[&str]) -> Option<String> {
                 .zip(window)
                 .all(|(p, w)| match p.strip_suffix('*') {
                     Some(prefix) => w.starts_with(prefix),
-                    None => w == p,
+                    // "my company's values" is about my company too.
+                    None => w == p || w.strip_suffix("'s") == Some(p),
                 });
             if hit {
                 return Some(window.join(" "));
@@ -550,6 +552,10 @@ mod tests {
         );
         assert_eq!(codes("How can our team sell more?"), "own_situation");
         assert_eq!(codes("What’s best in my case?"), "own_situation");
+        assert_eq!(
+            decide_text("How do I write a mission statement for my company’s values?").reasons,
+            vec![Reason::OwnSituation("my company's".into())]
+        );
     }
 
     #[test]
