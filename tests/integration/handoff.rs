@@ -103,6 +103,37 @@ async fn low_confidence_says_why_and_the_ask_a_person_button_opens_a_ticket_for_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_near_the_article_asking_what_it_never_gives_says_what_is_missing() {
+    // Near the author's bio, which gives no price; and near "the difference between
+    // sales and marketing", which never mentions public relations.
+    let fake = FakeTelegram::start().await;
+    let bot = RunningBot::start(&fake, with_operator()).await;
+    fake.push_update(tg::private_text(
+        102,
+        "How much is tuition for the UVM certificate?",
+    ));
+    let reply = fake.wait_for_messages(102, 1).await.remove(0);
+    let text = reply.text();
+    assert!(
+        text.contains("This one needs a person, because the text gives no amount of money"),
+        "{text}"
+    );
+    assert_eq!(labels(&reply), ["Why this?", "👍", "👎", "Ask a person"]);
+    fake.push_update(tg::private_text(
+        102,
+        "What's the difference between marketing and public relations?",
+    ));
+    let sent = fake.wait_for_messages(102, 2).await;
+    let text = sent[1].text();
+    assert!(
+        text.contains("because the text never mentions “public relations”"),
+        "{text}"
+    );
+    bot.stop().await;
+    assert_html_ok(&fake);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asking_for_a_person_in_words_or_with_human_hands_over_at_once() {
     let fake = FakeTelegram::start().await;
     let bot = RunningBot::start(&fake, with_operator()).await;
