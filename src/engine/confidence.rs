@@ -264,6 +264,16 @@ pub fn probability(s: &Signals) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }
 
+/// The terms the documents never use, as asked (a word corrected to a near
+/// one is not among them).
+pub fn unknown_terms(terms: &[TermWeight]) -> Vec<&str> {
+    terms
+        .iter()
+        .filter(|t| t.passages == 0 && t.corrected_from.is_none())
+        .map(|t| t.term.as_str())
+        .collect()
+}
+
 /// The share of the terms' weight in words the documents never use.
 pub fn unknown_share(terms: &[TermWeight]) -> f32 {
     let total: f32 = terms.iter().map(|t| t.weight).sum();

@@ -638,7 +638,12 @@ impl Engine {
             answer.confidence.confident = true;
         }
         if let Some((best, _)) = hits.first()
-            && let Some(lack) = lacks::of(&cleaned, &best.text, &answer.terms, &mut analyzer)
+            && let Some(lack) = lacks::of(
+                &cleaned,
+                &best.text,
+                &confidence::unknown_terms(&answer.terms),
+                &mut analyzer,
+            )
             // An operator who paired a question of the same kind with this
             // passage knows better than the rule.
             && !best.asked.as_ref().is_some_and(|e| lacks::vouched(&lack, e))
@@ -977,7 +982,13 @@ impl Engine {
         // cost?" of a passage with no price) settles nothing: meaning may find
         // one that holds it, and known phrasings may vouch for this one.
         confidence::judge(terms, num_docs, &[best.score, runner_up], None).confident
-            && lacks::of(question, &best.text, terms, analyzer).is_none()
+            && lacks::of(
+                question,
+                &best.text,
+                &confidence::unknown_terms(terms),
+                analyzer,
+            )
+            .is_none()
     }
 
     fn hit(&self, searcher: &Searcher, score: f32, address: DocAddress) -> Result<Hit> {
