@@ -224,9 +224,10 @@ const WEIGHTS: [f32; 9] = [
 ];
 
 /// Weights of the known phrasings' three signals ([`Signals::asked`],
-/// [`Signals::asked_share`], [`Signals::asked_close`]), fitted afterwards with [`WEIGHTS`] held fixed
-/// (`scripts/calibrate.py --phrasings`): both signals are 0 in an index
-/// without phrasing files, so there every probability is what it was. The
+/// [`Signals::asked_share`], [`Signals::asked_close`]), fitted afterwards
+/// with [`WEIGHTS`] held fixed (`scripts/calibrate.py --phrasings`): all
+/// three are 0 in an index without phrasing files, so there every
+/// probability is what it was. The
 /// labelled set and the reliability table are in QUALITY.md. Answers a rule
 /// decides ([`crate::engine::lacks`]: the passage lacks what the question
 /// plainly asks for) are left out of it. Off-topic questions count twice in
