@@ -53,7 +53,8 @@ async fn results(ctx: &Arc<Ctx>, question: String) -> anyhow::Result<Vec<InlineQ
     if !answer.confident || answer.passages.is_empty() {
         // Honest, like the chat: no weak passage offered as an answer.
         let summary = ctx.core.library().summary();
-        let html = telegram::not_covered(&answer, &summary, ctx.core.examples());
+        let examples = crate::render::example_questions(&summary);
+        let html = telegram::not_covered(&answer, &summary, &examples);
         let html = telegram::split(&[html], telegram::MESSAGE_LIMIT)
             .into_iter()
             .next()

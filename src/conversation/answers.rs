@@ -153,7 +153,8 @@ impl Core {
             (blocks, answer.passages.len(), answer.more)
         } else {
             let summary = self.library.summary();
-            let mut html = telegram::not_covered_body(&answer, &summary, &self.examples);
+            let examples = crate::render::example_questions(&summary);
+            let mut html = telegram::not_covered_body(&answer, &summary, &examples);
             if let Some(note) = note {
                 html.push_str("\n\n");
                 html.push_str(&note);
@@ -405,9 +406,9 @@ impl Core {
 
     pub(super) fn start(&self, out: &mut Vec<Effect>) {
         let summary = self.library.summary();
+        let examples = crate::render::example_questions(&summary);
         out.push(Effect::Reply(Message::html(telegram::greeting(
-            &summary,
-            &self.examples,
+            &summary, &examples,
         ))));
     }
 
@@ -466,8 +467,8 @@ impl Core {
 
     /// A bare mention in a group: say how to ask.
     pub(super) fn empty_mention(&self, name: &str, out: &mut Vec<Effect>) {
-        let example = self
-            .examples
+        let examples = self.examples();
+        let example = examples
             .first()
             .map(String::as_str)
             .unwrap_or("What is this about?");

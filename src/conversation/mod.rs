@@ -72,7 +72,6 @@ pub struct Core {
     store: Arc<Store>,
     recent: recent::Recent,
     rules: Rules,
-    examples: Vec<String>,
     /// The `/help` text (plain), which the surface's command list owns.
     help: String,
     /// Where questions from non-operator chats are shown live (`--wall`).
@@ -88,13 +87,11 @@ const DIALOGUES: usize = 10_000;
 
 impl Core {
     pub fn new(library: Arc<dyn Library>, store: Arc<Store>, rules: Rules, help: String) -> Core {
-        let examples = crate::render::example_questions(&library.summary());
         Core {
             library,
             store,
             recent: recent::Recent::new(),
             rules,
-            examples,
             help,
             wall: None,
             dialogues: std::sync::Mutex::new(lru::LruCache::new(
@@ -114,9 +111,10 @@ impl Core {
         &self.library
     }
 
-    /// Example questions for greetings.
-    pub fn examples(&self) -> &[String] {
-        &self.examples
+    /// Example questions for greetings, from the index served now (a reload
+    /// may bring new documents or phrasings).
+    pub fn examples(&self) -> Vec<String> {
+        crate::render::example_questions(&self.library.summary())
     }
 
     /// Whether `chat` is an operator chat (its replies go to people; no rate limit).

@@ -26,6 +26,7 @@ impl Library for Nothing {
             passages: 0,
             built_at: "today".into(),
             version: "test".into(),
+            examples: Vec::new(),
         }
     }
     fn rebuild(&self) -> Option<crate::Result<Changes>> {

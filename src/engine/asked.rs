@@ -142,6 +142,27 @@ impl Asked {
         self.questions.len()
     }
 
+    /// Up to `n` known phrasings to offer as example questions, in file
+    /// order: each a whole question ("…?") of 12 to 80 characters, and each
+    /// about another passage.
+    pub fn examples(&self, n: usize) -> Vec<String> {
+        let mut seen: Vec<DocAddress> = Vec::new();
+        let mut out = Vec::new();
+        for (question, targets) in self.questions.iter().zip(&self.targets) {
+            let q = question.trim();
+            if out.len() >= n
+                || !q.ends_with('?')
+                || !(12..=80).contains(&q.chars().count())
+                || targets.iter().any(|t| seen.contains(t))
+            {
+                continue;
+            }
+            seen.extend(targets);
+            out.push(q.to_string());
+        }
+        out
+    }
+
     pub fn is_empty(&self) -> bool {
         self.questions.is_empty()
     }
@@ -206,6 +227,26 @@ mod tests {
         v[i] = (1.0 - mix * mix).sqrt();
         v[j] = mix;
         v
+    }
+
+    #[test]
+    fn examples_are_whole_questions_each_about_another_passage() {
+        let (a, b) = (DocAddress::new(0, 1), DocAddress::new(0, 2));
+        let mut asked = Asked::default();
+        let v = unit(0, 1, 0.0);
+        asked.push("Why do people hate machines?".into(), &v, vec![a]);
+        asked.push("Why don't people like robots?".into(), &v, vec![a]);
+        asked.push("no question mark here".into(), &v, vec![b]);
+        asked.push("Why?".into(), &v, vec![b]);
+        asked.push("Is negotiation part of sales?".into(), &v, vec![b]);
+        assert_eq!(
+            asked.examples(3),
+            [
+                "Why do people hate machines?",
+                "Is negotiation part of sales?"
+            ]
+        );
+        assert_eq!(asked.examples(1), ["Why do people hate machines?"]);
     }
 
     #[test]

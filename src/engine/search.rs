@@ -243,6 +243,9 @@ pub struct IndexSummary {
     pub passages: usize,
     pub built_at: String,
     pub version: String,
+    /// Known phrasings to offer as example questions (up to three, each about
+    /// another passage; none without phrasing files).
+    pub examples: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -337,6 +340,7 @@ impl Engine {
             passages: manifest.passages,
             built_at: manifest.built_at.clone(),
             version: manifest.program_version.clone(),
+            examples: asked.examples(3),
         };
         Ok(Engine {
             reader,

@@ -152,7 +152,8 @@ fn plural(n: u64) -> &'static str {
 }
 
 /// Example questions for a greeting. For the bundled article these are
-/// questions it answers well; for other corpora, one per document title.
+/// questions it answers well; for other corpora, questions people asked
+/// before (their phrasing files), else one per document title.
 pub fn example_questions(summary: &IndexSummary) -> Vec<String> {
     let bundled = summary
         .documents
@@ -164,6 +165,9 @@ pub fn example_questions(summary: &IndexSummary) -> Vec<String> {
             "Is marketing data-driven?".into(),
             "Why should sales and marketing work together?".into(),
         ];
+    }
+    if !summary.examples.is_empty() {
+        return summary.examples.clone();
     }
     summary
         .documents

@@ -811,6 +811,7 @@ mod tests {
             passages: 42,
             built_at: "2025-01-01T00:00:00Z".into(),
             version: "0.1.0".into(),
+            examples: Vec::new(),
         }
     }
 

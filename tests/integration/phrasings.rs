@@ -175,6 +175,56 @@ fn a_question_the_passage_lacks_the_kind_for_is_answered_once_a_person_pairs_it(
 }
 
 #[test]
+fn a_greeting_offers_questions_people_asked_before() {
+    // A corpus of the teacher's own: without phrasings the examples ask what
+    // each document says; with them, questions people asked, one per passage.
+    let s = Scratch::empty();
+    fs::create_dir_all(s.corpus()).expect("mkdir");
+    fs::write(
+        s.corpus().join("bread.md"),
+        "# Bread\n\nKnead the dough for ten minutes.\n\nLet it rise for an hour in a warm place.\n",
+    )
+    .expect("write");
+    let greeting = |s: &Scratch| {
+        let out = s
+            .cmd()
+            .args(["chat"])
+            .write_stdin("hi\n")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).expect("utf-8")
+    };
+    assert!(greeting(&s).contains("What does “Bread” say?"));
+    fs::write(
+        s.corpus().join("faq.questions.jsonl"),
+        concat!(
+            r#"{"q": "How long do I knead bread?", "answer": "Knead the dough"}"#,
+            "\n",
+            r#"{"q": "How long should I knead it for?", "answer": "Knead the dough"}"#,
+            "\n",
+            r#"{"q": "rise time", "answer": "rise for an hour"}"#,
+            "\n",
+            r#"{"q": "Where should the dough rise?", "answer": "rise for an hour"}"#,
+            "\n",
+        ),
+    )
+    .expect("write");
+    assert_eq!(
+        s.engine().summary().examples,
+        ["How long do I knead bread?", "Where should the dough rise?"]
+    );
+    let hi = greeting(&s);
+    assert!(
+        hi.contains("How long do I knead bread?") && hi.contains("Where should the dough rise?"),
+        "{hi}"
+    );
+    assert!(!hi.contains("What does “Bread” say?"), "{hi}");
+}
+
+#[test]
 fn an_edit_to_a_phrasing_file_is_picked_up_incrementally_and_by_live_reload() {
     let s = Scratch::with_article_index();
     let learned = s.corpus().join(LEARNED_FILE);

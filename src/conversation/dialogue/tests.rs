@@ -92,6 +92,7 @@ impl Library for Canned {
             passages: 10,
             built_at: "today".into(),
             version: "test".into(),
+            examples: Vec::new(),
         }
     }
     fn rebuild(&self) -> Option<crate::Result<Changes>> {
