@@ -5,11 +5,12 @@
 //! between marketing and public relations?" is near "What is the difference
 //! between sales and marketing?", but the documents never mention public
 //! relations. Either makes an answer not confident, whatever the other
-//! signals say, and `/why` tells which.
+//! signals say, and `/why` tells which; unless a known phrasing nearly the
+//! same as the question vouches for the passage ([`vouched`]).
 //!
 //! - [`expected`]: the kind of answer a question's form asks for (a year, a
-//!   length of time, a number, an amount of money) and whether a passage
-//!   has anything of that kind;
+//!   length of time, a number, an amount of money, a name) and whether a
+//!   passage has anything of that kind;
 //! - [`compared`]: the two sides of a comparison question.
 
 pub mod compared;
