@@ -112,6 +112,10 @@ pub struct Confidence {
     /// mention): then the answer is not confident, whatever the rest says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lacks: Option<Lack>,
+    /// What the passage seemed to lack, when a known phrasing nearly the
+    /// same as the question vouched for it ([`crate::engine::lacks::vouched`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vouched_against: Option<Lack>,
     pub confident: bool,
 }
 
@@ -127,6 +131,7 @@ impl Confidence {
         answered_from: ANSWERED_FROM,
         by_contrast: false,
         lacks: None,
+        vouched_against: None,
         confident: false,
     };
 
@@ -328,6 +333,7 @@ pub fn judge(
         answered_from: ANSWERED_FROM,
         by_contrast: false,
         lacks: None,
+        vouched_against: None,
         confident,
     }
 }

@@ -648,12 +648,19 @@ impl Engine {
                 &confidence::unknown_terms(&answer.terms),
                 &mut analyzer,
             )
-            // An operator who paired a question of the same kind with this
-            // passage knows better than the rule.
-            && !best.asked.as_ref().is_some_and(|e| lacks::vouched(&lack, e))
         {
-            answer.confidence.confident = false;
-            answer.confidence.lacks = Some(lack);
+            // An operator who paired nearly the same question with this
+            // passage knows better than the rule.
+            if best
+                .asked
+                .as_ref()
+                .is_some_and(|e| lacks::vouched(&lack, e))
+            {
+                answer.confidence.vouched_against = Some(lack);
+            } else {
+                answer.confidence.confident = false;
+                answer.confidence.lacks = Some(lack);
+            }
         }
         if let Some(author) = author_doc.and_then(|d| d.author.clone()) {
             // The document's own metadata answers an authorship question.

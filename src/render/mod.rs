@@ -95,6 +95,12 @@ pub fn explain(answer: &Answer) -> String {
         out.push_str(&lack.explain());
         out.push('\n');
     }
+    if let Some(lack) = &c.vouched_against {
+        out.push_str(&format!(
+            "By rule it would not count ({}), but people asked nearly the same before and were pointed to this passage.\n",
+            lack.in_short()
+        ));
+    }
     if let Some(author) = &answer.author {
         out.push_str(&format!(
             "The question asks who wrote it: the document's own details name {author}.\n"

@@ -166,6 +166,17 @@ fn a_question_the_passage_lacks_the_kind_for_is_answered_once_a_person_pairs_it(
     assert_eq!(with.confidence.lacks, None, "{:?}", with.confidence);
     assert!(with.confident, "{:?}", with.confidence);
     assert!(with.passages[0].text.contains("Certificate Program"));
+    assert_eq!(
+        with.confidence.vouched_against,
+        Some(Lack::Expected(Expected::Money))
+    );
+    assert!(
+        render::explain(&with).contains(
+            "By rule it would not count (the text gives no amount of money), but people asked nearly the same before"
+        ),
+        "{}",
+        render::explain(&with)
+    );
     // A question of another kind about the same passage is still judged by the rule.
     let year = s
         .engine()
