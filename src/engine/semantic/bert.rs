@@ -186,6 +186,29 @@ pub(super) struct Layer {
 
 impl Layer {
     /// `(h, i)`: the hidden and intermediate sizes; `eps`: the layer norms'.
+    /// The encoder's `count` layers, `encoder.layer.0` … (BERT's and MPNet's
+    /// checkpoints name them alike).
+    pub(super) fn load_all(
+        vb: &VarBuilder,
+        count: usize,
+        names: &LayerNames,
+        sizes: (usize, usize),
+        eps: f64,
+        precision: Precision,
+    ) -> Result<Vec<Layer>> {
+        (0..count)
+            .map(|i| {
+                Layer::load(
+                    vb.pp("encoder").pp(format!("layer.{i}")),
+                    names,
+                    sizes,
+                    eps,
+                    precision,
+                )
+            })
+            .collect()
+    }
+
     pub(super) fn load(
         vb: VarBuilder,
         names: &LayerNames,
@@ -250,21 +273,18 @@ impl Bert {
     /// `bf16`: the linear layers in bf16 (only where [`super::bf16::available`]).
     pub fn load(vb: VarBuilder, c: &Config, bf16: bool) -> Result<Bert> {
         let e = vb.pp("embeddings");
-        let layers = (0..c.num_hidden_layers)
-            .map(|i| {
-                Layer::load(
-                    vb.pp("encoder").pp(format!("layer.{i}")),
-                    &BERT_NAMES,
-                    (c.hidden_size, c.intermediate_size),
-                    c.layer_norm_eps,
-                    if bf16 {
-                        Precision::Bf16
-                    } else {
-                        Precision::F32
-                    },
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let layers = Layer::load_all(
+            &vb,
+            c.num_hidden_layers,
+            &BERT_NAMES,
+            (c.hidden_size, c.intermediate_size),
+            c.layer_norm_eps,
+            if bf16 {
+                Precision::Bf16
+            } else {
+                Precision::F32
+            },
+        )?;
         Ok(Bert {
             words: candle_nn::embedding(c.vocab_size, c.hidden_size, e.pp("word_embeddings"))?,
             positions: candle_nn::embedding(

@@ -119,21 +119,18 @@ impl Mpnet {
     /// through [`super::int8`] (only where [`super::int8::available`]), else f32.
     pub fn load(vb: VarBuilder, words: Words, c: &Config, int8: bool) -> Result<Mpnet> {
         let e = vb.pp("embeddings");
-        let layers = (0..c.num_hidden_layers)
-            .map(|i| {
-                Layer::load(
-                    vb.pp("encoder").pp(format!("layer.{i}")),
-                    &MPNET_NAMES,
-                    (c.hidden_size, c.intermediate_size),
-                    c.layer_norm_eps,
-                    if int8 {
-                        Precision::Int8
-                    } else {
-                        Precision::F32
-                    },
-                )
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let layers = Layer::load_all(
+            &vb,
+            c.num_hidden_layers,
+            &MPNET_NAMES,
+            (c.hidden_size, c.intermediate_size),
+            c.layer_norm_eps,
+            if int8 {
+                Precision::Int8
+            } else {
+                Precision::F32
+            },
+        )?;
         Ok(Mpnet {
             words,
             positions: candle_nn::embedding(
