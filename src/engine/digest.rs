@@ -16,7 +16,8 @@ pub enum Focus {
 }
 
 /// The answer to a question about `doc` as a whole: at most `top` of its summary's
-/// sentences, each its own passage, in document order. Confident when the document
+/// sentences, each its own passage, in document order (the conclusion first when
+/// the conclusion is asked for). Confident when the document
 /// has a summary (a document of only short lines has none).
 pub fn answer(question: &str, doc: &DocSummary, focus: Focus, top: usize) -> Answer {
     let lines = &doc.summary;
@@ -44,7 +45,14 @@ pub fn answer(question: &str, doc: &DocSummary, focus: Focus, top: usize) -> Ans
         }
     };
     chosen.truncate(top.max(1));
-    chosen.sort_by_key(|l| l.order);
+    // Document order; "how does it end?" is answered by the conclusion first,
+    // then the late sentences that lead to it.
+    chosen.sort_by_key(|l| {
+        (
+            focus == Focus::Conclusion && l.role != Role::Conclusion,
+            l.order,
+        )
+    });
     let passages: Vec<Hit> = chosen
         .iter()
         .map(|l| {

@@ -3,9 +3,11 @@
 //! User text never reaches tantivy's query parser: it is analysed with the
 //! index's own analyser and the query is built term by term, so no input
 //! ("(", `"unclosed`, `AND OR NOT`, `title:x`, emoji, 10 KB of text) can be a
-//! syntax error. A term the corpus never uses is corrected to the nearest
-//! indexed term when one is a single edit away (two for long words), so typos
-//! still find their passage ([`crate::engine::typo`]).
+//! syntax error. A misspelled word is first put right as a word, one edit
+//! away, so the encoders read it as meant too ([`crate::engine::typo::respell`]);
+//! a term the corpus still never uses is corrected to the nearest indexed term
+//! when one is a single edit away (two for long words), so typos still find
+//! their passage ([`crate::engine::typo`]).
 
 use std::path::{Path, PathBuf};
 
@@ -30,7 +32,7 @@ use crate::engine::semantic::{self, PassageVectors};
 use crate::engine::subject;
 use crate::engine::summary;
 use crate::engine::tuning::Tuning;
-use crate::engine::typo::Vocabulary;
+use crate::engine::typo::{Vocabulary, respell};
 use crate::error::{Error, Result};
 
 /// Added to the score of a passage that names the author asked about, so it
@@ -264,6 +266,8 @@ pub struct Engine {
     fields: Fields,
     analyzer: TextAnalyzer,
     vocabulary: Vocabulary,
+    /// The documents' words as written, for putting misspellings right.
+    words: Vocabulary,
     manifest: Manifest,
     summary: IndexSummary,
     location: PathBuf,
@@ -273,6 +277,22 @@ pub struct Engine {
     asked: Asked,
     /// The ranking knobs this engine was opened with.
     tuning: Tuning,
+}
+
+/// The engine's words, for putting misspellings right: its stems, its words
+/// as written, and the encoder's dictionary of English words.
+impl respell::Lexicon for Engine {
+    fn stem(&self, stem: &str) -> Option<u64> {
+        self.vocabulary.df(stem)
+    }
+
+    fn word(&self, word: &str) -> Option<u64> {
+        self.words.df(word)
+    }
+
+    fn is_english(&self, word: &str) -> bool {
+        semantic::is_dictionary_word(word)
+    }
 }
 
 impl Engine {
@@ -319,6 +339,7 @@ impl Engine {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let vocabulary = Vocabulary::read(&reader.searcher(), fields.text)?;
+        let words = Vocabulary::read(&reader.searcher(), fields.words)?;
         let dense = Recall::read(&reader.searcher(), &fields, &tuning)?;
         let asked = if tuning.semantic_enabled() {
             Asked::read(&location, &reader.searcher(), &fields)?
@@ -347,6 +368,7 @@ impl Engine {
             fields,
             analyzer: analysis::analyzer(),
             vocabulary,
+            words,
             manifest,
             summary,
             location,
@@ -379,8 +401,25 @@ impl Engine {
     /// "more"), at most `top` of them. Never fails on user text; errors are
     /// index I/O failures only.
     pub fn search(&self, question: &str, skip: usize, top: usize) -> Result<Answer> {
-        let (cleaned, truncated) = clean_question(question);
+        let (typed, truncated) = clean_question(question);
         let mut analyzer = self.analyzer.clone();
+        // Misspelled words put right as words: the search, the rules and the
+        // encoders read the question as meant.
+        let respelled = respell::respell(&typed, &mut analyzer, self);
+        let respelled_stems: Vec<(String, String)> = respelled
+            .fixes
+            .iter()
+            .filter_map(|fix| {
+                let meant = analysis::terms(&mut analyzer, &fix.meant)
+                    .into_iter()
+                    .next()?;
+                let typed = analysis::terms(&mut analyzer, &fix.typed)
+                    .into_iter()
+                    .next()?;
+                Some((meant, typed))
+            })
+            .collect();
+        let cleaned = respelled.text;
         let searcher = self.reader.searcher();
         let num_docs = searcher.num_docs().max(1);
         let mut words = analysis::terms(&mut analyzer, &cleaned);
@@ -437,7 +476,11 @@ impl Engine {
         }
         let mut terms = Vec::new();
         for word in words.into_iter().take(MAX_TERMS) {
-            let t = self.weigh(&searcher, word, num_docs)?;
+            let correctable = !respelled.words_not_typos.contains(&word);
+            let mut t = self.weigh(&searcher, word, num_docs, correctable)?;
+            if let Some((_, typed)) = respelled_stems.iter().find(|(meant, _)| *meant == t.term) {
+                t.corrected_from = Some(typed.clone());
+            }
             let parts = if t.passages == 0 && t.corrected_from.is_none() {
                 self.compound_parts(&searcher, &t.term)?
             } else {
@@ -447,7 +490,7 @@ impl Engine {
                 Some(parts) => {
                     for part in parts {
                         if !terms.iter().any(|u: &TermWeight| u.term == part) {
-                            let mut p = self.weigh(&searcher, part, num_docs)?;
+                            let mut p = self.weigh(&searcher, part, num_docs, true)?;
                             p.corrected_from = Some(t.term.clone());
                             terms.push(p);
                         }
@@ -458,14 +501,14 @@ impl Engine {
         }
         for word in author_terms {
             if !terms.iter().any(|t| t.term == word) {
-                let mut t = self.weigh(&searcher, word, num_docs)?;
+                let mut t = self.weigh(&searcher, word, num_docs, true)?;
                 t.corrected_from = Some("author".into());
                 terms.push(t);
             }
         }
         for word in mention_terms {
             if !terms.iter().any(|t| t.term == word) {
-                let mut t = self.weigh(&searcher, word, num_docs)?;
+                let mut t = self.weigh(&searcher, word, num_docs, true)?;
                 t.corrected_from = Some(MENTIONED_AUTHOR.into());
                 t.weight = 0.0;
                 terms.push(t);
@@ -814,12 +857,23 @@ impl Engine {
         self.vocabulary.correct(word).map(|(term, _)| term)
     }
 
-    /// The weight of one question term, correcting it when the corpus lacks it.
-    fn weigh(&self, searcher: &Searcher, word: String, num_docs: u64) -> Result<TermWeight> {
+    /// The weight of one question term, correcting it when the corpus lacks
+    /// it: to its base form, or (when `correctable`, not an English word) to
+    /// the nearest indexed term.
+    fn weigh(
+        &self,
+        searcher: &Searcher,
+        word: String,
+        num_docs: u64,
+        correctable: bool,
+    ) -> Result<TermWeight> {
         let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, &word))?;
         let fix = if df == 0 && !confidence::is_frame(&word) {
-            self.base_form(searcher, &word)?
-                .or_else(|| self.vocabulary.correct(&word))
+            self.base_form(searcher, &word)?.or_else(|| {
+                correctable
+                    .then(|| self.vocabulary.correct(&word))
+                    .flatten()
+            })
         } else {
             None
         };

@@ -303,6 +303,29 @@ impl Encoder {
     }
 }
 
+/// The whole words of the encoder's vocabulary (lower-case ASCII letters,
+/// no word pieces): about 20,000 English words, names and forms, the
+/// dictionary [`crate::engine::typo::respell`] asks whether a word the
+/// documents lack is a word at all. Empty if the embedded tokenizer were
+/// broken (a unit test rules that out): then every word may be corrected, as
+/// before.
+static DICTIONARY: Lazy<std::collections::HashSet<String>> = Lazy::new(|| {
+    let Ok(tokenizer) = Tokenizer::from_bytes(TOKENIZER) else {
+        return std::collections::HashSet::new();
+    };
+    tokenizer
+        .get_vocab(false)
+        .into_keys()
+        .filter(|w| w.len() > 1 && w.bytes().all(|b| b.is_ascii_lowercase()))
+        .collect()
+});
+
+/// Whether `word` (lower case) is a whole word of the encoder's vocabulary:
+/// "line" and "thing" are, "custmers" and "negotiaton" are not.
+pub fn is_dictionary_word(word: &str) -> bool {
+    DICTIONARY.contains(word)
+}
+
 /// An embedded tokenizer (`bytes`, its `tokenizer.json`) that pads nothing
 /// and cuts a text to `max_tokens`.
 fn tokenizer(bytes: &[u8], max_tokens: usize) -> anyhow::Result<Tokenizer> {
@@ -626,6 +649,17 @@ impl Encoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dictionary_knows_english_words_and_not_misspellings() {
+        assert!(DICTIONARY.len() > 15_000, "{}", DICTIONARY.len());
+        for word in ["line", "thing", "beat", "tire", "customers"] {
+            assert!(is_dictionary_word(word), "{word}");
+        }
+        for word in ["custmers", "negotiaton", "handels", "##s", "a"] {
+            assert!(!is_dictionary_word(word), "{word}");
+        }
+    }
 
     #[test]
     fn the_embedded_model_loads_and_gives_unit_vectors_that_match_the_reference() {

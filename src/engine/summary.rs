@@ -6,8 +6,9 @@
 //! sentence of the body), the **conclusion** (the body's last paragraph, its sentence
 //! closest to the whole), and the sentences most **central** by meaning (closest to
 //! the mean of every body sentence's embedding; by shared words when the index has no
-//! embeddings). The byline and the author's bio are not the body: a sentence that
-//! names the author, or reads "By …", is left out.
+//! embeddings). The byline and the author's bio are not the body: a paragraph with
+//! a sentence that names the author, or reads "By …", is left out whole ("He is an
+//! adjunct instructor at UVM", after the sentence naming him, is bio too).
 //!
 //! Nothing is generated: every line is a sentence of the document, quoted, so an
 //! answer made of them ([`crate::engine::digest`]) is cited like any other.
@@ -17,6 +18,12 @@ use serde::{Deserialize, Serialize};
 use crate::engine::corpus::chunk::Passage;
 use crate::engine::corpus::sentence;
 use crate::engine::semantic::{PassageVectors, cosine};
+
+/// Bumped when the choice of sentences changes: summaries are kept in the
+/// manifest, so an index whose summaries were chosen otherwise is rebuilt
+/// ([`crate::engine::index::manifest::settings`]). 2: a bio paragraph is left
+/// out whole.
+pub const VERSION: u32 = 2;
 
 /// At most this many central sentences are kept beside the opening and conclusion.
 pub const CENTRAL: usize = 3;
@@ -30,6 +37,9 @@ const MIN_WORDS: usize = 5;
 
 /// Longer ones would not fit an answer's passage limit once quoted.
 const MAX_CHARS: usize = 600;
+
+/// A byline ("By Jane Doe, staff writer") is at most this many words.
+const BYLINE_WORDS: usize = 8;
 
 /// Why a sentence is in the summary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +76,8 @@ pub struct Summarizer {
     sentences: Vec<Sentence>,
     /// The last paragraph's sentences are kept even past [`MAX_SENTENCES`].
     tail: Vec<Sentence>,
+    /// The paragraph last found to be byline or bio: none of its sentences is body.
+    bio: Option<u32>,
 }
 
 impl Summarizer {
@@ -76,6 +88,7 @@ impl Summarizer {
                 .filter(|a| !a.trim().is_empty()),
             sentences: Vec::new(),
             tail: Vec::new(),
+            bio: None,
         }
     }
 
@@ -86,7 +99,14 @@ impl Summarizer {
         let single = ranges.len() == 1;
         for (i, range) in ranges.into_iter().enumerate() {
             let text = passage.text[range].trim();
-            if !self.is_body(text) {
+            if self.is_bio(text) {
+                // The sentences of this paragraph already kept are bio too.
+                self.bio = Some(passage.paragraph);
+                self.sentences.retain(|s| s.paragraph != passage.paragraph);
+                self.tail.retain(|s| s.paragraph != passage.paragraph);
+                continue;
+            }
+            if self.bio == Some(passage.paragraph) || !is_body(text) {
                 continue;
             }
             let seen = |s: &Sentence| s.paragraph == passage.paragraph && s.text == text;
@@ -116,15 +136,16 @@ impl Summarizer {
         }
     }
 
-    /// A sentence of the argument, not the byline or bio, and of a quotable length.
-    fn is_body(&self, text: &str) -> bool {
-        let words = text.split_whitespace().count();
+    /// A sentence of the byline or the bio: it names the author, or it is a
+    /// short line reading "By …" ("By contrast, marketing …" is body).
+    fn is_bio(&self, text: &str) -> bool {
         let lower = text.to_lowercase();
-        let names_author = self
-            .author
-            .as_ref()
-            .is_some_and(|a| lower.contains(a.as_str()));
-        words >= MIN_WORDS && text.len() <= MAX_CHARS && !names_author && !lower.starts_with("by ")
+        let byline = lower.starts_with("by ") && text.split_whitespace().count() <= BYLINE_WORDS;
+        byline
+            || self
+                .author
+                .as_ref()
+                .is_some_and(|a| lower.contains(a.as_str()))
     }
 
     /// The summary, in document order.
@@ -174,6 +195,12 @@ impl Summarizer {
             })
             .collect()
     }
+}
+
+/// A sentence of a quotable length.
+fn is_body(text: &str) -> bool {
+    let words = text.split_whitespace().count();
+    words >= MIN_WORDS && text.len() <= MAX_CHARS
 }
 
 /// Each sentence's closeness to the whole: cosine to the mean embedding when every
@@ -284,7 +311,8 @@ mod tests {
         s.add(
             &passage(
                 6,
-                "Joe Candido has more than 28 years of experience in sales.",
+                "Joe Candido has more than 28 years of experience in sales. He is an adjunct \
+                 instructor at UVM and teaches a seminar on leadership.",
             ),
             None,
         );
@@ -299,7 +327,12 @@ mod tests {
                 (5, Role::Conclusion)
             ]
         );
-        assert!(lines.iter().all(|l| !l.text.contains("Candido")));
+        assert!(
+            lines
+                .iter()
+                .all(|l| !l.text.contains("Candido") && !l.text.contains("UVM")),
+            "{lines:?}"
+        );
         assert!(lines.windows(2).all(|w| w[0].order < w[1].order));
     }
 

@@ -12,6 +12,8 @@
 //! what passes both reaches the distance (RELIABILITY.md has the cost at 1k,
 //! 10k and 100k passages).
 
+pub mod respell;
+
 use std::collections::HashMap;
 
 use tantivy::Searcher;
@@ -26,7 +28,8 @@ pub struct Vocabulary {
     buckets: HashMap<(char, usize), Bucket>,
 }
 
-/// Terms of one first letter and one length, each with its letter mask.
+/// Terms of one first letter and one length, each with its letter mask, in
+/// alphabetical order.
 #[derive(Debug, Default)]
 struct Bucket {
     masks: Vec<u64>,
@@ -112,7 +115,24 @@ impl Vocabulary {
                 bucket.terms.push((term, df));
             }
         }
+        for bucket in buckets.values_mut() {
+            let mut order: Vec<usize> = (0..bucket.terms.len()).collect();
+            order.sort_by(|&a, &b| bucket.terms[a].0.cmp(&bucket.terms[b].0));
+            bucket.masks = order.iter().map(|&i| bucket.masks[i]).collect();
+            bucket.terms = order.iter().map(|&i| bucket.terms[i].clone()).collect();
+        }
         Vocabulary { buckets }
+    }
+
+    /// The document frequency of an indexed term, `None` when no passage has it.
+    pub fn df(&self, term: &str) -> Option<u64> {
+        let first = term.chars().next()?;
+        let bucket = self.buckets.get(&(first, term.chars().count()))?;
+        let i = bucket
+            .terms
+            .binary_search_by(|(t, _)| t.as_str().cmp(term))
+            .ok()?;
+        Some(bucket.terms[i].1)
     }
 
     /// The nearest indexed term to an unknown one, and its document
@@ -208,6 +228,12 @@ mod tests {
         assert_eq!(v.correct("xales"), None);
         // A transposition with a letter between: two edits for Damerau–Levenshtein.
         assert_eq!(v.correct("nboegtiation"), oracle(&terms, "nboegtiation"));
+        // Every term is found by its exact spelling, whatever its bucket's order.
+        for (term, df) in &terms {
+            assert_eq!(v.df(term), Some(*df), "{term}");
+        }
+        assert_eq!(v.df("salt"), None);
+        assert_eq!(v.df(""), None);
     }
 
     /// Buckets and masks only skip work: on random words and their random

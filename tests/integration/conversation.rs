@@ -142,6 +142,35 @@ fn ask_json_reads_each_line_on_its_own() {
 }
 
 #[test]
+fn the_conclusion_leads_with_the_articles_last_point_and_leaves_the_bio_out() {
+    let s = Scratch::with_article_index();
+    let out = s
+        .cmd()
+        .args(["ask", "--json", "--top", "5"])
+        .write_stdin("what's the final takeaway?\nwhat is this article about?\n")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let lines = json_lines(&out.stdout);
+    assert!(
+        first_text(&lines[0]).starts_with("Sales and marketing must work together"),
+        "{}",
+        lines[0]
+    );
+    for line in &lines {
+        let passages = line["passages"].as_array().expect("passages");
+        assert!(passages.len() >= 2, "{line}");
+        // The bio's second sentence names no one, but is bio all the same.
+        assert!(
+            passages
+                .iter()
+                .all(|p| !p["text"].as_str().unwrap_or_default().contains("UVM")),
+            "{line}"
+        );
+    }
+}
+
+#[test]
 fn piped_chat_echoes_each_question_and_shows_how_a_follow_up_was_read() {
     let s = Scratch::with_article_index();
     let out = s

@@ -269,6 +269,39 @@ fn typos_are_corrected_to_indexed_words() {
 }
 
 #[test]
+fn misspelled_words_are_read_as_meant_by_the_search_and_by_meaning() {
+    let s = Scratch::with_article_index();
+    let e = s.engine();
+    // "negotiaton" is four edits from the indexed stem "negoti": only
+    // putting the word right finds it, and then the encoder reads it too.
+    let typed = e
+        .search("who handles negotiaton with custmers", 0, 1)
+        .expect("search");
+    let meant = e
+        .search("who handles negotiation with customers", 0, 1)
+        .expect("search");
+    let fixed: Vec<(&str, &str)> = typed
+        .terms
+        .iter()
+        .filter_map(|t| Some((t.term.as_str(), t.corrected_from.as_deref()?)))
+        .collect();
+    assert!(fixed.contains(&("negoti", "negotiaton")), "{fixed:?}");
+    assert!(fixed.contains(&("custom", "custmer")), "{fixed:?}");
+    assert!(typed.confident, "{:?}", typed.confidence);
+    assert_eq!(typed.passages[0].text, meant.passages[0].text);
+    assert!(typed.passages[0].text.contains("negotiation"));
+    assert_eq!(typed.confidence.similarity, meant.confidence.similarity);
+    // The answer still quotes the question as asked.
+    assert_eq!(typed.question, "who handles negotiaton with custmers");
+    // An English word the article lacks is no typo: "line" stays "line"
+    // (it was once searched as "life").
+    let a = e
+        .search("Why are automated phone lines a bad experience?", 0, 1)
+        .expect("search");
+    assert!(a.terms.iter().all(|t| t.term != "life"), "{:?}", a.terms);
+}
+
+#[test]
 fn an_inflected_word_finds_the_form_the_stemmer_cut_differently() {
     // Snowball stems "experienced" to "experienc" but "experience" to
     // "experi": before, the question matched no word and found nothing.

@@ -139,7 +139,7 @@ fn a_greeting_in_front_of_a_question_does_not_swallow_it() {
 }
 
 #[test]
-fn a_whole_document_question_gets_its_summary_in_document_order() {
+fn a_whole_document_question_gets_its_summary_in_document_order_and_the_conclusion_leads_its_own() {
     let lib = one_doc();
     let mut d = Dialogue::new();
     let turn = say(&mut d, &lib, "What is the article about?", 0);
@@ -162,7 +162,11 @@ fn a_whole_document_question_gets_its_summary_in_document_order() {
         .iter()
         .map(|h| h.paragraph)
         .collect();
-    assert_eq!(paragraphs, vec![5, 9], "the second half, in document order");
+    assert_eq!(
+        paragraphs,
+        vec![9, 5],
+        "the conclusion first, then the rest of the second half"
+    );
     assert!(lib.searched().is_empty());
 }
 

@@ -624,6 +624,8 @@ fn document(f: &Fields, p: &Passage, vectors: Option<&[u8]>) -> TantivyDocument 
         doc.add_text(f.heading, h);
     }
     doc.add_text(f.source, &p.source);
+    doc.add_text(f.words, &p.text);
+    doc.add_text(f.words, &p.title);
     doc.add_u64(f.paragraph, u64::from(p.paragraph));
     doc.add_u64(f.ordinal, p.ordinal as u64);
     doc.add_u64(f.start, p.in_paragraph.start as u64);

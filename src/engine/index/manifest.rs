@@ -21,7 +21,7 @@ use crate::error::Result;
 pub const FILE_NAME: &str = "manifest.json";
 
 /// Bumped whenever the index layout or schema changes.
-pub const LAYOUT_VERSION: u32 = 5;
+pub const LAYOUT_VERSION: u32 = 6;
 
 /// One document as indexed.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -107,8 +107,8 @@ pub fn stamp(meta: &fs::Metadata) -> (u64, u64) {
     (meta.len(), mtime)
 }
 
-/// The analysis, chunking and embedding settings an index depends on, as one
-/// string. Passages carry embeddings unless the semantic stage is switched
+/// The analysis, chunking, embedding and summary settings an index depends
+/// on, as one string. Passages carry embeddings unless the semantic stage is switched
 /// off (tuning `semantic=0,sentence=0`), so switching it rebuilds the index.
 pub fn settings(tuning: &Tuning) -> String {
     let model = match (tuning.semantic_enabled(), tuning.late_chunking) {
@@ -116,7 +116,10 @@ pub fn settings(tuning: &Tuning) -> String {
         (true, false) => crate::engine::semantic::MODEL_ID.to_owned(),
         (true, true) => format!("{}+late", crate::engine::semantic::MODEL_ID),
     };
-    format!("{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1;model={model}")
+    format!(
+        "{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1;model={model};summary={}",
+        summary::VERSION
+    )
 }
 
 /// A cheap fingerprint of the corpus folder: every file's path, size and

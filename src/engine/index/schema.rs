@@ -25,6 +25,10 @@ pub struct Fields {
     /// Byte range of the passage in its paragraph's clean text (overlap detection).
     pub start: Field,
     pub end: Field,
+    /// The passage's and its title's words as written (lower-cased, not
+    /// stemmed), indexed only: the words misspellings are put right to
+    /// ([`crate::engine::typo::respell`]).
+    pub words: Field,
     /// The passage's sentence embedding (see [`crate::engine::semantic`]), stored as
     /// f16 bytes; absent when the index was built without the encoder.
     pub embedding: Field,
@@ -44,6 +48,7 @@ impl Fields {
             ordinal: f("ordinal")?,
             start: f("start")?,
             end: f("end")?,
+            words: f("words")?,
             embedding: f("embedding")?,
         })
     }
@@ -70,6 +75,14 @@ pub fn schema() -> Schema {
     b.add_u64_field("start", STORED);
     b.add_u64_field("end", STORED);
     b.add_bytes_field("embedding", STORED);
+    // tantivy's own "default" tokenizer: split, lower-case, no stemming.
+    let as_written = TextFieldIndexing::default()
+        .set_tokenizer("default")
+        .set_index_option(IndexRecordOption::Basic);
+    b.add_text_field(
+        "words",
+        TextOptions::default().set_indexing_options(as_written),
+    );
     b.build()
 }
 
