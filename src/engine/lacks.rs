@@ -11,9 +11,11 @@
 //! - [`expected`]: the kind of answer a question's form asks for (a year, a
 //!   length of time, a number, an amount of money, a name) and whether a
 //!   passage has anything of that kind;
-//! - [`compared`]: the two sides of a comparison question.
+//! - [`compared`]: the two sides of a comparison question;
+//! - [`defined`]: the term a definition question asks about.
 
 pub mod compared;
+pub mod defined;
 pub mod expected;
 
 use serde::Serialize;
@@ -37,6 +39,13 @@ pub enum Lack {
     Expected(Expected),
     /// The question compares with this, which the documents never mention.
     UnknownSide(String),
+    /// The question compares these two, and the passage mentions neither
+    /// ("How do leadership and management differ as skills?" of a passage
+    /// on sales and marketing).
+    NeitherSide(String, String),
+    /// The question asks what this term is, and the documents never use a
+    /// word of it ("What is account-based marketing?").
+    Undefined(String),
 }
 
 impl Lack {
@@ -45,6 +54,8 @@ impl Lack {
         match self {
             Lack::Expected(kind) => format!("the text gives no {}", kind.noun()),
             Lack::UnknownSide(side) => format!("the text never mentions “{side}”"),
+            Lack::NeitherSide(a, b) => format!("the text does not compare “{a}” and “{b}”"),
+            Lack::Undefined(term) => format!("the text never says what “{term}” is"),
         }
     }
 
@@ -57,6 +68,12 @@ impl Lack {
             ),
             Lack::UnknownSide(side) => format!(
                 "The question compares with “{side}”, which the documents never mention, so they cannot say how the two differ."
+            ),
+            Lack::NeitherSide(a, b) => {
+                format!("The question compares “{a}” with “{b}”, and the passage mentions neither.")
+            }
+            Lack::Undefined(term) => format!(
+                "The question asks what “{term}” is, and the documents never use a word of it."
             ),
         }
     }
@@ -85,6 +102,9 @@ pub fn vouched(lack: &Lack, evidence: &Evidence) -> bool {
             Lack::UnknownSide(side) => {
                 compared::sides(&evidence.question).is_none_or(|(a, b)| a == *side || b == *side)
             }
+            Lack::NeitherSide(a, b) => compared::sides(&evidence.question)
+                .is_none_or(|(c, d)| (&c, &d) == (a, b) || (&d, &c) == (a, b)),
+            Lack::Undefined(term) => defined::term(&evidence.question).is_none_or(|t| t == *term),
         }
 }
 
@@ -103,18 +123,31 @@ pub fn of(
     {
         return Some(Lack::Expected(kind));
     }
-    let (a, b) = compared::sides(question)?;
     let generic = analysis::terms(analyzer, GENERIC);
-    [a, b]
-        .into_iter()
-        .find(|side| {
-            let stems: Vec<String> = analysis::terms(analyzer, side)
-                .into_iter()
-                .filter(|s| !generic.contains(s))
-                .collect();
-            !stems.is_empty() && stems.iter().all(|s| unknown.contains(&s.as_str()))
-        })
-        .map(Lack::UnknownSide)
+    let mut stems = |text: &str| -> Vec<String> {
+        analysis::terms(analyzer, text)
+            .into_iter()
+            .filter(|s| !generic.contains(s))
+            .collect()
+    };
+    let is_unknown = |s: &String| unknown.contains(&s.as_str());
+    if let Some(term) = defined::term(question)
+        && stems(&term).iter().any(is_unknown)
+    {
+        return Some(Lack::Undefined(term));
+    }
+    let (a, b) = compared::sides(question)?;
+    let (a_stems, b_stems) = (stems(&a), stems(&b));
+    for (side, side_stems) in [(&a, &a_stems), (&b, &b_stems)] {
+        if !side_stems.is_empty() && side_stems.iter().all(is_unknown) {
+            return Some(Lack::UnknownSide(side.clone()));
+        }
+    }
+    let in_passage = stems(passage);
+    let mentioned = |side: &[String]| side.iter().any(|s| in_passage.contains(s));
+    let neither =
+        !a_stems.is_empty() && !b_stems.is_empty() && !mentioned(&a_stems) && !mentioned(&b_stems);
+    neither.then(|| Lack::NeitherSide(a, b))
 }
 
 #[cfg(test)]
@@ -147,6 +180,47 @@ mod tests {
                 &mut a
             ),
             Some(Lack::UnknownSide("operations roles".into()))
+        );
+    }
+
+    #[test]
+    fn a_term_the_documents_never_use_is_not_defined_by_them() {
+        let mut a = analyzer();
+        let passage = "Typically, the marketing approach is a one to many style.";
+        assert_eq!(
+            of(
+                "What is account-based marketing?",
+                passage,
+                &["account", "base"],
+                &mut a
+            ),
+            Some(Lack::Undefined("account-based marketing".into()))
+        );
+        // Every word known (or corrected to a known one): the rule says nothing.
+        assert_eq!(of("What is marketing?", passage, &[], &mut a), None);
+        assert!(
+            Lack::Undefined("crm".into())
+                .explain()
+                .contains("never use a word of it")
+        );
+    }
+
+    #[test]
+    fn a_comparison_whose_sides_the_passage_never_mentions_is_lacking() {
+        let mut a = analyzer();
+        let q = "How do leadership and management differ as skills?";
+        assert_eq!(
+            of(q, "Sales and marketing are similar functions.", &[], &mut a),
+            Some(Lack::NeitherSide("leadership".into(), "management".into()))
+        );
+        // One side mentioned: the passage may well say how they differ.
+        assert_eq!(
+            of(q, "What I tell my leadership workshops.", &[], &mut a),
+            None
+        );
+        assert_eq!(
+            Lack::NeitherSide("leadership".into(), "management".into()).in_short(),
+            "the text does not compare “leadership” and “management”"
         );
     }
 
