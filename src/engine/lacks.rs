@@ -147,7 +147,7 @@ pub fn of(
     let mentioned = |side: &[String]| side.iter().any(|s| in_passage.contains(s));
     let neither =
         !a_stems.is_empty() && !b_stems.is_empty() && !mentioned(&a_stems) && !mentioned(&b_stems);
-    neither.then(|| Lack::NeitherSide(a, b))
+    neither.then_some(Lack::NeitherSide(a, b))
 }
 
 #[cfg(test)]
