@@ -851,6 +851,12 @@ impl Engine {
         Ok(found.into_iter().take(n).map(|(_, a)| a).collect())
     }
 
+    /// `question` with its misspelled words put right, as the search reads
+    /// it ([`respell`]); for benches.
+    pub fn respelled(&self, question: &str) -> String {
+        respell::respell(question, &mut self.analyzer.clone(), self).text
+    }
+
     /// The indexed term typo correction would put for `word`, were the index
     /// to lack it (questions correct only words it lacks); for benches.
     pub fn correction(&self, word: &str) -> Option<String> {

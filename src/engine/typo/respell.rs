@@ -19,7 +19,8 @@
 //! is one edit from "goed", which is no word but stems to "go".) The respelled question is what
 //! the search, the rules and both encoders read; the answer still quotes the
 //! question as asked, and `:why` shows each word as typed beside the stem
-//! searched.
+//! searched. Chat shorthand the documents do not use ("mktg", "u", "n") is
+//! written out the same way ([`SHORTHAND`]).
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -36,6 +37,30 @@ const MAX_LETTERS: usize = 24;
 /// At most this many words of one question are tried, so a question of
 /// gibberish costs a bounded amount (each word up to about 1,300 variants).
 const MAX_TRIED: usize = 8;
+
+/// Chat shorthand, written out when the documents do not use it as a word
+/// ("are sales and mktg on bad terms?").
+const SHORTHAND: &[(&str, &str)] = &[
+    ("mktg", "marketing"),
+    ("mgmt", "management"),
+    ("biz", "business"),
+    ("dept", "department"),
+    ("depts", "departments"),
+    ("govt", "government"),
+    ("info", "information"),
+    ("diff", "difference"),
+    ("u", "you"),
+    ("ur", "your"),
+    ("r", "are"),
+    ("n", "and"),
+    ("bc", "because"),
+    ("cuz", "because"),
+    ("coz", "because"),
+    ("pls", "please"),
+    ("plz", "please"),
+    ("thx", "thanks"),
+    ("abt", "about"),
+];
 
 /// One word put right.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +115,12 @@ pub fn respell(question: &str, analyzer: &mut TextAnalyzer, lexicon: &impl Lexic
         };
         let lonely = !joined(text.chars().last()) && !joined(rest.chars().next());
         let lower = word.to_ascii_lowercase();
+        let shorthand = SHORTHAND
+            .iter()
+            .find(|(short, _)| *short == lower)
+            .filter(|_| lonely && lexicon.word(&lower).is_none());
         let fix = match unknown_stem(word, analyzer, lexicon) {
+            _ if shorthand.is_some() => shorthand.map(|(_, long)| (*long).to_owned()),
             Some(stem) if lexicon.is_english(&lower) => {
                 words_not_typos.push(stem);
                 None
@@ -220,6 +250,7 @@ mod tests {
         ("such", 3),
         ("sales", 9),
         ("go", 1),
+        ("info", 1),
     ];
 
     /// Those words, and a few English words the text does not use.
@@ -283,6 +314,18 @@ mod tests {
             assert!(r.fixes.is_empty(), "{q}: {:?}", r.fixes);
         }
         assert_eq!(respelled("CUSTMERS Custmers").text, "CUSTOMERS Customers");
+    }
+
+    #[test]
+    fn chat_shorthand_is_written_out() {
+        let r = respelled("are sales n mktg on bad terms, r u sure?");
+        assert_eq!(
+            r.text,
+            "are sales and marketing on bad terms, are you sure?"
+        );
+        // Not inside a word, nor when the text uses it as a word.
+        assert_eq!(respelled("mktg-speak").text, "mktg-speak");
+        assert_eq!(respelled("more info").text, "more info");
     }
 
     #[test]
