@@ -45,7 +45,7 @@ mod int8;
 mod mpnet;
 pub mod paraphrase;
 mod workers;
-use bert::Bert;
+use bert::{Bert, Precision};
 
 /// Names the model in the index manifest: an index built with another model
 /// (or none) is rebuilt.
@@ -215,6 +215,9 @@ enum Model {
 /// A sentence encoder: text in, a unit vector of [`DIM`] floats out.
 pub struct Encoder {
     model: Model,
+    /// Where the CPU has no AVX512-BF16 but AVX2: the same model with int8
+    /// linear layers, for questions only (see [`Encoder::load_with`]).
+    questions_model: Option<Model>,
     tokenizer: Tokenizer,
     device: Device,
     questions: QuestionCache,
@@ -222,8 +225,21 @@ pub struct Encoder {
 
 impl Encoder {
     /// The embedded model, run by `forward` (the process's own encoder is
-    /// [`encoder`]).
+    /// [`encoder`]); with the f32 forward of an optimised build on a CPU
+    /// with AVX2, questions go through int8 layers.
     pub fn load(forward: Forward) -> anyhow::Result<Encoder> {
+        let int8_questions =
+            forward == Forward::Vectorised && int8::available() && !cfg!(debug_assertions);
+        Encoder::load_with(forward, int8_questions)
+    }
+
+    /// The embedded model, run by `forward`; `int8_questions`: a question,
+    /// a few dozen tokens that mostly read weights, goes through a copy with
+    /// int8 linear layers (22 MB read instead of 90 MB of f32: about 10 ms
+    /// a question become 4 on this machine kind, BENCHMARKS.md session 12),
+    /// while passages, batches that mostly compute, keep the f32 forward.
+    /// Its vectors are within cosine 0.998 of the f32 ones (unit test).
+    pub fn load_with(forward: Forward, int8_questions: bool) -> anyhow::Result<Encoder> {
         let device = Device::Cpu;
         let config: Config = serde_json::from_str(CONFIG)?;
         let tokenizer = tokenizer(TOKENIZER, MAX_TOKENS)?;
@@ -231,11 +247,28 @@ impl Encoder {
         // (loading them all first held 45 MB more at the peak).
         let file = candle_core::safetensors::SliceSafetensors::new(WEIGHTS)?;
         let mut weights = std::collections::HashMap::new();
+        // The questions' copy: linear weights as int8 rows (stored as u8,
+        // 128 for 0) with their scales, quantised here from the rows in
+        // order (from the transposed layout it took three times as long).
+        let mut int8_weights = std::collections::HashMap::new();
         for (name, view) in file.tensors() {
             let mut t = view.load(&device)?.to_dtype(DType::F32)?;
             // Converted: its f16 bytes need not stay resident.
             release_pages(WEIGHTS, view.data());
-            if forward != Forward::Bf16 && is_linear_weight(&name) && t.rank() == 2 {
+            let linear = is_linear_weight(&name) && t.rank() == 2;
+            if int8_questions && linear {
+                let (outputs, inputs) = t.dims2()?;
+                let (rows, scales) = int8::quantise(&t.flatten_all()?.to_vec1::<f32>()?, inputs);
+                int8_weights.insert(
+                    format!("{name}.scale"),
+                    Tensor::from_vec(scales, outputs, &device)?,
+                );
+                int8_weights.insert(
+                    name.clone(),
+                    Tensor::from_vec(rows, (outputs, inputs), &device)?,
+                );
+            }
+            if forward != Forward::Bf16 && linear {
                 // A linear layer multiplies by its weight transposed: stored
                 // transposed (the same values, another layout), that product
                 // reads memory in order and takes half the time. Done here,
@@ -243,18 +276,29 @@ impl Encoder {
                 // The bf16 forward packs the weights its own way instead.
                 t = t.t()?.contiguous()?.t()?;
             }
+            if int8_questions && !linear {
+                // Shared with the f32 model, not copied.
+                int8_weights.insert(name.clone(), t.clone());
+            }
             weights.insert(name, t);
         }
         drop(file);
         release_pages(WEIGHTS, WEIGHTS);
         let vb = VarBuilder::from_tensors(weights, DType::F32, &device);
+        let questions_model = if int8_questions {
+            let vb = VarBuilder::from_tensors(int8_weights, DType::F32, &device);
+            Some(Model::Vectorised(Bert::load(vb, &config, Precision::Int8)?))
+        } else {
+            None
+        };
         let model = match forward {
             Forward::Reference => Model::Reference(BertModel::load(vb, &config)?),
-            Forward::Vectorised => Model::Vectorised(Bert::load(vb, &config, false)?),
-            Forward::Bf16 => Model::Vectorised(Bert::load(vb, &config, true)?),
+            Forward::Vectorised => Model::Vectorised(Bert::load(vb, &config, Precision::F32)?),
+            Forward::Bf16 => Model::Vectorised(Bert::load(vb, &config, Precision::Bf16)?),
         };
         Ok(Encoder {
             model,
+            questions_model,
             tokenizer,
             device,
             questions: QuestionCache::new(),
@@ -263,7 +307,15 @@ impl Encoder {
 
     /// The embedding of a question, remembered for the next time it is asked.
     pub fn question(&self, text: &str) -> Result<Vec<f32>> {
-        self.questions.get_or(text, |t| self.encode_one(t))
+        self.questions
+            .get_or(text, |t| match &self.questions_model {
+                Some(model) => {
+                    let ids = token_ids(&self.tokenizer, &[t])?;
+                    let mut all = encode_batched(&ids, |batch| self.forward_by(model, batch))?;
+                    Ok(all.pop().unwrap_or_else(|| vec![0.0; DIM]))
+                }
+                None => self.encode_one(t),
+            })
     }
 
     /// The embedding of one text.
@@ -284,18 +336,23 @@ impl Encoder {
     /// One padded batch through the model, mean-pooled over real tokens and
     /// normalised to unit length, as the model was trained.
     fn forward(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
-        let (hidden, mask) = self.hidden(batch)?;
+        self.forward_by(&self.model, batch)
+    }
+
+    /// The same through `model`.
+    fn forward_by(&self, model: &Model, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let (hidden, mask) = self.hidden(model, batch)?;
         pool_mean(&hidden, &mask)
     }
 
-    /// One padded batch through the model: every token's final state
+    /// One padded batch through `model`: every token's final state
     /// (batch × longest × [`DIM`]) and the mask of real tokens.
-    fn hidden(&self, batch: &[&[u32]]) -> candle_core::Result<(Tensor, Tensor)> {
+    fn hidden(&self, model: &Model, batch: &[&[u32]]) -> candle_core::Result<(Tensor, Tensor)> {
         let (ids, mask) = padded(batch, 0, &self.device)?;
         let real: usize = batch.iter().map(|ids| ids.len()).sum();
         TOKENS.fetch_add(real as u64, Ordering::Relaxed);
         PADDED_TOKENS.fetch_add(ids.elem_count() as u64, Ordering::Relaxed);
-        let hidden = match &self.model {
+        let hidden = match model {
             Model::Reference(model) => model.forward(&ids, &ids.zeros_like()?, Some(&mask))?,
             Model::Vectorised(model) => model.forward(&ids, &mask)?,
         };
@@ -601,7 +658,7 @@ impl Encoder {
         // vectors, not every token's state, wait for the other batches.
         let pooled = workers::map(&batches, |batch| {
             let ids: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
-            let (hidden, _) = self.hidden(&ids).map_err(model_err)?;
+            let (hidden, _) = self.hidden(&self.model, &ids).map_err(model_err)?;
             let hidden = hidden.to_vec3::<f32>().map_err(model_err)?;
             Ok::<_, Error>(
                 batch
@@ -770,6 +827,24 @@ mod tests {
             assert!(b.len() <= BATCH);
         }
         assert_eq!(batches(&[], |_| 1).len(), 0);
+    }
+
+    #[test]
+    fn questions_through_int8_layers_point_where_the_f32_ones_do() {
+        if !int8::available() {
+            return;
+        }
+        let e = Encoder::load_with(Forward::Vectorised, true).unwrap();
+        for q in [
+            "Is marketing data driven?",
+            "who handles negotiation with customers",
+            "What does the author tell his students about sales and marketing?",
+        ] {
+            let int8 = e.question(q).unwrap();
+            let f32 = e.encode_one(q).unwrap();
+            assert_ne!(int8, f32, "{q}: the int8 layers were used");
+            assert!(cosine(&int8, &f32) > 0.998, "{q}: {}", cosine(&int8, &f32));
+        }
     }
 
     #[test]

@@ -269,9 +269,10 @@ pub struct Bert {
 }
 
 impl Bert {
-    /// Loads from the checkpoint's f32 tensors (names as in `BertModel`);
-    /// `bf16`: the linear layers in bf16 (only where [`super::bf16::available`]).
-    pub fn load(vb: VarBuilder, c: &Config, bf16: bool) -> Result<Bert> {
+    /// Loads from the checkpoint's f32 tensors (names as in `BertModel`),
+    /// its linear layers in `precision` (bf16 only where
+    /// [`super::bf16::available`], int8 only where [`super::int8::available`]).
+    pub(super) fn load(vb: VarBuilder, c: &Config, precision: Precision) -> Result<Bert> {
         let e = vb.pp("embeddings");
         let layers = Layer::load_all(
             &vb,
@@ -279,11 +280,7 @@ impl Bert {
             &BERT_NAMES,
             (c.hidden_size, c.intermediate_size),
             c.layer_norm_eps,
-            if bf16 {
-                Precision::Bf16
-            } else {
-                Precision::F32
-            },
+            precision,
         )?;
         Ok(Bert {
             words: candle_nn::embedding(c.vocab_size, c.hidden_size, e.pp("word_embeddings"))?,

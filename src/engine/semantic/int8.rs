@@ -38,6 +38,28 @@ pub fn available() -> bool {
     }
 }
 
+/// Quantises `weight` (rows of `inputs`, row-major) row by row,
+/// symmetrically (a row's largest magnitude is 127), as the paraphrase
+/// encoder's weights are shipped: each value as a byte, 128 for 0, and one
+/// scale a row.
+pub fn quantise(weight: &[f32], inputs: usize) -> (Vec<u8>, Vec<f32>) {
+    let mut stored = Vec::with_capacity(weight.len());
+    let mut scales = Vec::with_capacity(weight.len() / inputs.max(1));
+    for row in weight.chunks_exact(inputs.max(1)) {
+        let largest = row.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+        let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+        // Rounded half away from zero, as `f32::round`, whose library call
+        // took most of the time of quantising at load; within ±127 by the
+        // choice of scale, and `as` saturates anyway.
+        stored.extend(row.iter().map(|w| {
+            let v = w / scale;
+            ((v + 0.5f32.copysign(v)) as i8 as i16 + 128) as u8
+        }));
+        scales.push(scale);
+    }
+    (stored, scales)
+}
+
 /// A weight of `outputs` × `inputs` as int8 rows with their scales, and the
 /// bias.
 pub struct Packed {
@@ -62,15 +84,11 @@ impl Packed {
         {
             return None;
         }
-        let mut rows = Vec::with_capacity(weight.len());
-        let mut scales = Vec::with_capacity(outputs);
-        for row in weight.chunks_exact(inputs) {
-            let largest = row.iter().fold(0.0f32, |m, w| m.max(w.abs()));
-            let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
-            // Within ±127 by the choice of scale; `as` saturates anyway.
-            rows.extend(row.iter().map(|w| (w / scale).round() as i8));
-            scales.push(scale);
-        }
+        let (stored, scales) = quantise(weight, inputs);
+        let rows = stored
+            .into_iter()
+            .map(|q| (i16::from(q) - 128) as i8)
+            .collect();
         Some(Packed {
             inputs,
             outputs,
