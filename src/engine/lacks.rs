@@ -43,8 +43,8 @@ pub enum Lack {
     /// ("How do leadership and management differ as skills?" of a passage
     /// on sales and marketing).
     NeitherSide(String, String),
-    /// The question asks what this term is, and the documents never use a
-    /// word of it ("What is account-based marketing?").
+    /// The question asks what this term is, and the documents never use
+    /// some word of it ("What is account-based marketing?").
     Undefined(String),
 }
 
@@ -72,9 +72,9 @@ impl Lack {
             Lack::NeitherSide(a, b) => {
                 format!("The question compares “{a}” with “{b}”, and the passage mentions neither.")
             }
-            Lack::Undefined(term) => format!(
-                "The question asks what “{term}” is, and the documents never use a word of it."
-            ),
+            Lack::Undefined(term) => {
+                format!("The question asks what “{term}” is, a term the documents never use.")
+            }
         }
     }
 }
@@ -201,7 +201,7 @@ mod tests {
         assert!(
             Lack::Undefined("crm".into())
                 .explain()
-                .contains("never use a word of it")
+                .contains("a term the documents never use")
         );
     }
 

@@ -416,7 +416,8 @@ impl Engine {
                 let typed = analysis::terms(&mut analyzer, &fix.typed)
                     .into_iter()
                     .next()?;
-                Some((meant, typed))
+                // A slip that kept the stem changes no term.
+                (meant != typed).then_some((meant, typed))
             })
             .collect();
         let cleaned = respelled.text;

@@ -129,6 +129,14 @@ async fn a_question_near_the_article_asking_what_it_never_gives_says_what_is_mis
         text.contains("because the text never mentions “public relations”"),
         "{text}"
     );
+    // A definition of a term the article never uses, typed with a slip.
+    fake.push_update(tg::private_text(102, "What is account-based marketting?"));
+    let sent = fake.wait_for_messages(102, 3).await;
+    let text = sent[2].text();
+    assert!(
+        text.contains("because the text never says what “account-based marketing” is"),
+        "{text}"
+    );
     bot.stop().await;
     assert_html_ok(&fake);
 }

@@ -19,7 +19,10 @@
 //! is one edit from "goed", which is no word but stems to "go".) The respelled question is what
 //! the search, the rules and both encoders read; the answer still quotes the
 //! question as asked, and `:why` shows each word as typed beside the stem
-//! searched. Chat shorthand the documents do not use ("mktg", "u", "n") is
+//! searched. A slip that keeps the stem ("marketting" is `market`, as
+//! "marketing" is) finds its passages already, but is put right the same
+//! way, to a word the documents use as written, for the encoders' sake.
+//! Chat shorthand the documents do not use ("mktg", "u", "n") is
 //! written out the same way ([`SHORTHAND`]).
 
 use tantivy::tokenizer::TextAnalyzer;
@@ -119,17 +122,32 @@ pub fn respell(question: &str, analyzer: &mut TextAnalyzer, lexicon: &impl Lexic
             .iter()
             .find(|(short, _)| *short == lower)
             .filter(|_| lonely && lexicon.word(&lower).is_none());
-        let fix = match unknown_stem(word, analyzer, lexicon) {
+        let fix = match stem_of(word, analyzer) {
             _ if shorthand.is_some() => shorthand.map(|(_, long)| (*long).to_owned()),
-            Some(stem) if lexicon.is_english(&lower) => {
-                words_not_typos.push(stem);
-                None
+            None => None,
+            Some(stem) if lexicon.stem(&stem).unwrap_or(0) == 0 => {
+                if lexicon.is_english(&lower) {
+                    words_not_typos.push(stem);
+                    None
+                } else if lonely && tried < MAX_TRIED {
+                    tried += 1;
+                    nearest(&lower, analyzer, lexicon)
+                } else {
+                    None
+                }
             }
-            Some(_) if lonely && tried < MAX_TRIED => {
+            // "marketting" finds the passages (its stem is "market"), but the
+            // encoders would read it as typed.
+            Some(stem)
+                if lonely
+                    && tried < MAX_TRIED
+                    && !lexicon.is_english(&lower)
+                    && lexicon.word(&lower).is_none() =>
+            {
                 tried += 1;
-                nearest(&lower, analyzer, lexicon)
+                same_stem(&lower, &stem, analyzer, lexicon)
             }
-            _ => None,
+            Some(_) => None,
         };
         match fix {
             Some(meant) => {
@@ -150,14 +168,39 @@ pub fn respell(question: &str, analyzer: &mut TextAnalyzer, lexicon: &impl Lexic
     }
 }
 
-/// The stem of `word` when it is one to try: long enough, not a stop word, and
-/// its stem unknown to the documents.
-fn unknown_stem(word: &str, analyzer: &mut TextAnalyzer, lexicon: &impl Lexicon) -> Option<String> {
+/// The stem of `word` when it is one to try: long enough and not a stop word.
+fn stem_of(word: &str, analyzer: &mut TextAnalyzer) -> Option<String> {
     if !(MIN_LETTERS..=MAX_LETTERS).contains(&word.len()) {
         return None;
     }
     let [stem] = <[String; 1]>::try_from(analysis::terms(analyzer, word)).ok()?;
-    (lexicon.stem(&stem).unwrap_or(0) == 0).then_some(stem)
+    Some(stem)
+}
+
+/// The variant of `word` one edit away that the documents use as written
+/// with the same `stem`, the most frequent first: the spelling meant.
+fn same_stem(
+    word: &str,
+    stem: &str,
+    analyzer: &mut TextAnalyzer,
+    lexicon: &impl Lexicon,
+) -> Option<String> {
+    let mut best: Option<(u64, String)> = None;
+    for variant in variants(word) {
+        let Some(n) = lexicon.word(&variant).filter(|&n| n > 0) else {
+            continue;
+        };
+        if analysis::terms(analyzer, &variant) != [stem] {
+            continue;
+        }
+        if best
+            .as_ref()
+            .is_none_or(|(bn, bv)| (n, std::cmp::Reverse(&variant)) > (*bn, std::cmp::Reverse(bv)))
+        {
+            best = Some((n, variant));
+        }
+    }
+    best.map(|(_, v)| v)
 }
 
 /// The variant of `word` one edit away that is a word of the documents as
@@ -251,6 +294,7 @@ mod tests {
         ("sales", 9),
         ("go", 1),
         ("info", 1),
+        ("marketing", 4),
     ];
 
     /// Those words, and a few English words the text does not use.
@@ -295,6 +339,9 @@ mod tests {
         // correction alone would have made it "such".
         let r = respelled("do they have to colaborate to suceed");
         assert_eq!(r.text, "do they have to collaborate to succeed");
+        // A slip that keeps the stem ("marketting" is `market`) is put right
+        // for the encoders' sake.
+        assert_eq!(respelled("Is marketting fun").text, "Is marketing fun");
     }
 
     #[test]
