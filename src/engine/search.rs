@@ -406,20 +406,7 @@ impl Engine {
         // Misspelled words put right as words: the search, the rules and the
         // encoders read the question as meant.
         let respelled = respell::respell(&typed, &mut analyzer, self);
-        let respelled_stems: Vec<(String, String)> = respelled
-            .fixes
-            .iter()
-            .filter_map(|fix| {
-                let meant = analysis::terms(&mut analyzer, &fix.meant)
-                    .into_iter()
-                    .next()?;
-                let typed = analysis::terms(&mut analyzer, &fix.typed)
-                    .into_iter()
-                    .next()?;
-                // A slip that kept the stem changes no term.
-                (meant != typed).then_some((meant, typed))
-            })
-            .collect();
+        let respelled_stems = respelled.changed_stems(&mut analyzer);
         let cleaned = respelled.text;
         let searcher = self.reader.searcher();
         let num_docs = searcher.num_docs().max(1);

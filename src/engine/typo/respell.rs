@@ -85,6 +85,22 @@ pub struct Respelled {
     pub words_not_typos: Vec<String>,
 }
 
+impl Respelled {
+    /// The stems searched in place of the ones typed, as (searched, typed),
+    /// for `:why` ("negoti" for "negotiaton"): a slip that kept its stem
+    /// changes none.
+    pub fn changed_stems(&self, analyzer: &mut TextAnalyzer) -> Vec<(String, String)> {
+        self.fixes
+            .iter()
+            .filter_map(|fix| {
+                let meant = analysis::terms(analyzer, &fix.meant).into_iter().next()?;
+                let typed = analysis::terms(analyzer, &fix.typed).into_iter().next()?;
+                (meant != typed).then_some((meant, typed))
+            })
+            .collect()
+    }
+}
+
 /// What respelling looks words up in.
 pub trait Lexicon {
     /// An indexed stem's document frequency, `None` when no passage has it.
@@ -341,7 +357,14 @@ mod tests {
         assert_eq!(r.text, "do they have to collaborate to succeed");
         // A slip that keeps the stem ("marketting" is `market`) is put right
         // for the encoders' sake.
-        assert_eq!(respelled("Is marketting fun").text, "Is marketing fun");
+        let r = respelled("Is marketting fun");
+        assert_eq!(r.text, "Is marketing fun");
+        assert!(r.changed_stems(&mut analyzer()).is_empty());
+        let r = respelled("negotiaton");
+        assert_eq!(
+            r.changed_stems(&mut analyzer()),
+            [("negoti".to_owned(), "negotiaton".to_owned())]
+        );
     }
 
     #[test]
