@@ -128,16 +128,23 @@ pub fn respell(question: &str, analyzer: &mut TextAnalyzer, lexicon: &impl Lexic
         let word = &tail[..end];
         rest = &tail[end..];
         // A word joined to others by an apostrophe or a hyphen ("company's",
-        // "one-to-one") or to digits ("b2b") is left as typed.
+        // "one-to-one"), to digits ("b2b") or to letters outside ASCII
+        // ("Müllerstraße") is left as typed.
         let joined = |c: Option<char>| {
-            c.is_some_and(|c| c == '\'' || c == '’' || c == '-' || c.is_ascii_digit())
+            c.is_some_and(|c| c == '\'' || c == '’' || c == '-' || c.is_alphanumeric())
         };
-        let lonely = !joined(text.chars().last()) && !joined(rest.chars().next());
+        let (before, after) = (text.chars().last(), rest.chars().next());
+        let lonely = !joined(before) && !joined(after);
         let lower = word.to_ascii_lowercase();
+        // Shorthand is typed in lower case, and not as an abbreviation's
+        // letters ("the U.S. market", "R&D").
+        let dotted = |c: Option<char>| c.is_some_and(|c| matches!(c, '.' | '&' | '/'));
         let shorthand = SHORTHAND
             .iter()
-            .find(|(short, _)| *short == lower)
-            .filter(|_| lonely && lexicon.word(&lower).is_none());
+            .find(|(short, _)| *short == word)
+            .filter(|_| {
+                lonely && !dotted(before) && !dotted(after) && lexicon.word(&lower).is_none()
+            });
         let fix = match stem_of(word, analyzer) {
             _ if shorthand.is_some() => shorthand.map(|(_, long)| (*long).to_owned()),
             None => None,
@@ -393,8 +400,17 @@ mod tests {
             r.text,
             "are sales and marketing on bad terms, are you sure?"
         );
-        // Not inside a word, nor when the text uses it as a word.
+        // Not inside a word, nor as an abbreviation's letters, nor when the
+        // text uses it as a word.
         assert_eq!(respelled("mktg-speak").text, "mktg-speak");
+        for q in [
+            "the U.S. market",
+            "R&D and n/a",
+            "U and R",
+            "Müllerstraße custmers",
+        ] {
+            assert_eq!(respelled(q).text, q.replace("custmers", "customers"), "{q}");
+        }
         assert_eq!(respelled("more info").text, "more info");
     }
 
