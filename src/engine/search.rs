@@ -266,8 +266,10 @@ pub struct Engine {
     fields: Fields,
     analyzer: TextAnalyzer,
     vocabulary: Vocabulary,
-    /// The documents' words as written, for putting misspellings right.
-    words: Vocabulary,
+    /// The documents' words as written, for putting misspellings right:
+    /// read from the index the first time a question needs them, not at
+    /// every start.
+    words: once_cell::sync::OnceCell<Vocabulary>,
     manifest: Manifest,
     summary: IndexSummary,
     location: PathBuf,
@@ -287,7 +289,15 @@ impl respell::Lexicon for Engine {
     }
 
     fn word(&self, word: &str) -> Option<u64> {
-        self.words.df(word)
+        self.words
+            .get_or_init(|| {
+                Vocabulary::read(&self.reader.searcher(), self.fields.words).unwrap_or_else(|e| {
+                    // Misspellings are then left to the stem correction.
+                    tracing::warn!("the index's words as written cannot be read: {e}");
+                    Vocabulary::default()
+                })
+            })
+            .df(word)
     }
 
     fn is_english(&self, word: &str) -> bool {
@@ -339,7 +349,6 @@ impl Engine {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let vocabulary = Vocabulary::read(&reader.searcher(), fields.text)?;
-        let words = Vocabulary::read(&reader.searcher(), fields.words)?;
         let dense = Recall::read(&reader.searcher(), &fields, &tuning)?;
         let asked = if tuning.semantic_enabled() {
             Asked::read(&location, &reader.searcher(), &fields)?
@@ -368,7 +377,7 @@ impl Engine {
             fields,
             analyzer: analysis::analyzer(),
             vocabulary,
-            words,
+            words: once_cell::sync::OnceCell::new(),
             manifest,
             summary,
             location,

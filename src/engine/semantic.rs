@@ -242,7 +242,13 @@ impl Encoder {
     pub fn load_with(forward: Forward, int8_questions: bool) -> anyhow::Result<Encoder> {
         let device = Device::Cpu;
         let config: Config = serde_json::from_str(CONFIG)?;
-        let tokenizer = tokenizer(TOKENIZER, MAX_TOKENS)?;
+        let tokenizer = limited(
+            PARSED_TOKENIZER
+                .as_ref()
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .clone(),
+            MAX_TOKENS,
+        )?;
         // Tensor by tensor: only one f16 copy is alive beside the f32 model
         // (loading them all first held 45 MB more at the peak).
         let file = candle_core::safetensors::SliceSafetensors::new(WEIGHTS)?;
@@ -367,7 +373,7 @@ impl Encoder {
 /// broken (a unit test rules that out): then every word may be corrected, as
 /// before.
 static DICTIONARY: Lazy<std::collections::HashSet<String>> = Lazy::new(|| {
-    let Ok(tokenizer) = Tokenizer::from_bytes(TOKENIZER) else {
+    let Ok(tokenizer) = PARSED_TOKENIZER.as_ref() else {
         return std::collections::HashSet::new();
     };
     tokenizer
@@ -383,10 +389,22 @@ pub fn is_dictionary_word(word: &str) -> bool {
     DICTIONARY.contains(word)
 }
 
+/// The encoder's tokenizer, parsed once (about 30 ms) for both the encoder
+/// and the [`DICTIONARY`].
+static PARSED_TOKENIZER: Lazy<std::result::Result<Tokenizer, String>> =
+    Lazy::new(|| Tokenizer::from_bytes(TOKENIZER).map_err(|e| e.to_string()));
+
 /// An embedded tokenizer (`bytes`, its `tokenizer.json`) that pads nothing
 /// and cuts a text to `max_tokens`.
 fn tokenizer(bytes: &[u8], max_tokens: usize) -> anyhow::Result<Tokenizer> {
-    let mut tokenizer = Tokenizer::from_bytes(bytes).map_err(anyhow::Error::msg)?;
+    limited(
+        Tokenizer::from_bytes(bytes).map_err(anyhow::Error::msg)?,
+        max_tokens,
+    )
+}
+
+/// `tokenizer` padding nothing and cutting a text to `max_tokens`.
+fn limited(mut tokenizer: Tokenizer, max_tokens: usize) -> anyhow::Result<Tokenizer> {
     tokenizer.with_padding(None);
     tokenizer
         .with_truncation(Some(tokenizers::TruncationParams {
