@@ -66,6 +66,100 @@ pub fn asks_for_author(question: &str) -> bool {
     })
 }
 
+/// Words for the author as a person ("the author", "the writer").
+const PERSON_WORDS: &[&str] = &["author", "authors", "writer", "writers"];
+
+/// What a person's own story is called: "the author's background".
+const STORY_WORDS: &[&str] = &[
+    "background",
+    "bio",
+    "biography",
+    "credentials",
+    "profile",
+    "qualifications",
+];
+
+/// Words that may stand around a request about the author without naming a
+/// topic of their own: "what do we know about the author?", "tell me a bit
+/// about the writer", "anything about the author?".
+const ABOUT_FRAME: &[&str] = &[
+    "what",
+    "whats",
+    "s",
+    "do",
+    "does",
+    "we",
+    "you",
+    "know",
+    "tell",
+    "me",
+    "us",
+    "can",
+    "could",
+    "would",
+    "is",
+    "are",
+    "there",
+    "anything",
+    "something",
+    "more",
+    "some",
+    "info",
+    "information",
+    "a",
+    "bit",
+    "little",
+    "please",
+    "and",
+    "ok",
+    "okay",
+    "so",
+    "the",
+    "this",
+    "that",
+    "article",
+    "text",
+    "piece",
+    "post",
+    "of",
+    "about",
+    "who",
+    "his",
+    "her",
+    "their",
+    "say",
+    "give",
+    "how",
+    "on",
+    "known",
+    "learn",
+    "find",
+    "out",
+];
+
+/// Whether the question asks about the author as a person, with no topic of its
+/// own: "tell me about the author", "what do we know about the writer?", "what
+/// about the author?", "the author's background". Answered like "who wrote
+/// this?", by the byline and the bio; "What does the author say about big
+/// data?" names a topic and is searched as usual.
+pub fn asks_about_author(question: &str) -> bool {
+    let lower = question.to_lowercase().replace('’', "'");
+    let words = words_of(&lower);
+    let person = |w: &&str| PERSON_WORDS.contains(w);
+    let Some(at) = words.iter().position(|w| person(&w)) else {
+        return false;
+    };
+    let about_person = words[..at].iter().rev().take(3).any(|w| *w == "about");
+    let story = words[at + 1..]
+        .iter()
+        .take(2)
+        .any(|w| STORY_WORDS.contains(w));
+    (about_person || story)
+        && words
+            .iter()
+            .all(|w| person(w) || STORY_WORDS.contains(w) || ABOUT_FRAME.contains(w))
+}
+
 /// Whether the question asks what a document is called: its title or
 /// headline ("What is the title of the article?"), or what "this article"
 /// or "the piece" is called or named.
@@ -173,6 +267,34 @@ mod tests {
             "What is the name of the program the author teaches in?",
         ] {
             assert!(!asks_for_title(q), "{q}");
+        }
+    }
+
+    #[test]
+    fn recognises_questions_about_the_author_as_a_person() {
+        for q in [
+            "tell me about the author",
+            "What do we know about the author?",
+            "anything about the writer?",
+            "what about the author?",
+            "ok and what about the writer",
+            "Tell me a bit about the author of this article",
+            "tell me about the author's background",
+            "What's the writer's background?",
+            "author bio",
+        ] {
+            assert!(asks_about_author(q), "{q}");
+        }
+        for q in [
+            "What does the author say about big data?",
+            "tell me about the article",
+            "What is the author saying?",
+            "What does the author believe about complex matters?",
+            "what fields does the author have background in?",
+            "tell me about marketing",
+            "Is there anything about authors' rights?",
+        ] {
+            assert!(!asks_about_author(q), "{q}");
         }
     }
 

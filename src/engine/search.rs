@@ -423,7 +423,10 @@ impl Engine {
         let mut author_terms = Vec::new();
         let mut author_doc = None;
         let mut title_doc = None;
-        let asks_for_author = intent::asks_for_author(&cleaned);
+        // "Who wrote this?", and "tell me about the author": the byline and
+        // the bio answer both.
+        let asks_for_author =
+            intent::asks_for_author(&cleaned) || intent::asks_about_author(&cleaned);
         if intent::asks_for_title(&cleaned) && !asks_for_author {
             // Only a question about the document itself: "What was the title
             // of Luther's book?" asks about something the text names.

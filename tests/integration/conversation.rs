@@ -171,6 +171,61 @@ fn the_conclusion_leads_with_the_articles_last_point_and_leaves_the_bio_out() {
 }
 
 #[test]
+fn asking_about_the_author_gets_the_byline_and_the_bio_and_fragments_follow_the_person() {
+    let s = Scratch::with_article_index();
+    let out = s
+        .cmd()
+        .args(["ask", "--json"])
+        .write_stdin(
+            "tell me about the author\nwhat do we know about the writer?\nWhat's the author's background?\n",
+        )
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    for line in json_lines(&out.stdout) {
+        // Once "a summary of the article", or "not covered": the article never
+        // says "author".
+        assert_eq!(line["reply_kind"], "answer", "{line}");
+        assert_eq!(line["confident"], true, "{line}");
+        let texts: Vec<&str> = line["passages"]
+            .as_array()
+            .expect("passages")
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect();
+        assert!(texts.iter().any(|t| t.contains("28 years")), "{line}");
+    }
+    // "what about the author" after a question with no subject to swap was read
+    // "What is the author then?"; "how many years?" after it then found nothing.
+    let out = s
+        .cmd()
+        .args(["chat", "--json"])
+        .write_stdin(
+            "what is better then?\nok what about the author\nhow many years?\nwhich university?\n",
+        )
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let turns = json_lines(&out.stdout);
+    assert_eq!(turns.len(), 4, "{turns:?}");
+    assert_eq!(turns[1]["reply_kind"], "answer", "{}", turns[1]);
+    assert_eq!(
+        turns[2]["read_as"], "Who is Joe Candido — how many years?",
+        "{}",
+        turns[2]
+    );
+    assert_eq!(
+        turns[3]["read_as"], "Who is Joe Candido — which university?",
+        "{}",
+        turns[3]
+    );
+    for turn in &turns[2..] {
+        assert_eq!(turn["confident"], true, "{turn}");
+        assert!(first_text(turn).contains("UVM"), "{turn}");
+    }
+}
+
+#[test]
 fn piped_chat_echoes_each_question_and_shows_how_a_follow_up_was_read() {
     let s = Scratch::with_article_index();
     let out = s

@@ -4,6 +4,8 @@
 //! follow-ups; any other message is a question of its own and starts a new context.
 //! A follow-up with nothing to lean on is asked back, not guessed.
 
+use crate::engine::intent;
+
 /// The previous turn, as a follow-up needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct Previous<'a> {
@@ -214,6 +216,10 @@ pub fn resolve(text: &str, previous: Option<Previous<'_>>, similar: Similar<'_>)
             };
         }
     }
+    // "what about the author?": the person, whatever the last question was.
+    if intent::asks_about_author(text) {
+        return Resolution::Standalone;
+    }
     if let Some(topic) = elliptical(&rest, connected).map(|t| original_case(text, &t)) {
         // "and marketing?" leans on a question before it; "does sales do the same?"
         // with none before it is asked as it is.
@@ -232,7 +238,14 @@ pub fn resolve(text: &str, previous: Option<Previous<'_>>, similar: Similar<'_>)
     }
     if let Some(p) = previous {
         if let Some(fragment) = fragment(&rest) {
-            return Resolution::Read(format!("{} — {}?", trimmed(p.question), fragment));
+            // "which university?" after "Who is X — how many years?" asks about X,
+            // not about the years: the last fragment is replaced, not added to.
+            let base = trimmed(p.question);
+            let base = base
+                .rsplit_once(" — ")
+                .filter(|(_, last)| self::fragment(&words(last)).is_some())
+                .map_or(base, |(head, _)| head);
+            return Resolution::Read(format!("{base} — {fragment}?"));
         }
         if let Some(read) = pronouns(text, p) {
             return Resolution::Read(read);
@@ -730,6 +743,24 @@ mod tests {
             resolve("which program?", p, &no_meaning),
             Resolution::Read("Where does the author teach — which program?".into())
         );
+        // A second fragment replaces the first instead of piling up.
+        assert_eq!(
+            resolve(
+                "which university?",
+                prev("Who is Joe Candido — how many years?"),
+                &no_meaning
+            ),
+            Resolution::Read("Who is Joe Candido — which university?".into())
+        );
+        // A why-reading's dash is no fragment: it stays.
+        assert_eq!(
+            resolve(
+                "which program?",
+                prev("Why — who does negotiation?"),
+                &no_meaning
+            ),
+            Resolution::Read("Why — who does negotiation — which program?".into())
+        );
         assert_eq!(
             resolve(
                 "an example?",
@@ -753,6 +784,23 @@ mod tests {
             assert_eq!(resolve(q, p, &table), Resolution::Standalone, "{q}");
             assert_eq!(resolve(q, None, &table), Resolution::Standalone, "{q}");
         }
+    }
+
+    #[test]
+    fn what_about_the_author_asks_about_the_person_whatever_came_before() {
+        // "What is better then?" has no subject to swap for "the author": the
+        // turn once read "What is the author then?".
+        for before in ["what is better then?", "What does marketing focus on?"] {
+            assert_eq!(
+                resolve("ok what about the author", prev(before), &table),
+                Resolution::Standalone,
+                "{before}"
+            );
+        }
+        assert_eq!(
+            resolve("what about the author?", None, &table),
+            Resolution::Standalone
+        );
     }
 
     #[test]

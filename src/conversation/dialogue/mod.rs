@@ -403,12 +403,15 @@ impl Dialogue {
         self.context = match kind {
             // A question the documents do not cover is still the subject: "and
             // Germany?" after "What is the capital of France?" reads against it.
-            ReplyKind::Answer | ReplyKind::NotCovered => Some(Context {
-                question: question.to_owned(),
-                author: author_of(summary, &asked.answer, question),
-                source: asked.answer.passages.first().map(|h| h.source.clone()),
-                shown: asked.answer.passages.len(),
-            }),
+            ReplyKind::Answer | ReplyKind::NotCovered => {
+                let author = author_of(summary, &asked.answer, question);
+                Some(Context {
+                    question: about_the_person(question, author.as_deref()),
+                    author,
+                    source: asked.answer.passages.first().map(|h| h.source.clone()),
+                    shown: asked.answer.passages.len(),
+                })
+            }
             // A person's matter: what follows is for them, not a follow-up.
             _ => None,
         };
@@ -450,6 +453,15 @@ fn author_of(summary: &IndexSummary, answer: &Answer, question: &str) -> Option<
     // read as the author's name a turn before).
     let named = question.to_lowercase().contains(&author.to_lowercase());
     (intent::mentions_author(question) || named).then_some(author)
+}
+
+/// The question a follow-up leans on: "tell me about the author" names no topic a
+/// fragment can go with ("how many years?"), so it is kept as "Who is Joe Candido?".
+fn about_the_person(question: &str, author: Option<&str>) -> String {
+    match author {
+        Some(name) if intent::asks_about_author(question) => format!("Who is {name}?"),
+        _ => question.to_owned(),
+    }
 }
 
 /// The lower-cased words of the documents' titles.

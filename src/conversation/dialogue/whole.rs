@@ -9,6 +9,7 @@
 //! about pricing?" names a topic, so it is searched as usual.
 
 use crate::engine::digest::Focus;
+use crate::engine::intent;
 
 /// Words that ask for the whole argument on their own: "summary", "gist", "tl;dr".
 const ON_THEIR_OWN: &[&str] = &[
@@ -243,6 +244,10 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
         .filter(|w| !w.is_empty())
         .collect();
     if words.is_empty() || words.len() > 16 {
+        return None;
+    }
+    // "Tell me about the author": the person, not the text.
+    if intent::asks_about_author(question) {
         return None;
     }
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
