@@ -146,7 +146,7 @@ pub fn asks_about_author(question: &str) -> bool {
     let lower = question.to_lowercase().replace('’', "'");
     let words = words_of(&lower);
     let person = |w: &&str| PERSON_WORDS.contains(w);
-    let Some(at) = words.iter().position(|w| person(&w)) else {
+    let Some(at) = words.iter().position(&person) else {
         return false;
     };
     let about_person = words[..at].iter().rev().take(3).any(|w| *w == "about");
