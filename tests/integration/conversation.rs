@@ -226,6 +226,45 @@ fn asking_about_the_author_gets_the_byline_and_the_bio_and_fragments_follow_the_
 }
 
 #[test]
+fn they_in_a_question_naming_nothing_are_the_two_sides_the_title_compares() {
+    let s = Scratch::with_article_index();
+    let out = s
+        .cmd()
+        .args(["ask", "--json", "--top", "3"])
+        .write_stdin(
+            "what do they have in common\ndo they need to cooperate to win\nWhen customers call, do they get a machine?\n",
+        )
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let lines = json_lines(&out.stdout);
+    assert_eq!(
+        lines[0]["read_as"], "what do sales and marketing have in common",
+        "{}",
+        lines[0]
+    );
+    // Once not confident: "they" alone gave the encoders nothing to go on.
+    assert_eq!(
+        lines[1]["read_as"], "do sales and marketing need to cooperate to win",
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[1]["confident"], true, "{}", lines[1]);
+    assert!(
+        first_text(&lines[1]).starts_with("Sales and marketing must work together"),
+        "{}",
+        lines[1]
+    );
+    // "they" are the customers here.
+    assert!(lines[2]["read_as"].is_null(), "{}", lines[2]);
+    assert!(
+        first_text(&lines[2]).starts_with("Imagine trying"),
+        "{}",
+        lines[2]
+    );
+}
+
+#[test]
 fn piped_chat_echoes_each_question_and_shows_how_a_follow_up_was_read() {
     let s = Scratch::with_article_index();
     let out = s

@@ -9,12 +9,15 @@
 //!    in front of a question is cut off and the question answered;
 //! 3. a question about a whole document ([`whole`]): its summary;
 //! 4. a follow-up ([`followup`]): read against the previous question, the reading shown;
-//! 5. a question: searched, judged by the hand-over rule ([`super::handoff`]), logged.
+//! 5. a question: searched, judged by the hand-over rule ([`super::handoff`]), logged;
+//!    "they" or "the two" in it, naming nothing, read as the two sides its document's
+//!    title compares ([`both`]).
 //!
 //! The context (the last question, its author and document, how many passages were
 //! shown) is forgotten after [`CONTEXT_SECONDS`] of silence, and replaced by every
 //! question that stands alone.
 
+pub mod both;
 pub mod choice;
 pub mod followup;
 pub mod smalltalk;
@@ -214,9 +217,14 @@ impl Dialogue {
                 // Searched before it is logged: small talk found by meaning is not
                 // a question, and leaves the conversation's context as it was.
                 let before = self.context.clone();
-                let mut turn = self.question(library, &summary, &text, top, None)?;
-                if greeted {
-                    turn.read_as = Some(text.clone());
+                // "what do they have in common?" of an article on sales and marketing.
+                let both = self
+                    .document(&summary)
+                    .and_then(|doc| both::read(&text, &doc.title));
+                let question = both.as_deref().unwrap_or(&text);
+                let mut turn = self.question(library, &summary, question, top, None)?;
+                if greeted || both.is_some() {
+                    turn.read_as = Some(question.to_owned());
                 }
                 if turn.kind == ReplyKind::NotCovered
                     && let Some(kind) = small_talk_by_meaning(library, &text)
@@ -278,6 +286,18 @@ impl Dialogue {
                 turn.read_as = Some(format!("{question} ({})", sources[n].1));
                 Ok(Some(turn))
             }
+        }
+    }
+
+    /// The document the conversation is about, else the only one.
+    fn document<'a>(&self, summary: &'a IndexSummary) -> Option<&'a DocSummary> {
+        let current = self.context.as_ref().and_then(|c| c.source.as_ref());
+        match current {
+            Some(source) => summary.documents.iter().find(|d| &d.source == source),
+            None => match summary.documents.as_slice() {
+                [only] => Some(only),
+                _ => None,
+            },
         }
     }
 
