@@ -217,14 +217,21 @@ impl Dialogue {
                 // Searched before it is logged: small talk found by meaning is not
                 // a question, and leaves the conversation's context as it was.
                 let before = self.context.clone();
-                // "what do they have in common?" of an article on sales and marketing.
-                let both = self
+                let mut turn = self.question(library, &summary, &text, top, None)?;
+                if greeted {
+                    turn.read_as = Some(text.clone());
+                }
+                // "what do they have in common?" of an article on sales and marketing:
+                // asked again with the two sides, unless a word of the question is
+                // in one passage only, which it then points at ("What do the two
+                // functions have in common when it comes to trust?").
+                if let Some(both) = self
                     .document(&summary)
-                    .and_then(|doc| both::read(&text, &doc.title));
-                let question = both.as_deref().unwrap_or(&text);
-                let mut turn = self.question(library, &summary, question, top, None)?;
-                if greeted || both.is_some() {
-                    turn.read_as = Some(question.to_owned());
+                    .and_then(|doc| both::read(&text, &doc.title))
+                    && !turn.asked.answer.terms.iter().any(|t| t.passages == 1)
+                {
+                    turn = self.question(library, &summary, &both, top, None)?;
+                    turn.read_as = Some(both);
                 }
                 if turn.kind == ReplyKind::NotCovered
                     && let Some(kind) = small_talk_by_meaning(library, &text)
