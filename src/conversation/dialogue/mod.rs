@@ -359,6 +359,8 @@ impl Dialogue {
                 return Ok(turn);
             }
         };
+        // "give me 3 key points": three, whatever the page size.
+        let top = whole::how_many(text).unwrap_or(top);
         let answer = library.summarize(text, &doc.source, focus, top);
         Ok(self.summarized(answer, log))
     }

@@ -528,7 +528,7 @@ pub enum Reading {
 pub fn by_words(text: &str) -> Reading {
     let words = words(text);
     if words.is_empty() {
-        return Reading::No;
+        return by_symbols(text).map_or(Reading::No, Reading::Whole);
     }
     let mut at = 0;
     let mut kind: Option<Kind> = None;
@@ -562,6 +562,29 @@ pub fn by_words(text: &str) -> Reading {
         Some(end) => cut_after(text, end, GREETING_WORDS.contains(&words[0].0.as_str())),
         None => Reading::No,
     }
+}
+
+/// Emoji that say thanks.
+const THANKS_EMOJI: &[char] = &['🙏', '❤', '💙', '💚', '💜', '🧡', '💛', '🤗', '💯'];
+/// Emoji that wave.
+const WAVE_EMOJI: &[char] = &['👋'];
+
+/// A message with no letter or digit ("👍", "🙏", "?", "..."): no question, so never
+/// "a person would serve you better" (in a class of thirty, thirty thumbs up would each
+/// have been handed over). A wave greets, a heart or folded hands thank, anything else
+/// acknowledges.
+fn by_symbols(text: &str) -> Option<Kind> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    Some(if text.contains(THANKS_EMOJI) {
+        Kind::Thanks
+    } else if text.contains(WAVE_EMOJI) {
+        Kind::Greeting
+    } else {
+        Kind::Ack
+    })
 }
 
 /// The question after a leading greeting or thanks ending at byte `end`: only when
@@ -688,6 +711,24 @@ mod tests {
             by_words("Thanks! And marketing?"),
             Reading::Before("And marketing?".into())
         );
+    }
+
+    #[test]
+    fn a_message_with_no_letter_is_small_talk_never_a_question() {
+        for (text, kind) in [
+            ("👍", Kind::Ack),
+            ("👍👍", Kind::Ack),
+            ("?", Kind::Ack),
+            ("...", Kind::Ack),
+            ("🙏", Kind::Thanks),
+            ("❤️", Kind::Thanks),
+            ("👋", Kind::Greeting),
+        ] {
+            assert_eq!(by_words(text), Reading::Whole(kind), "{text}");
+        }
+        assert_eq!(by_words("👍 thanks"), Reading::Whole(Kind::Thanks));
+        assert_eq!(by_words("👍 what is sales?"), Reading::No);
+        assert_eq!(by_words("   "), Reading::No);
     }
 
     #[test]

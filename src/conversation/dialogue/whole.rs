@@ -101,6 +101,25 @@ const CONCLUSION: &[&str] = &[
     "last",
 ];
 
+/// Words that ask for it all in plain words, with "explain": "explain it simply",
+/// "explain like I'm 5".
+const SIMPLY: &[&str] = &[
+    "simply",
+    "simple",
+    "simpler",
+    "plain",
+    "plainly",
+    "layman",
+    "laymans",
+    "beginner",
+    "beginners",
+    "kid",
+    "child",
+    "five",
+    "5",
+    "eli5",
+];
+
 /// Words that may stand around them without naming a topic.
 const FRAME: &[&str] = &[
     "what",
@@ -182,6 +201,7 @@ const FRAME: &[&str] = &[
     "be",
     "your",
     "i",
+    "im",
     "want",
     "know",
     "like",
@@ -251,7 +271,11 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
         return None;
     }
     let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
-    let whole = |w: &str| ON_THEIR_OWN.contains(&w) || OF_THE_TEXT.contains(&w);
+    // "explain it simply", "explain like I'm 5", "ELI5": the whole, in plain words.
+    let simply = has(SIMPLY) && (has(&["explain", "summarize", "summarise"]) || has(&["eli5"]));
+    let whole = |w: &str| {
+        ON_THEIR_OWN.contains(&w) || OF_THE_TEXT.contains(&w) || simply && SIMPLY.contains(&w)
+    };
     let asks_whole = words.iter().any(|w| whole(w));
     let conclusion = has(CONCLUSION);
     // "What is it about?", "what's this article about", "tell me about the text":
@@ -261,8 +285,10 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
     if !(asks_whole || conclusion || about || saying) {
         return None;
     }
+    // "give me 3 key points": a number names no topic.
     let topical = words.iter().any(|w| {
         !whole(w)
+            && !w.chars().all(|c| c.is_ascii_digit())
             && !CONCLUSION.contains(w)
             && !FRAME.contains(w)
             && !SAYING.contains(w)
@@ -291,7 +317,7 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
         .collect();
     named.dedup();
     let names_document = named.len() >= 2;
-    let strong = has(ON_THEIR_OWN) || has(CONCLUSION_ON_ITS_OWN);
+    let strong = has(ON_THEIR_OWN) || has(CONCLUSION_ON_ITS_OWN) || simply;
     let names_something = words.iter().any(|w| title_words(w) && w.len() > 3);
     let weak_alone = asks_whole && !names_something;
     // A document named by its title asks for the whole only with "about" or a
@@ -305,6 +331,33 @@ pub fn reading(question: &str, title_words: &dyn Fn(&str) -> bool) -> Option<Foc
         Focus::Conclusion
     } else {
         Focus::Whole
+    })
+}
+
+/// Numbers a reader asks for points by.
+const NUMBERS: &[&str] = &[
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+];
+
+/// How many points a question about the whole asks for: "give me 3 key points",
+/// "the three main takeaways", "sum it up in two sentences" (1 to 10).
+pub fn how_many(question: &str) -> Option<usize> {
+    let lower = question.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // "explain like I'm 5" is an age.
+    let age = |i: usize| i > 0 && matches!(words[i - 1], "im" | "m" | "aged" | "age");
+    words.iter().enumerate().find_map(|(i, w)| {
+        if age(i) {
+            return None;
+        }
+        let n = match w.parse::<usize>() {
+            Ok(n) => n,
+            Err(_) => NUMBERS.iter().position(|x| x == w)? + 1,
+        };
+        (1..=10).contains(&n).then_some(n)
     })
 }
 
@@ -348,6 +401,11 @@ mod tests {
             "Can you give me a quick summary?",
             "overview please",
             "what's the main point?",
+            "give me 3 key points",
+            "explain like I'm 5",
+            "can you explain it simply?",
+            "ELI5",
+            "explain this article in simple words",
         ] {
             assert_eq!(read(q), Some(Focus::Whole), "{q}");
         }
@@ -359,6 +417,17 @@ mod tests {
         ] {
             assert_eq!(read(q), Some(Focus::Conclusion), "{q}");
         }
+    }
+
+    #[test]
+    fn how_many_points_are_asked_for() {
+        assert_eq!(how_many("give me 3 key points"), Some(3));
+        assert_eq!(how_many("the three main takeaways?"), Some(3));
+        assert_eq!(how_many("sum it up in one sentence"), Some(1));
+        assert_eq!(how_many("what's the gist?"), None);
+        assert_eq!(how_many("top 50 points"), None);
+        assert_eq!(how_many("explain like I'm 5"), None);
+        assert_eq!(how_many("explain like i’m five"), None);
     }
 
     #[test]
@@ -379,6 +448,10 @@ mod tests {
             "What does the author say about trust?",
             "what does marketing mean?",
             "What does he teach?",
+            "explain big data simply",
+            "can you explain it?",
+            "What are the 3 things both do?",
+            "What happened in 1999?",
         ] {
             assert_eq!(read(q), None, "{q}");
         }
