@@ -43,10 +43,10 @@ return {
   clamped: quote ? quote.classList.contains('clamped') : null,
   bottom: latest.getBoundingClientRect().bottom,
   height: innerHeight,
-  measure: latest.querySelector('.meter span').textContent,
+  measure: latest.querySelector('.meter span')?.textContent ?? null,
   earlier: Array.from(document.querySelectorAll('#earlier .p')).map((p) => p.textContent),
-  caption: document.getElementById('chart-caption').textContent,
-  caption_fits: ((c) => c.scrollHeight <= c.clientHeight + 1 && c.scrollWidth <= c.clientWidth + 1)(
+  caption: document.getElementById('chart-caption')?.textContent ?? null,
+  caption_fits: ((c) => c ? c.scrollHeight <= c.clientHeight + 1 && c.scrollWidth <= c.clientWidth + 1 : null)(
     document.getElementById('chart-caption')),
   hollow: document.querySelectorAll('#chart rect.words').length,
   bars: document.querySelectorAll('#chart rect').length,
