@@ -232,10 +232,14 @@ fn parse_line(raw: &[u8]) -> Result<Option<(Phrasing, Vec<String>)>, String> {
     let Ok(text) = std::str::from_utf8(raw) else {
         return Err("not UTF-8 text; left out (save the file as UTF-8)".into());
     };
-    let text = text.trim();
-    if text.is_empty() {
+    // A file saved by Windows tools starts with a byte-order mark; a line copied
+    // out of a JSON array ends with a comma; a line starting with "#" or "//" is a
+    // comment.
+    let text = text.trim().trim_start_matches('\u{feff}').trim_start();
+    if text.is_empty() || text.starts_with('#') || text.starts_with("//") {
         return Ok(None);
     }
+    let text = text.strip_suffix(',').map_or(text, str::trim_end);
     let value: Value = serde_json::from_str(text).map_err(|e| {
         format!(
             "not a JSON object ({e}); left out. A line reads \
@@ -365,6 +369,20 @@ mod tests {
                 .starts_with("corpus/faq.questions.jsonl:4: unknown field(s) \"kind\"")
         );
         assert!(w[0].message.contains("not a JSON object"), "{}", w[0]);
+    }
+
+    #[test]
+    fn a_file_nobody_cleaned_byte_order_mark_crlf_trailing_commas_and_comments() {
+        let (p, w) = read(concat!(
+            "\u{feff}{\"q\": \"Why?\", \"answer\": \"because\"}\r\n",
+            "{\"q\": \"How?\", \"answer\": \"so\"},\r\n",
+            "# questions from Tuesday's class\r\n",
+            "  // and Wednesday's\r\n",
+            "{\"q\": \"When?\", \"answer\": \"now\"} ,\r\n",
+        ));
+        assert!(w.is_empty(), "{w:?}");
+        let read: Vec<(&str, usize)> = p.iter().map(|p| (p.question.as_str(), p.line)).collect();
+        assert_eq!(read, [("Why?", 1), ("How?", 2), ("When?", 5)]);
     }
 
     #[test]
