@@ -18,7 +18,7 @@ use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html as Document, Node, Selector};
 
-use super::format::{Format, utf8};
+use super::format::{Format, text};
 use super::limits::{MAX_HTML_DEPTH, too_deep};
 use super::{Block, BlockKind, Parsed, normalise_space};
 
@@ -49,7 +49,8 @@ impl Format for Html {
     }
 
     fn parse(&self, path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
-        let text = utf8(bytes)?;
+        let decoded = text(bytes)?;
+        let text: &str = &decoded;
         let depth = nesting_depth(text, MAX_HTML_DEPTH);
         if depth > MAX_HTML_DEPTH {
             return Err(too_deep(depth));

@@ -297,14 +297,25 @@ mod tests {
         let d = dir.path();
         fs::write(d.join("good.md"), "# Good\n\nBy Ann Lee\n\nReal text.\n").expect("write");
         fs::write(d.join("bin.txt"), b"abc\0def").expect("write");
-        fs::write(d.join("latin1.txt"), b"caf\xe9").expect("write");
+        // Not UTF-8, so read as Windows-1252: loaded, not skipped.
+        fs::write(d.join("latin1.txt"), b"caf\xe9 cr\xe8me").expect("write");
         fs::write(d.join("empty.md"), "\n\n").expect("write");
         fs::write(d.join("image.png"), b"png").expect("write");
         fs::write(d.join(".hidden.md"), "x").expect("write");
         let report = load_corpus(d).expect("loads");
-        assert_eq!(report.documents.len(), 1);
-        assert_eq!(report.documents[0].title, "Good");
-        assert_eq!(report.documents[0].author.as_deref(), Some("Ann Lee"));
+        assert_eq!(report.documents.len(), 2);
+        let good = report
+            .documents
+            .iter()
+            .find(|d| d.title == "Good")
+            .expect("good.md");
+        assert_eq!(good.author.as_deref(), Some("Ann Lee"));
+        let latin = report
+            .documents
+            .iter()
+            .find(|d| d.source.ends_with("latin1.txt"))
+            .expect("latin1.txt");
+        assert_eq!(latin.blocks[0].text, "café crème");
         let reasons: Vec<_> = report
             .skipped
             .iter()
@@ -315,16 +326,11 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(reasons.len(), 4, "{reasons:?}");
+        assert_eq!(reasons.len(), 3, "{reasons:?}");
         assert!(
             reasons
                 .iter()
                 .any(|(f, r)| f == "bin.txt" && r.contains("binary"))
-        );
-        assert!(
-            reasons
-                .iter()
-                .any(|(f, r)| f == "latin1.txt" && r.contains("UTF-8"))
         );
         assert!(
             reasons

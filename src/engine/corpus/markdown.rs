@@ -16,7 +16,8 @@ impl Format for Markdown {
     }
 
     fn parse(&self, _path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
-        let text = super::format::utf8(bytes)?;
+        let decoded = super::format::text(bytes)?;
+        let text: &str = &decoded;
         let (meta, body_at) = frontmatter::split(text);
         let parsed = Parsed {
             blocks: blocks(&text[body_at..], body_at),

@@ -39,7 +39,8 @@ pub enum BlockKind {
     Paragraph,
 }
 
-/// A block of clean text (no markup) with its byte span in the source file.
+/// A block of clean text (no markup) with its byte span in the source text (the file
+/// as decoded: UTF-8, without a byte-order mark).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
     pub kind: BlockKind,

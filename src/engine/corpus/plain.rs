@@ -14,7 +14,8 @@ impl Format for Plain {
     }
 
     fn parse(&self, _path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
-        let text = super::format::utf8(bytes)?;
+        let decoded = super::format::text(bytes)?;
+        let text: &str = &decoded;
         let (meta, body_at) = frontmatter::split(text);
         let mut parsed = Parsed::with_meta(meta);
         for (start, end) in paragraphs(&text[body_at..]) {
