@@ -20,6 +20,10 @@ pub trait Format: Sync {
     fn parse(&self, path: &Path, bytes: &[u8]) -> Result<Parsed, String>;
 }
 
+/// How text files are read, in the index's settings: an index built when files that
+/// were not UTF-8 were skipped (1) is rebuilt, so they are read now (2).
+pub const VERSION: u32 = 2;
+
 /// The bytes of a text format as text, or why they are not:
 ///
 /// - with a byte-order mark, in the encoding it names (UTF-8, or UTF-16 as Windows

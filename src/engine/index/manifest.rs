@@ -117,8 +117,9 @@ pub fn settings(tuning: &Tuning) -> String {
         (true, true) => format!("{}+late", crate::engine::semantic::MODEL_ID),
     };
     format!(
-        "{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1;model={model};summary={}",
-        summary::VERSION
+        "{ANALYZER_VERSION};chunk={TARGET_CHARS}/{MAX_CHARS}/overlap1;model={model};summary={};text={}",
+        summary::VERSION,
+        crate::engine::corpus::format::VERSION
     )
 }
 
