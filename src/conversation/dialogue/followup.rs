@@ -415,6 +415,16 @@ fn substitute(previous: Previous<'_>, topic: &str, similar: Similar<'_>) -> Reso
         .into_iter()
         .rev()
         .collect();
+    // "Who decides the strategy?" + "what about the leadership teams?": one "the".
+    let topic = match (out.last(), topic.split_once(' ')) {
+        (Some(before), Some((first, rest)))
+            if DETERMINERS.contains(&bare(before).as_str())
+                && DETERMINERS.contains(&first.to_lowercase().as_str()) =>
+        {
+            rest
+        }
+        _ => topic,
+    };
     out.push(format!("{topic}{tail}"));
     out.extend(original[b..].iter().map(|w| (*w).to_owned()));
     Resolution::Read(as_question(&out.join(" ")))
@@ -431,6 +441,11 @@ fn bare(word: &str) -> String {
 /// everything but the last word ("is *calling an automated support line* frustrating").
 fn subject_span(lower: &[String]) -> Option<(usize, usize)> {
     let aux = lower.iter().position(|w| AUX.contains(&w.as_str()))?;
+    // "who should *handle* negotiation": "who" is the subject, and what follows the
+    // auxiliary its verb, no phrase to put a topic in place of.
+    if aux == 1 && lower[0] == "who" && !COPULA.contains(&lower[aux].as_str()) {
+        return None;
+    }
     let start = aux + 1;
     if start >= lower.len() {
         return None;
@@ -615,6 +630,7 @@ mod tests {
                 .iter()
                 .map(|o| match (topic, *o) {
                     ("marketing", "sales") | ("sales", "marketing") => 0.7,
+                    ("marketing", "negotiation") => 0.3,
                     _ => 0.1,
                 })
                 .collect(),
@@ -638,6 +654,23 @@ mod tests {
         assert_eq!(
             resolve("what about marketing?", prev("What is sales?"), &table),
             Resolution::Read("What is marketing?".into())
+        );
+        assert_eq!(
+            resolve(
+                "what about the leadership teams?",
+                prev("Who decides the strategy?"),
+                &no_meaning
+            ),
+            Resolution::Read("Who decides the leadership teams?".into())
+        );
+        // Not "Who should marketing negotiation?": the verb is no subject.
+        assert_eq!(
+            resolve(
+                "what about marketing?",
+                prev("who should handle negotiation?"),
+                &table
+            ),
+            Resolution::Read("Who should handle marketing?".into())
         );
         assert_eq!(
             resolve(
