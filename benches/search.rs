@@ -305,6 +305,20 @@ fn turns(engine: &Engine) {
         .collect(),
     );
     report(
+        "\"they\" read as the title's two sides (searched twice), first ask",
+        [
+            "what do they have in common?",
+            "do they need to cooperate to win",
+            "should we think of them as rivals or as partners",
+            "so are the two basically the same thing or not?",
+            "do both of them want the same thing?",
+            "are these two really that different?",
+        ]
+        .iter()
+        .map(|q| turn(&mut Dialogue::new(), q))
+        .collect(),
+    );
+    report(
         "follow-up, first ask",
         FOLLOW_UPS
             .iter()
