@@ -3,7 +3,8 @@
 //! sales and marketing, as they would be to anyone holding the article. A question
 //! that stands alone, names neither side, and speaks of two things ("they", "them",
 //! "both", "the two", "these two") is read with the two sides its document's title
-//! compares ([`compared::sides`]); the reading is shown ("Reading this as: …").
+//! compares ([`compared::sides_of_title`]: "the difference between A and B", "A vs
+//! B"); the reading is shown ("Reading this as: …").
 //!
 //! Only the first such word is read so. "They" and "them" are left alone when a
 //! plural noun comes before them, which is then what they stand for ("When
@@ -35,7 +36,7 @@ const NOT_PLURAL: &[&str] = &[
 /// `question` read with the two sides `title` compares, when it speaks of two
 /// things and names neither.
 pub fn read(question: &str, title: &str) -> Option<String> {
-    let (a, b) = compared::sides(title)?;
+    let (a, b) = compared::sides_of_title(title)?;
     let words = words_at(question);
     let lower: Vec<String> = words
         .iter()
@@ -172,6 +173,18 @@ mod tests {
         ] {
             assert_eq!(read(asked, TITLE), None, "{asked}");
         }
+    }
+
+    #[test]
+    fn a_title_with_vs_has_two_sides_too() {
+        assert_eq!(
+            read(
+                "which of them is cheaper to keep?",
+                "Cats vs. Dogs: Which Pet Is Right for You?"
+            )
+            .as_deref(),
+            Some("which of cats and dogs is cheaper to keep?")
+        );
     }
 
     #[test]

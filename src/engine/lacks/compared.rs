@@ -73,6 +73,20 @@ pub fn sides(question: &str) -> Option<(String, String)> {
     })
 }
 
+/// The two sides a title compares: the forms of [`sides`], and "A vs B" (or
+/// "versus", "vs.") whether or not it says "differ": "Cats vs. Dogs: Which Pet Is
+/// Right for You?" compares cats with dogs.
+pub fn sides_of_title(title: &str) -> Option<(String, String)> {
+    if let Some(found) = sides(title) {
+        return Some(found);
+    }
+    let title = title.replace(" vs. ", " vs ").replace(" Vs. ", " vs ");
+    clauses(&title).iter().find_map(|clause| {
+        let w: Vec<&str> = clause.iter().map(String::as_str).collect();
+        in_clause(&w, true)
+    })
+}
+
 /// The sides in one clause; `differ`: the question asks how they differ.
 fn in_clause(w: &[&str], differ: bool) -> Option<(String, String)> {
     let at = |word: &str| w.iter().position(|x| *x == word);
@@ -171,5 +185,22 @@ mod tests {
         ] {
             assert_eq!(sides(q), want, "{q}");
         }
+    }
+
+    #[test]
+    fn a_title_compares_with_vs_alone() {
+        assert_eq!(
+            sides_of_title("Cats vs. Dogs: Which Pet Is Right for You?"),
+            both("cats", "dogs")
+        );
+        assert_eq!(
+            sides_of_title("Renting versus buying"),
+            both("renting", "buying")
+        );
+        assert_eq!(
+            sides_of_title("What’s the Difference Between Sales and Marketing?"),
+            both("sales", "marketing")
+        );
+        assert_eq!(sides_of_title("Pricing for beginners"), None);
     }
 }
