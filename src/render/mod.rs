@@ -159,7 +159,8 @@ fn plural(n: u64) -> &'static str {
 
 /// Example questions for a greeting. For the bundled article these are
 /// questions it answers well; for other corpora, questions people asked
-/// before (their phrasing files), else one per document title.
+/// before (their phrasing files), else, for one document, its summary, the
+/// comparison its title makes and its author, and for several one per title.
 pub fn example_questions(summary: &IndexSummary) -> Vec<String> {
     let bundled = summary
         .documents
@@ -174,6 +175,18 @@ pub fn example_questions(summary: &IndexSummary) -> Vec<String> {
     }
     if !summary.examples.is_empty() {
         return summary.examples.clone();
+    }
+    // One document: what a reader can ask of it without naming it ("Cats vs. Dogs:
+    // Which Pet Is Right for You?" asks "How do cats and dogs differ?").
+    if let [doc] = summary.documents.as_slice() {
+        let mut examples = vec!["What is it about?".to_owned()];
+        if let Some((a, b)) = crate::engine::lacks::compared::sides_of_title(&doc.title) {
+            examples.push(format!("How do {a} and {b} differ?"));
+        }
+        if doc.author.is_some() {
+            examples.push("Who wrote it?".to_owned());
+        }
+        return examples;
     }
     summary
         .documents

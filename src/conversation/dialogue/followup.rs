@@ -440,7 +440,29 @@ fn bare(word: &str) -> String {
 /// word ("should *companies* align", "does *the author* teach"); after "is" or "are",
 /// everything but the last word ("is *calling an automated support line* frustrating").
 fn subject_span(lower: &[String]) -> Option<(usize, usize)> {
+    let (start, end) = subject_words(lower)?;
+    // "What is *this* about?": the text itself is no subject a "they" can stand for.
+    let text_only = lower[start..end]
+        .iter()
+        .all(|w| NOT_A_SUBJECT.contains(&w.as_str()) || DETERMINERS.contains(&w.as_str()));
+    (!text_only).then_some((start, end))
+}
+
+/// Words that stand for the text or for nothing, never a question's subject.
+const NOT_A_SUBJECT: &[&str] = &[
+    "this", "that", "it", "these", "those", "article", "text", "piece", "document", "post", "page",
+    "one", "ones", "which", "what",
+];
+
+fn subject_words(lower: &[String]) -> Option<(usize, usize)> {
     let aux = lower.iter().position(|w| AUX.contains(&w.as_str()))?;
+    // "which of them is cheaper": the subject is the wh-phrase before the verb.
+    if lower[..aux]
+        .windows(2)
+        .any(|w| WH.contains(&w[0].as_str()) && w[1] == "of")
+    {
+        return None;
+    }
     // "who should *handle* negotiation": "who" is the subject, and what follows the
     // auxiliary its verb, no phrase to put a topic in place of.
     if aux == 1 && lower[0] == "who" && !COPULA.contains(&lower[aux].as_str()) {
@@ -833,6 +855,36 @@ mod tests {
         assert_eq!(
             resolve("what about the author?", None, &table),
             Resolution::Standalone
+        );
+    }
+
+    #[test]
+    fn they_after_a_question_about_the_text_has_nothing_to_stand_for() {
+        // Once "Which of this is cheaper to keep?", then "Do cheaper to both …".
+        assert_eq!(
+            resolve(
+                "which of them is cheaper to keep?",
+                prev("what is this about?"),
+                &table
+            ),
+            Resolution::Standalone
+        );
+        assert_eq!(
+            resolve(
+                "do they both reduce stress?",
+                prev("Which of cats and dogs is cheaper to keep?"),
+                &table
+            ),
+            Resolution::Standalone
+        );
+        // A real subject still stands: "Should sales and marketing work together?"
+        assert_eq!(
+            resolve(
+                "what happens if they don't?",
+                prev("Should sales and marketing work together?"),
+                &table
+            ),
+            Resolution::Read("What happens if sales and marketing don't work together?".into())
         );
     }
 
