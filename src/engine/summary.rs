@@ -22,8 +22,8 @@ use crate::engine::semantic::{PassageVectors, cosine};
 /// Bumped when the choice of sentences changes: summaries are kept in the
 /// manifest, so an index whose summaries were chosen otherwise is rebuilt
 /// ([`crate::engine::index::manifest::settings`]). 2: a bio paragraph is left
-/// out whole.
-pub const VERSION: u32 = 2;
+/// out whole. 3: a sentence leaning on the one before it is not quoted alone.
+pub const VERSION: u32 = 3;
 
 /// At most this many central sentences are kept beside the opening and conclusion.
 pub const CENTRAL: usize = 3;
@@ -68,6 +68,9 @@ struct Sentence {
     paragraph: u32,
     text: String,
     vector: Option<Vec<f32>>,
+    /// It follows another sentence of its paragraph and opens with a word standing
+    /// for something said there ("They …").
+    leans: bool,
 }
 
 /// Collects a document's sentences as its passages are indexed, then picks the summary.
@@ -120,10 +123,12 @@ impl Summarizer {
                     v.sentences.get(i).cloned()
                 }
             });
+            let follows = i > 0 || passage.in_paragraph.start > 0;
             let s = Sentence {
                 paragraph: passage.paragraph,
                 text: text.to_owned(),
                 vector,
+                leans: follows && leans_back(text),
             };
             if self.sentences.len() < MAX_SENTENCES {
                 self.sentences.push(s);
@@ -165,12 +170,22 @@ impl Summarizer {
         by_rank.sort_by(|&a, &b| centrality[b].total_cmp(&centrality[a]).then(a.cmp(&b)));
         let rank_of = |i: usize| by_rank.iter().position(|&j| j == i).unwrap_or(usize::MAX);
 
-        let opening = 0;
+        // A sentence that leans on the one before it ("They can be left alone for a
+        // day", after "Cats are independent animals.") says nothing quoted alone.
+        let alone = |i: usize| !sentences[i].leans;
+        let opening = (0..sentences.len()).find(|&i| alone(i)).unwrap_or(0);
         let last_paragraph = sentences[sentences.len() - 1].paragraph;
         // The conclusion: the last paragraph's sentence closest to the whole.
+        let in_last = |i: &usize| sentences[*i].paragraph == last_paragraph;
         let conclusion = (0..sentences.len())
-            .filter(|&i| sentences[i].paragraph == last_paragraph)
+            .filter(in_last)
+            .filter(|&i| alone(i))
             .min_by_key(|&i| rank_of(i))
+            .or_else(|| {
+                (0..sentences.len())
+                    .filter(in_last)
+                    .min_by_key(|&i| rank_of(i))
+            })
             .unwrap_or(sentences.len() - 1);
         let mut picked: Vec<(usize, Role)> = vec![(opening, Role::Opening)];
         if conclusion != opening {
@@ -178,7 +193,7 @@ impl Summarizer {
         }
         for &i in by_rank
             .iter()
-            .filter(|&&i| i != opening && i != conclusion)
+            .filter(|&&i| i != opening && i != conclusion && alone(i))
             .take(CENTRAL)
         {
             picked.push((i, Role::Central));
@@ -195,6 +210,19 @@ impl Summarizer {
             })
             .collect()
     }
+}
+
+/// Words that open a sentence leaning on the one before it.
+const LEANING: &[&str] = &[
+    "they", "it", "this", "these", "those", "that", "he", "she", "such", "its", "their", "his",
+    "her", "them", "both", "also",
+];
+
+/// Whether `text` opens with a word that stands for something said before it.
+fn leans_back(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .is_some_and(|w| LEANING.contains(&w.to_lowercase().as_str()))
 }
 
 /// A sentence of a quotable length.
@@ -274,6 +302,37 @@ mod tests {
             in_paragraph: 0..text.len(),
             span: 0..text.len(),
         }
+    }
+
+    #[test]
+    fn a_sentence_leaning_on_the_one_before_it_is_not_quoted_alone() {
+        let mut s = Summarizer::new(None);
+        s.add(
+            &passage(
+                1,
+                "Cats rule. They can be left alone in cities for a day or two.",
+            ),
+            None,
+        );
+        s.add(
+            &passage(
+                2,
+                "Cats are independent animals in cities. They can be left alone in cities for a day.",
+            ),
+            None,
+        );
+        s.add(
+            &passage(3, "Dogs need daily walks in cities and company all day."),
+            None,
+        );
+        let lines = s.finish();
+        assert!(
+            lines.iter().all(|l| !l.text.starts_with("They")),
+            "{lines:?}"
+        );
+        assert!(leans_back("It is said that …"));
+        assert!(!leans_back("Itemised costs add up."));
+        assert!(!leans_back("Cats are independent."));
     }
 
     #[test]
