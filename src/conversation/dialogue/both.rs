@@ -96,7 +96,8 @@ fn words_at(text: &str) -> Vec<(usize, usize)> {
 fn names_side(word: &str, side: &str) -> bool {
     side.split_whitespace().any(|s| {
         let stem: String = s.chars().take(4).collect();
-        stem.chars().count() >= 3 && word.starts_with(&stem)
+        // A short side ("AI") is named only as it is.
+        word == s || stem.chars().count() >= 3 && word.starts_with(&stem)
     })
 }
 
@@ -184,6 +185,15 @@ mod tests {
             )
             .as_deref(),
             Some("which of cats and dogs is cheaper to keep?")
+        );
+    }
+
+    #[test]
+    fn a_short_side_is_named_as_it_is() {
+        assert_eq!(read("what do they say about AI?", "AI vs. Humans"), None);
+        assert_eq!(
+            read("who do they hire?", "AI vs. Humans").as_deref(),
+            Some("who do ai and humans hire?")
         );
     }
 

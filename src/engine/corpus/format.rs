@@ -35,6 +35,15 @@ pub const VERSION: u32 = 2;
 ///
 /// A zero byte without a byte-order mark says binary, not text.
 pub fn text(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+    text_declared(bytes, None)
+}
+
+/// [`text`], with the encoding the file declares (an HTML page's `charset`) used
+/// in place of Windows-1252 when it is not UTF-8.
+pub fn text_declared<'a>(
+    bytes: &'a [u8],
+    declared: Option<&'static Encoding>,
+) -> Result<Cow<'a, str>, String> {
     if let Some((encoding, _)) = Encoding::for_bom(bytes) {
         // Malformed sequences become U+FFFD; the rest of the file is kept.
         let (text, _) = encoding.decode_with_bom_removal(bytes);
@@ -45,7 +54,10 @@ pub fn text(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(Cow::Borrowed(text)),
-        Err(_) => Ok(WINDOWS_1252.decode_without_bom_handling(bytes).0),
+        Err(_) => Ok(declared
+            .unwrap_or(WINDOWS_1252)
+            .decode_without_bom_handling(bytes)
+            .0),
     }
 }
 

@@ -18,7 +18,7 @@ use ego_tree::NodeRef;
 use ego_tree::iter::Edge;
 use scraper::{ElementRef, Html as Document, Node, Selector};
 
-use super::format::{Format, text};
+use super::format::{Format, text_declared};
 use super::limits::{MAX_HTML_DEPTH, too_deep};
 use super::{Block, BlockKind, Parsed, normalise_space};
 
@@ -49,7 +49,7 @@ impl Format for Html {
     }
 
     fn parse(&self, path: &Path, bytes: &[u8]) -> Result<Parsed, String> {
-        let decoded = text(bytes)?;
+        let decoded = text_declared(bytes, declared_charset(bytes))?;
         let text: &str = &decoded;
         let depth = nesting_depth(text, MAX_HTML_DEPTH);
         if depth > MAX_HTML_DEPTH {
@@ -312,8 +312,36 @@ fn heading_level(name: &str) -> Option<u8> {
     }
 }
 
+/// The encoding a page declares in its first 1,024 bytes (`<meta charset="…">` or
+/// `content="text/html; charset=…"`), as browsers look for it before parsing.
+fn declared_charset(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+    let at = head.find("charset=")? + "charset=".len();
+    let label: String = head[at..]
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+        .collect();
+    encoding_rs::Encoding::for_label(label.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_page_in_the_encoding_it_declares() {
+        // "Tōkyō" in Shift_JIS would be nonsense read as Windows-1252.
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("<html><head><meta charset=\"shift_jis\"><title>東京</title></head><body><p>東京の天気</p></body></html>");
+        let parsed = Html.parse(Path::new("a.html"), &bytes).expect("parses");
+        assert_eq!(parsed.title.as_deref(), Some("東京"));
+        assert_eq!(
+            declared_charset(
+                b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=ISO-8859-1\">"
+            ),
+            Some(encoding_rs::WINDOWS_1252)
+        );
+        assert_eq!(declared_charset(b"<p>no charset</p>"), None);
+    }
     use super::*;
 
     fn parse(html: &str) -> Parsed {
