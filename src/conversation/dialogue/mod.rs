@@ -298,14 +298,15 @@ impl Dialogue {
 
     /// The document the conversation is about, else the only one.
     fn document<'a>(&self, summary: &'a IndexSummary) -> Option<&'a DocSummary> {
-        let current = self.context.as_ref().and_then(|c| c.source.as_ref());
-        match current {
-            Some(source) => summary.documents.iter().find(|d| &d.source == source),
-            None => match summary.documents.as_slice() {
+        let docs = &summary.documents;
+        self.context
+            .as_ref()
+            .and_then(|c| c.source.as_ref())
+            .and_then(|s| docs.iter().find(|d| &d.source == s))
+            .or(match docs.as_slice() {
                 [only] => Some(only),
                 _ => None,
-            },
-        }
+            })
     }
 
     /// A question about a whole document: the one it names, else the one the
@@ -320,22 +321,17 @@ impl Dialogue {
         log: Option<Log<'_>>,
     ) -> crate::Result<Turn> {
         let docs = &summary.documents;
-        let named = named_document(docs, text);
-        let current = self
-            .context
-            .as_ref()
-            .and_then(|c| c.source.as_ref())
-            .and_then(|s| docs.iter().find(|d| &d.source == s));
-        let doc = match (named, current, docs.as_slice()) {
-            (Some(doc), _, _) | (None, Some(doc), _) | (None, None, [doc]) => doc,
-            (None, None, []) => {
+        let chosen = named_document(docs, text).or_else(|| self.document(summary));
+        let doc = match (chosen, docs.as_slice()) {
+            (Some(doc), _) => doc,
+            (None, []) => {
                 return Ok(Turn::said(
                     ReplyKind::NotCovered,
                     text,
                     Some("There are no documents to summarise yet.".into()),
                 ));
             }
-            (None, None, many) => {
+            (None, many) => {
                 let sources: Vec<(String, String)> = many
                     .iter()
                     .map(|d| (d.source.clone(), d.title.clone()))
